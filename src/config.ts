@@ -1,0 +1,200 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/** Raised when deploy.yml or the environment is wrong; `problems` lists every one, each with its path. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source} is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "2s", "500ms", "5m", "1h" or a bare number of milliseconds. */
+export function parseDuration(text: string | number): number | undefined {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * (UNITS[m[2] ?? 'ms'] ?? 1));
+}
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write it like 500ms, 2s, 5m or 1h` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const envVarRef = /^\$\{([A-Z_][A-Z0-9_]*)\}$/;
+
+const environmentSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'use lowercase letters, digits, - and _ (for example "staging")'),
+  database: z
+    .string()
+    .regex(
+      envVarRef,
+      'write ${ENV_VAR} and put the URL in that environment variable (secrets never go in deploy.yml)',
+    ),
+  lockTimeout: duration.default(2000),
+  statementTimeout: duration.default(300_000),
+  lockRetries: z.int().min(0).max(50).default(5),
+  retryBackoff: duration.default(500),
+});
+
+const fileSchema = z.strictObject({
+  migrations: z.string().min(1).default('./migrations'),
+  environments: z
+    .array(environmentSchema)
+    .min(1, 'list at least one environment')
+    .superRefine((envs, ctx) => {
+      const seen = new Set<string>();
+      envs.forEach((e, i) => {
+        if (seen.has(e.name))
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${e.name}" is listed twice` });
+        seen.add(e.name);
+      });
+    }),
+});
+
+export interface Environment {
+  readonly name: string;
+  readonly databaseUrl: string;
+  readonly databaseVar: string;
+  readonly lockTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+  readonly lockRetries: number;
+  readonly retryBackoffMs: number;
+}
+
+export interface DeployConfig {
+  readonly source: string;
+  readonly migrationsDir: string;
+  readonly environments: readonly Environment[];
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)),
+    '',
+  );
+}
+
+function zodProblems(error: z.ZodError): string[] {
+  return error.issues.map((i) => {
+    const path = formatPath(i.path) || '(top level)';
+    if (i.code === 'unrecognized_keys')
+      return `${path}: unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    return `${path}: ${i.message}`;
+  });
+}
+
+/** Parse deploy.yml text. `env` is the process environment (the only place secrets come from). */
+export function parseDeployConfig(
+  text: string,
+  source: string,
+  env: Readonly<Record<string, string | undefined>>,
+): DeployConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(source, [`not valid YAML: ${(e as Error).message.split('\n')[0]}`]);
+  }
+  const parsed = fileSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new ConfigError(source, zodProblems(parsed.error));
+  const problems: string[] = [];
+  const environments = parsed.data.environments.map((e, i) => {
+    const variable = envVarRef.exec(e.database)?.[1] ?? '';
+    const url = env[variable];
+    if (!url) problems.push(`environments[${i}].database: environment variable ${variable} is not set`);
+    else if (!/^postgres(ql)?:\/\//.test(url))
+      problems.push(
+        `environments[${i}].database: ${variable} must be a postgres:// or postgresql:// URL (its value is not shown)`,
+      );
+    return {
+      name: e.name,
+      databaseUrl: url ?? '',
+      databaseVar: variable,
+      lockTimeoutMs: e.lockTimeout,
+      statementTimeoutMs: e.statementTimeout,
+      lockRetries: e.lockRetries,
+      retryBackoffMs: e.retryBackoff,
+    };
+  });
+  const migrationsDir = resolve(dirname(source), parsed.data.migrations);
+  if (!existsSync(migrationsDir))
+    problems.push(`migrations: folder ${parsed.data.migrations} does not exist`);
+  if (problems.length) throw new ConfigError(source, problems);
+  return Object.freeze({ source, migrationsDir, environments: Object.freeze(environments) });
+}
+
+export function loadDeployConfig(
+  path: string,
+  env: Readonly<Record<string, string | undefined>>,
+): DeployConfig {
+  const source = resolve(path);
+  if (!existsSync(source))
+    throw new ConfigError(source, [
+      'file not found; set DEPLOY_CONFIG to the path of your deploy.yml (see docs/configuration.md)',
+    ]);
+  return parseDeployConfig(readFileSync(source, 'utf8'), source, env);
+}
+
+const appEnvSchema = z.object({
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must be a bot token (xoxb-…)').optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must be an app-level token (xapp-…)').optional(),
+  SLACK_API_URL: z.url().optional(),
+  SLACK_BOT_USER_ID: z.string().default('UMIGRATIONGATE'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  DEPLOY_CONFIG: z.string().default('./deploy.yml'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('./.data'),
+});
+
+export type AppEnv = z.infer<typeof appEnvSchema>;
+
+/** The bot's own settings from the environment; every problem at once. */
+export function loadAppEnv(env: Readonly<Record<string, string | undefined>>): AppEnv {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = appEnvSchema.safeParse(cleaned);
+  if (!parsed.success) throw new ConfigError('environment', zodProblems(parsed.error));
+  const e = parsed.data;
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN)
+    throw new ConfigError('environment', [
+      'SLACK_SIGNING_SECRET: required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+    ]);
+  if (!e.SLACK_BOT_TOKEN && e.SLACK_APP_TOKEN)
+    throw new ConfigError('environment', ['SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN is set']);
+  return Object.freeze(e);
+}
+
+/** Values that must never reach Slack, logs or reports. */
+export function secretsOf(env: AppEnv, deploy: DeployConfig | undefined): string[] {
+  const out = [env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.SLACK_APP_TOKEN];
+  for (const url of [env.DATABASE_URL, ...(deploy?.environments.map((e) => e.databaseUrl) ?? [])]) {
+    if (!url) continue;
+    out.push(url);
+    try {
+      const p = new URL(url).password;
+      if (p) out.push(decodeURIComponent(p), p);
+    } catch {
+      /* not a URL: the whole value is already listed */
+    }
+  }
+  return [...new Set(out.filter((s): s is string => !!s && s.length >= 4))];
+}

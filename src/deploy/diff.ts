@@ -1,0 +1,206 @@
+/** Catalog snapshots compared: what a migration added, removed or changed. Pure. */
+
+export interface Snapshot {
+  serverVersion: string;
+  databaseSize: number;
+  tables: {
+    schema: string;
+    name: string;
+    kind: string;
+    rls: boolean;
+    forceRls: boolean;
+    rowEstimate: number;
+  }[];
+  columns: { table: string; name: string; type: string; notNull: boolean; default: string | null }[];
+  constraints: { table: string; name: string; type: string; definition: string }[];
+  indexes: {
+    table: string;
+    name: string;
+    unique: boolean;
+    primary: boolean;
+    valid: boolean;
+    predicate: string | null;
+    definition: string;
+  }[];
+  functions: {
+    schema: string;
+    name: string;
+    args: number;
+    identityArgs: string;
+    returns: string;
+    securityDefiner: boolean;
+    kind: string;
+  }[];
+  policies: {
+    table: string;
+    name: string;
+    command: string;
+    permissive: boolean;
+    roles: string[];
+    using: string | null;
+    check: string | null;
+  }[];
+  triggers: { table: string; name: string; definition: string }[];
+  extensions: { name: string; version: string }[];
+  grants: { object: string; objectType: string; grantee: string; privilege: string }[];
+}
+
+type Category = Exclude<keyof Snapshot, 'serverVersion' | 'databaseSize'>;
+
+/** How each kind of object is named, and which fields count as a change. */
+const KEYS: Record<
+  Category,
+  { noun: [string, string]; key: (o: never) => string; compare: (o: never) => string }
+> = {
+  tables: {
+    noun: ['table', 'tables'],
+    key: (t: Snapshot['tables'][number]) => `${t.schema}.${t.name}`,
+    compare: (t: Snapshot['tables'][number]) => `${t.kind}|${t.rls}|${t.forceRls}`,
+  },
+  columns: {
+    noun: ['column', 'columns'],
+    key: (c: Snapshot['columns'][number]) => `${c.table}.${c.name}`,
+    compare: (c: Snapshot['columns'][number]) => `${c.type}|${c.notNull}|${c.default}`,
+  },
+  constraints: {
+    noun: ['constraint', 'constraints'],
+    key: (c: Snapshot['constraints'][number]) => `${c.table}.${c.name}`,
+    compare: (c: Snapshot['constraints'][number]) => c.definition,
+  },
+  indexes: {
+    noun: ['index', 'indexes'],
+    key: (i: Snapshot['indexes'][number]) => `${i.table}.${i.name}`,
+    compare: (i: Snapshot['indexes'][number]) => `${i.definition}|${i.valid}`,
+  },
+  functions: {
+    noun: ['function', 'functions'],
+    key: (f: Snapshot['functions'][number]) => `${f.schema}.${f.name}(${f.identityArgs})`,
+    compare: (f: Snapshot['functions'][number]) => `${f.returns}|${f.securityDefiner}|${f.kind}`,
+  },
+  policies: {
+    noun: ['policy', 'policies'],
+    key: (p: Snapshot['policies'][number]) => `${p.table}.${p.name}`,
+    compare: (p: Snapshot['policies'][number]) =>
+      `${p.command}|${p.permissive}|${p.roles.join(',')}|${p.using}|${p.check}`,
+  },
+  triggers: {
+    noun: ['trigger', 'triggers'],
+    key: (t: Snapshot['triggers'][number]) => `${t.table}.${t.name}`,
+    compare: (t: Snapshot['triggers'][number]) => t.definition,
+  },
+  extensions: {
+    noun: ['extension', 'extensions'],
+    key: (e: Snapshot['extensions'][number]) => e.name,
+    compare: (e: Snapshot['extensions'][number]) => e.version,
+  },
+  grants: {
+    noun: ['grant', 'grants'],
+    key: (g: Snapshot['grants'][number]) => `${g.objectType} ${g.object} ${g.privilege} to ${g.grantee}`,
+    compare: () => '',
+  },
+};
+
+const CATEGORIES = Object.keys(KEYS) as Category[];
+
+export interface CategoryDiff {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+export type SnapshotDiff = Record<Category, CategoryDiff>;
+
+export function diffSnapshots(before: Snapshot, after: Snapshot): SnapshotDiff {
+  const out = {} as SnapshotDiff;
+  for (const cat of CATEGORIES) {
+    const { key, compare } = KEYS[cat];
+    const index = (list: readonly unknown[]) =>
+      new Map(list.map((o) => [key(o as never), compare(o as never)] as const));
+    const a = index(before[cat]);
+    const b = index(after[cat]);
+    out[cat] = {
+      added: [...b.keys()].filter((k) => !a.has(k)).sort(),
+      removed: [...a.keys()].filter((k) => !b.has(k)).sort(),
+      changed: [...b.keys()].filter((k) => a.has(k) && a.get(k) !== b.get(k)).sort(),
+    };
+  }
+  return out;
+}
+
+export function isEmptyDiff(d: SnapshotDiff): boolean {
+  return CATEGORIES.every((c) => d[c].added.length + d[c].removed.length + d[c].changed.length === 0);
+}
+
+const plural = (n: number, [one, many]: [string, string]) => `${n} ${n === 1 ? one : many}`;
+
+/** "+1 function, +4 columns, −1 index, 2 columns changed" — or "no schema change". */
+export function summarizeDiff(d: SnapshotDiff): string {
+  const parts: string[] = [];
+  for (const c of CATEGORIES)
+    if (d[c].added.length) parts.push(`+${plural(d[c].added.length, KEYS[c].noun)}`);
+  for (const c of CATEGORIES)
+    if (d[c].removed.length) parts.push(`−${plural(d[c].removed.length, KEYS[c].noun)}`);
+  for (const c of CATEGORIES)
+    if (d[c].changed.length) parts.push(`${plural(d[c].changed.length, KEYS[c].noun)} changed`);
+  return parts.length ? parts.join(', ') : 'no schema change';
+}
+
+export interface SnapshotCounts {
+  tables: number;
+  foreignKeys: number;
+  indexes: number;
+  functions: number;
+  policies: number;
+  checkConstraints: number;
+  triggers: number;
+  extensions: number;
+  sizeBytes: number;
+}
+
+export function countSnapshot(s: Snapshot): SnapshotCounts {
+  return {
+    tables: s.tables.filter((t) => t.kind === 'r' || t.kind === 'p').length,
+    foreignKeys: s.constraints.filter((c) => c.type === 'f').length,
+    checkConstraints: s.constraints.filter((c) => c.type === 'c').length,
+    indexes: s.indexes.length,
+    functions: s.functions.length,
+    policies: s.policies.length,
+    triggers: s.triggers.length,
+    extensions: s.extensions.length,
+    sizeBytes: s.databaseSize,
+  };
+}
+
+const COUNT_LABELS: [keyof SnapshotCounts, string][] = [
+  ['tables', 'tables'],
+  ['foreignKeys', 'FKs'],
+  ['indexes', 'indexes'],
+  ['functions', 'functions'],
+  ['policies', 'policies'],
+  ['checkConstraints', 'CHECKs'],
+  ['triggers', 'triggers'],
+  ['extensions', 'extensions'],
+];
+
+/** "tables 43 → 59; FKs 42 → 85" for the counts that changed. */
+export function summarizeCounts(before: SnapshotCounts, after: SnapshotCounts): string {
+  return COUNT_LABELS.filter(([k]) => before[k] !== after[k])
+    .map(([k, label]) => `${label} ${before[k]} → ${after[k]}`)
+    .join('; ');
+}
+
+export function describeCounts(c: SnapshotCounts): string {
+  return `${c.tables} tables, ${c.foreignKeys} FKs, ${c.indexes} indexes, ${c.functions} functions, ${c.policies} policies, ${formatBytes(c.sizeBytes)}`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}

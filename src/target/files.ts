@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { groupMigrationFiles } from '../deploy/files.js';
+
+export interface MigrationFile {
+  readonly id: string;
+  readonly version: string;
+  readonly path: string;
+  readonly fileName: string;
+  readonly text: string;
+  readonly checksum: string;
+  readonly downPath?: string;
+  readonly checksPath?: string;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Read the migrations folder. Bad file names are reported with a fix, not skipped silently. */
+export function discoverMigrations(dir: string): { migrations: MigrationFile[]; problems: string[] } {
+  const entries = readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => ({ file: d.name, value: join(dir, d.name) }));
+  const { migrations, problems } = groupMigrationFiles(entries);
+  return {
+    problems,
+    migrations: migrations.map((m) => {
+      const text = readFileSync(m.up, 'utf8');
+      return {
+        id: m.id,
+        version: m.version,
+        path: m.up,
+        fileName: `${m.id}.sql`,
+        text,
+        checksum: sha256(text),
+        downPath: m.down,
+        checksPath: m.checks,
+      };
+    }),
+  };
+}

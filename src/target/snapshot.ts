@@ -1,0 +1,72 @@
+import type pg from 'pg';
+import type { Snapshot } from '../deploy/diff.js';
+import { LEDGER_SCHEMA } from './client.js';
+
+/**
+ * The whole catalog of the user schemas in one round trip. Everything outside pg_catalog,
+ * information_schema, the toast/temp schemas and the bot's own ledger schema is included.
+ */
+export const SNAPSHOT_SQL = `
+with nsp as (
+  select oid, nspname from pg_namespace
+  where nspname not in ('pg_catalog', 'information_schema', 'pg_toast', '${LEDGER_SCHEMA}')
+    and nspname not like 'pg\\_temp\\_%' and nspname not like 'pg\\_toast\\_temp\\_%'
+),
+rel as (
+  select c.oid, c.relname, c.relkind, c.relrowsecurity, c.relforcerowsecurity, c.reltuples, c.relacl, c.relowner,
+         n.nspname, quote_ident(n.nspname) || '.' || quote_ident(c.relname) as qname
+  from pg_class c join nsp n on n.oid = c.relnamespace
+  where c.relkind in ('r', 'p', 'v', 'm', 'f')
+)
+select json_build_object(
+  'serverVersion', current_setting('server_version'),
+  'databaseSize', pg_database_size(current_database()),
+  'tables', (select coalesce(json_agg(json_build_object('schema', nspname, 'name', relname, 'kind', relkind,
+      'rls', relrowsecurity, 'forceRls', relforcerowsecurity, 'rowEstimate', greatest(reltuples, 0)::bigint)), '[]') from rel),
+  'columns', (select coalesce(json_agg(json_build_object('table', r.qname, 'name', a.attname,
+      'type', format_type(a.atttypid, a.atttypmod), 'notNull', a.attnotnull, 'default', pg_get_expr(d.adbin, d.adrelid))), '[]')
+    from rel r join pg_attribute a on a.attrelid = r.oid and a.attnum > 0 and not a.attisdropped
+    left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum),
+  'constraints', (select coalesce(json_agg(json_build_object('table', r.qname, 'name', k.conname, 'type', k.contype,
+      'definition', pg_get_constraintdef(k.oid))), '[]')
+    from pg_constraint k join rel r on r.oid = k.conrelid),
+  'indexes', (select coalesce(json_agg(json_build_object('table', r.qname, 'name', ic.relname, 'unique', i.indisunique,
+      'primary', i.indisprimary, 'valid', i.indisvalid, 'predicate', pg_get_expr(i.indpred, i.indrelid),
+      'definition', pg_get_indexdef(i.indexrelid))), '[]')
+    from pg_index i join rel r on r.oid = i.indrelid join pg_class ic on ic.oid = i.indexrelid),
+  'functions', (select coalesce(json_agg(json_build_object('schema', n.nspname, 'name', p.proname, 'args', p.pronargs,
+      'identityArgs', pg_get_function_identity_arguments(p.oid), 'returns', coalesce(pg_get_function_result(p.oid), ''),
+      'securityDefiner', p.prosecdef, 'kind', p.prokind)), '[]')
+    from pg_proc p join nsp n on n.oid = p.pronamespace
+    where not exists (select 1 from pg_depend dep where dep.objid = p.oid and dep.deptype = 'e')),
+  'policies', (select coalesce(json_agg(json_build_object('table', r.qname, 'name', pol.polname, 'command', pol.polcmd,
+      'permissive', pol.polpermissive,
+      'roles', (select coalesce(array_agg(case when ro = 0 then 'public' else pg_get_userbyid(ro) end order by 1), '{}')
+                from unnest(pol.polroles) ro),
+      'using', pg_get_expr(pol.polqual, pol.polrelid), 'check', pg_get_expr(pol.polwithcheck, pol.polrelid))), '[]')
+    from pg_policy pol join rel r on r.oid = pol.polrelid),
+  'triggers', (select coalesce(json_agg(json_build_object('table', r.qname, 'name', t.tgname,
+      'definition', pg_get_triggerdef(t.oid))), '[]')
+    from pg_trigger t join rel r on r.oid = t.tgrelid where not t.tgisinternal),
+  'extensions', (select coalesce(json_agg(json_build_object('name', extname, 'version', extversion)), '[]') from pg_extension),
+  'grants', (select coalesce(json_agg(g), '[]') from (
+      select json_build_object('object', r.qname, 'objectType', 'table',
+        'grantee', case when x.grantee = 0 then 'public' else pg_get_userbyid(x.grantee) end,
+        'privilege', x.privilege_type) as g
+      from rel r, aclexplode(r.relacl) x
+      where r.relacl is not null and x.grantee <> r.relowner
+      union all
+      select json_build_object('object', quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+        'objectType', 'function',
+        'grantee', case when x.grantee = 0 then 'public' else pg_get_userbyid(x.grantee) end,
+        'privilege', x.privilege_type)
+      from pg_proc p join nsp n on n.oid = p.pronamespace, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) x
+      where x.grantee <> p.proowner
+        and not exists (select 1 from pg_depend dep where dep.objid = p.oid and dep.deptype = 'e')
+  ) gs)
+) as snapshot`;
+
+export async function takeSnapshot(client: pg.ClientBase): Promise<Snapshot> {
+  const r = await client.query<{ snapshot: Snapshot }>(SNAPSHOT_SQL);
+  return r.rows[0]!.snapshot;
+}

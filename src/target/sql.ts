@@ -1,0 +1,101 @@
+import { loadModule, parseSync } from 'libpg-query';
+import { byteToCharOffset, type LineCol, lineColAt, skipTrivia } from '../deploy/position.js';
+
+let loaded: Promise<void> | undefined;
+/** Load the PostgreSQL parser (WASM) once. */
+export function loadParser(): Promise<void> {
+  loaded ??= loadModule();
+  return loaded;
+}
+
+export interface Statement {
+  readonly sql: string;
+  /** 0-based character offset of the statement's text in the file. */
+  readonly charStart: number;
+  /** Where the statement's first keyword is. */
+  readonly at: LineCol;
+  /** The parse node type, e.g. "CreateStmt". */
+  readonly kind: string;
+  /** Why this statement cannot run inside a transaction block, if it cannot. */
+  readonly noTransaction?: string;
+}
+
+export type SplitResult = { ok: true; statements: Statement[] } | { ok: false; message: string; at: LineCol };
+
+interface RawStmt {
+  stmt: Record<string, Record<string, unknown>>;
+  stmt_location?: number;
+  stmt_len?: number;
+}
+
+/** Why a statement must run outside a transaction block (PostgreSQL refuses it inside one). */
+function noTransactionReason(
+  kind: string,
+  node: Record<string, unknown>,
+  serverVersionNum: number,
+): string | undefined {
+  if (kind === 'IndexStmt' && node.concurrent) return 'CREATE INDEX CONCURRENTLY';
+  if (kind === 'DropStmt' && node.concurrent) return 'DROP INDEX CONCURRENTLY';
+  if (kind === 'ReindexStmt' && JSON.stringify(node.params ?? []).includes('"concurrently"'))
+    return 'REINDEX CONCURRENTLY';
+  if (kind === 'VacuumStmt') return node.is_vacuumcmd === false ? undefined : 'VACUUM';
+  if (kind === 'AlterEnumStmt' && serverVersionNum < 120000)
+    return 'ALTER TYPE … ADD VALUE (before PostgreSQL 12)';
+  if (kind === 'CreatedbStmt') return 'CREATE DATABASE';
+  if (kind === 'DropdbStmt') return 'DROP DATABASE';
+  if (kind === 'CreateTableSpaceStmt') return 'CREATE TABLESPACE';
+  if (kind === 'DropTableSpaceStmt') return 'DROP TABLESPACE';
+  if (kind === 'AlterSystemStmt') return 'ALTER SYSTEM';
+  if (kind === 'CreateSubscriptionStmt') return 'CREATE SUBSCRIPTION';
+  return undefined;
+}
+
+/**
+ * Split a migration file into statements with the real PostgreSQL parser.
+ * Offsets from libpg-query are UTF-8 byte offsets: slice a Buffer, not the string.
+ */
+export function splitStatements(text: string, serverVersionNum = 150000): SplitResult {
+  let parsed: { stmts?: RawStmt[] };
+  try {
+    parsed = parseSync(text) as { stmts?: RawStmt[] };
+  } catch (e) {
+    const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
+    const pos = details?.cursorPosition ?? 0;
+    return {
+      ok: false,
+      message: details?.message ?? (e as Error).message,
+      at: lineColAt(text, byteToCharOffset(text, pos)),
+    };
+  }
+  const bytes = Buffer.from(text, 'utf8');
+  const statements: Statement[] = [];
+  for (const raw of parsed.stmts ?? []) {
+    const start = raw.stmt_location ?? 0;
+    const end = raw.stmt_len === undefined || raw.stmt_len === 0 ? bytes.length : start + raw.stmt_len;
+    const sql = bytes.subarray(start, end).toString('utf8');
+    const charStart = byteToCharOffset(text, start);
+    const kind = Object.keys(raw.stmt)[0] ?? 'Unknown';
+    const node = raw.stmt[kind] ?? {};
+    const first = skipTrivia(text, charStart);
+    statements.push({
+      sql,
+      charStart,
+      at: lineColAt(text, first),
+      kind,
+      noTransaction: noTransactionReason(kind, node, serverVersionNum),
+    });
+  }
+  return { ok: true, statements };
+}
+
+/** Problems that make a file unsafe to run as a migration, each a sentence with line:column. */
+export function statementProblems(statements: readonly Statement[]): string[] {
+  const problems: string[] = [];
+  for (const s of statements) {
+    if (s.kind === 'TransactionStmt')
+      problems.push(
+        `line ${s.at.line}:${s.at.column}: remove BEGIN/COMMIT/ROLLBACK; migration-gate runs each file in its own transaction`,
+      );
+  }
+  return problems;
+}
