@@ -6,6 +6,7 @@ export interface Snapshot {
   tables: {
     schema: string;
     name: string;
+    qname: string;
     kind: string;
     rls: boolean;
     forceRls: boolean;
@@ -54,7 +55,7 @@ const KEYS: Record<
 > = {
   tables: {
     noun: ['table', 'tables'],
-    key: (t: Snapshot['tables'][number]) => `${t.schema}.${t.name}`,
+    key: (t: Snapshot['tables'][number]) => t.qname,
     compare: (t: Snapshot['tables'][number]) => `${t.kind}|${t.rls}|${t.forceRls}`,
   },
   columns: {
@@ -125,6 +126,37 @@ export function diffSnapshots(before: Snapshot, after: Snapshot): SnapshotDiff {
     };
   }
   return out;
+}
+
+const CHILDREN: Category[] = ['columns', 'constraints', 'indexes', 'policies', 'triggers'];
+
+export interface NotableChanges {
+  readonly what: string;
+  readonly added: string[];
+  readonly removed: string[];
+  readonly changed: string[];
+}
+
+/**
+ * The names worth showing a person: objects of a table that was itself added or removed are left out
+ * (the table says it), and each list is capped at `cap` with a count of the rest.
+ */
+export function notableChanges(d: SnapshotDiff, cap = 10): NotableChanges[] {
+  const wholeTables = new Set([...d.tables.added, ...d.tables.removed]);
+  const ofWholeTable = (cat: Category, key: string) =>
+    (CHILDREN.includes(cat) && [...wholeTables].some((t) => key.startsWith(`${t}.`))) ||
+    (cat === 'grants' && [...wholeTables].some((t) => key.startsWith(`table ${t} `)));
+  const capped = (list: string[]) =>
+    list.length > cap ? [...list.slice(0, cap), `… ${list.length - cap} more`] : list;
+  return CATEGORIES.map((cat) => {
+    const keep = (list: string[]) => capped(list.filter((k) => !ofWholeTable(cat, k)));
+    return {
+      what: KEYS[cat].noun[1],
+      added: keep(d[cat].added),
+      removed: keep(d[cat].removed),
+      changed: keep(d[cat].changed),
+    };
+  }).filter((c) => c.added.length + c.removed.length + c.changed.length > 0);
 }
 
 export function isEmptyDiff(d: SnapshotDiff): boolean {

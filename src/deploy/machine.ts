@@ -33,7 +33,8 @@ function finish(run: Run, steps: Step[], status: Run['status'], at: string, reas
   const closed = steps.map((s) =>
     s.status === 'pending' || s.status === 'running' ? { ...s, status: 'skipped' as const } : s,
   );
-  const effects: Effect[] = [{ type: 'renderCard' }, { type: 'releaseEnvironments' }];
+  // Saving a run that is no longer running releases its environments in the same transaction.
+  const effects: Effect[] = [{ type: 'renderCard' }];
   return {
     ok: true,
     next: { ...run, steps: closed, status, finishedAt: at, reason, version: run.version + 1 },

@@ -49,10 +49,7 @@ export type RunEvent =
     }
   | { readonly type: 'interrupted'; readonly at: string };
 
-export type Effect =
-  | { readonly type: 'renderCard' }
-  | { readonly type: 'runStep'; readonly index: number }
-  | { readonly type: 'releaseEnvironments' };
+export type Effect = { readonly type: 'renderCard' } | { readonly type: 'runStep'; readonly index: number };
 
 export type Decision =
   | { readonly ok: true; readonly next: Run; readonly effects: readonly Effect[] }

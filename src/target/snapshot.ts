@@ -21,7 +21,7 @@ rel as (
 select json_build_object(
   'serverVersion', current_setting('server_version'),
   'databaseSize', pg_database_size(current_database()),
-  'tables', (select coalesce(json_agg(json_build_object('schema', nspname, 'name', relname, 'kind', relkind,
+  'tables', (select coalesce(json_agg(json_build_object('schema', nspname, 'name', relname, 'qname', qname, 'kind', relkind,
       'rls', relrowsecurity, 'forceRls', relforcerowsecurity, 'rowEstimate', greatest(reltuples, 0)::bigint)), '[]') from rel),
   'columns', (select coalesce(json_agg(json_build_object('table', r.qname, 'name', a.attname,
       'type', format_type(a.atttypid, a.atttypmod), 'notNull', a.attnotnull, 'default', pg_get_expr(d.adbin, d.adrelid))), '[]')

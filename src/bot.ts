@@ -1,0 +1,91 @@
+/** Build and start the Slack app around a store and a deploy config. Used by main.ts and the tests. */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App } from '@slack/bolt';
+import type { AppEnv, DeployConfig } from './config.js';
+import { boltLogger, type Logger } from './log.js';
+import { createService, type Service } from './service.js';
+import { webChat } from './slack/chat.js';
+import { registerSlack } from './slack/register.js';
+import type { Store } from './store/db.js';
+
+export interface BotOptions {
+  readonly env: AppEnv & { SLACK_BOT_TOKEN: string };
+  readonly deploy: DeployConfig;
+  readonly store: Store;
+  readonly log: Logger;
+  readonly secrets: readonly string[];
+  /** Tests: no retries against the fake Web API. */
+  readonly retries?: number;
+}
+
+export interface Bot {
+  readonly app: App;
+  readonly service: Service;
+  readonly mode: 'socket' | 'http';
+  /** http://127.0.0.1:PORT in HTTP mode. */
+  readonly url?: string;
+  stop(): Promise<void>;
+}
+
+export async function startBot(o: BotOptions): Promise<Bot> {
+  const socket = !!o.env.SLACK_APP_TOKEN;
+  const app = new App({
+    token: o.env.SLACK_BOT_TOKEN,
+    signingSecret: o.env.SLACK_SIGNING_SECRET ?? 'unused-in-socket-mode',
+    ...(socket ? { socketMode: true, appToken: o.env.SLACK_APP_TOKEN } : {}),
+    // No auth.test on every request: the bot's ids are known.
+    tokenVerificationEnabled: false,
+    botId: 'BMIGRATIONGATE',
+    botUserId: o.env.SLACK_BOT_USER_ID,
+    logger: boltLogger(o.log),
+    clientOptions: {
+      ...(o.env.SLACK_API_URL ? { slackApiUrl: o.env.SLACK_API_URL } : {}),
+      ...(o.retries !== undefined ? { retryConfig: { retries: o.retries } } : {}),
+    },
+    customRoutes: [
+      {
+        path: '/healthz',
+        method: ['GET'],
+        handler: (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: true, mode: socket ? 'socket' : 'http' }));
+        },
+      },
+    ],
+    ...(socket ? { installerOptions: { port: o.env.PORT } } : {}),
+  });
+  const service = createService({
+    store: o.store,
+    deploy: o.deploy,
+    chat: webChat(app.client, o.secrets),
+    log: o.log,
+    secrets: o.secrets,
+  });
+  registerSlack(app, service, o.secrets);
+  const interrupted = await service.reconcile();
+  if (interrupted)
+    o.log.warn({ interrupted }, 'runs that were in progress when the bot stopped are marked failed');
+
+  let url: string | undefined;
+  if (socket) {
+    await app.start();
+  } else {
+    const server = (await app.start(o.env.PORT)) as Server;
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  o.log.info(
+    { mode: socket ? 'socket' : 'http', url },
+    `Slack ${socket ? 'Socket Mode' : `HTTP mode on ${url}/slack/events`}`,
+  );
+  return {
+    app,
+    service,
+    mode: socket ? 'socket' : 'http',
+    url,
+    async stop() {
+      await app.stop();
+      await service.idle();
+    },
+  };
+}

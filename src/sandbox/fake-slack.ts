@@ -1,0 +1,198 @@
+/**
+ * A local stand-in for Slack's Web API: the subset the bot calls, plus a response_url sink.
+ * It records every call so tests (and the sandbox page) can see exactly what a user would see.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedCall {
+  readonly method: string;
+  readonly args: Record<string, unknown>;
+  readonly at: number;
+}
+
+export interface SandboxMessage {
+  ts: string;
+  channel: string;
+  threadTs?: string;
+  text: string;
+  blocks: unknown[];
+  /** Set for ephemeral messages: only this user sees them. */
+  visibleTo?: string;
+  edited?: boolean;
+}
+
+export interface FakeSlackOptions {
+  readonly botToken: string;
+  readonly users?: readonly { id: string; name: string; tz?: string }[];
+  readonly usergroups?: Readonly<Record<string, readonly string[]>>;
+  readonly channels?: Readonly<Record<string, string>>;
+}
+
+export interface FakeSlack {
+  readonly url: string;
+  readonly apiUrl: string;
+  readonly calls: RecordedCall[];
+  readonly messages: SandboxMessage[];
+  readonly events: EventEmitter;
+  /** A response_url for one slash command or interaction by `user` in `channel`. */
+  responseUrl(user?: string, channel?: string): string;
+  callsTo(method: string): RecordedCall[];
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const raw = Buffer.concat(chunks).toString('utf8');
+  if (!raw) return {};
+  if ((req.headers['content-type'] ?? '').includes('application/json')) return JSON.parse(raw);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    if (['blocks', 'attachments', 'view', 'file_uploads', 'files'].includes(k)) {
+      try {
+        out[k] = JSON.parse(v);
+        continue;
+      } catch {
+        /* keep the raw string */
+      }
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promise<FakeSlack> {
+  const calls: RecordedCall[] = [];
+  const messages: SandboxMessage[] = [];
+  const events = new EventEmitter();
+  let seq = 0;
+  const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
+  const users = new Map((options.users ?? []).map((u) => [u.id, u]));
+
+  const record = (method: string, args: Record<string, unknown>) => {
+    const call = { method, args, at: Date.now() };
+    calls.push(call);
+    events.emit('call', call);
+  };
+  const upsert = (m: SandboxMessage) => {
+    const i = messages.findIndex((x) => x.ts === m.ts && x.channel === m.channel);
+    if (i >= 0) messages[i] = m;
+    else messages.push(m);
+    events.emit('message', m);
+  };
+
+  function api(method: string, a: Record<string, unknown>): Record<string, unknown> {
+    const channel = String(a.channel ?? '');
+    const blocks = Array.isArray(a.blocks) ? a.blocks : [];
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, user_id: 'UMIGRATIONGATE', bot_id: 'BMIGRATIONGATE', team_id: 'T0SANDBOX' };
+      case 'chat.postMessage': {
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const ts = nextTs();
+        const m: SandboxMessage = { ts, channel, text: String(a.text ?? ''), blocks };
+        if (a.thread_ts) m.threadTs = String(a.thread_ts);
+        upsert(m);
+        return { ok: true, ts, channel, message: { ts, text: m.text, blocks } };
+      }
+      case 'chat.update': {
+        const existing = messages.find((m) => m.ts === a.ts && m.channel === channel);
+        if (!existing) return { ok: false, error: 'message_not_found' };
+        upsert({ ...existing, text: String(a.text ?? ''), blocks, edited: true });
+        return { ok: true, ts: a.ts, channel };
+      }
+      case 'chat.postEphemeral': {
+        const ts = nextTs();
+        upsert({ ts, channel, text: String(a.text ?? ''), blocks, visibleTo: String(a.user ?? '') });
+        return { ok: true, message_ts: ts };
+      }
+      case 'views.open':
+      case 'views.update':
+      case 'views.push':
+        return { ok: true, view: { id: `V${++seq}`, ...(a.view as object) } };
+      case 'users.info': {
+        const u = users.get(String(a.user));
+        return u
+          ? { ok: true, user: { id: u.id, name: u.name, real_name: u.name, tz: u.tz ?? 'UTC' } }
+          : { ok: false, error: 'user_not_found' };
+      }
+      case 'usergroups.users.list': {
+        const list = options.usergroups?.[String(a.usergroup)];
+        return list ? { ok: true, users: list } : { ok: false, error: 'no_such_subteam' };
+      }
+      case 'conversations.info':
+        return { ok: true, channel: { id: channel, name: options.channels?.[channel] ?? 'deploys' } };
+      case 'files.getUploadURLExternal': {
+        const id = `F${++seq}`;
+        return { ok: true, upload_url: `${base}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal':
+        return { ok: true, files: a.files ?? [] };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  let base = '';
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
+        const method = url.pathname.slice('/api/'.length);
+        const args = await readBody(req);
+        if (req.headers.authorization !== `Bearer ${options.botToken}`)
+          return send(200, { ok: false, error: 'invalid_auth' });
+        record(method, args);
+        return send(200, api(method, args));
+      }
+      if (req.method === 'POST' && url.pathname.startsWith('/response/')) {
+        const args = await readBody(req);
+        record('response_url', { ...args, response_id: url.pathname.slice('/response/'.length) });
+        const user = url.searchParams.get('user') ?? undefined;
+        const channel = url.searchParams.get('channel') ?? '';
+        upsert({
+          ts: nextTs(),
+          channel,
+          text: String(args.text ?? ''),
+          blocks: (args.blocks as unknown[]) ?? [],
+          visibleTo: user,
+        });
+        return send(200, { ok: true });
+      }
+      if (req.method === 'POST' && url.pathname.startsWith('/upload/')) {
+        for await (const _ of req) {
+          /* drain */
+        }
+        return send(200, { ok: true });
+      }
+      if (url.pathname === '/healthz') return send(200, { ok: true });
+      return send(404, { ok: false, error: 'not_found' });
+    } catch (e) {
+      return send(500, { ok: false, error: (e as Error).message });
+    }
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: base,
+    apiUrl: `${base}/api/`,
+    calls,
+    messages,
+    events,
+    responseUrl: (user, channel) =>
+      `${base}/response/${++seq}?${new URLSearchParams({ user: user ?? '', channel: channel ?? '' })}`,
+    callsTo: (method) => calls.filter((c) => c.method === method),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

@@ -1,0 +1,209 @@
+/** Pure renderers: runs and results → Block Kit. No I/O. */
+import type { types } from '@slack/bolt';
+import { describeCounts } from '../deploy/diff.js';
+import type { ApplyResult, PgErrorView, PreflightResult } from '../deploy/results.js';
+import type { Run, Step, StepStatus } from '../deploy/types.js';
+
+export type Block = types.KnownBlock;
+export interface Message {
+  readonly text: string;
+  readonly blocks: Block[];
+}
+
+const SECTION_LIMIT = 2900;
+
+/** Escape text for mrkdwn: Slack treats &, < and > as control characters. */
+export function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function clip(text: string, limit = SECTION_LIMIT): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 20)}\n… (truncated)`;
+}
+
+export const section = (text: string, block_id?: string): Block => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: clip(text) },
+  ...(block_id ? { block_id } : {}),
+});
+export const context = (text: string): Block => ({
+  type: 'context',
+  elements: [{ type: 'mrkdwn', text: clip(text) }],
+});
+
+const ICON: Record<StepStatus, string> = {
+  pending: '▫️',
+  running: '⏳',
+  succeeded: '✅',
+  failed: '❌',
+  skipped: '⏭️',
+};
+
+function stepLabel(s: Step): string {
+  const detail = s.summary && s.status !== 'pending' ? ` ${esc(s.summary)}` : '';
+  return `${ICON[s.status]} ${s.name}${detail}`;
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function runStatusLine(run: Run): string {
+  switch (run.status) {
+    case 'running':
+      return `⏳ Running since ${run.createdAt.slice(11, 19)} UTC`;
+    case 'succeeded': {
+      const ms = run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.createdAt) : 0;
+      return `✅ Succeeded in ${formatMs(ms)}`;
+    }
+    case 'failed':
+      return `❌ Failed: ${esc(run.reason ?? 'see the thread')}`;
+    case 'cancelled':
+      return `🚫 Cancelled: ${esc(run.reason ?? '')}`;
+  }
+}
+
+/** The run card: one message in the channel, updated in place as the run moves. */
+export function runCard(run: Run): Message {
+  const envs = [...new Set(run.steps.map((s) => s.env))];
+  const lines = envs.map(
+    (env) =>
+      `*${esc(env)}:*  ${run.steps
+        .filter((s) => s.env === env)
+        .map(stepLabel)
+        .join('  ·  ')}`,
+  );
+  const title = `*Run #${run.id}* · \`${esc(run.migration)}\` · requested by <@${run.requestedBy}>`;
+  return {
+    text: `Run #${run.id} · ${run.migration} · ${run.status}`,
+    blocks: [section(title, 'title'), section(lines.join('\n'), 'envs'), context(runStatusLine(run))],
+  };
+}
+
+export function formatPgError(e: PgErrorView): string {
+  const lines = [`ERROR${e.code ? ` ${e.code}` : ''}: ${e.message}`];
+  if (e.detail) lines.push(`DETAIL: ${e.detail}`);
+  if (e.hint) lines.push(`HINT: ${e.hint}`);
+  if (e.where) lines.push(`CONTEXT: ${e.where}`);
+  return `\`${esc(e.file)}:${e.line}:${e.column}\`${e.statement ? ` (statement ${e.statement})` : ''}\n\`\`\`${esc(lines.join('\n'))}\`\`\``;
+}
+
+export function preflightReply(r: PreflightResult): Message {
+  const head = `*Preflight on ${esc(r.env)}* ${r.ok ? '✅' : '❌'}`;
+  const lines = [head];
+  if (r.serverVersion) lines.push(`PostgreSQL ${esc(r.serverVersion)} · connected in ${r.connectMs} ms`);
+  if (r.pending.length) {
+    lines.push(
+      `Pending (${r.pending.length}):\n${r.pending
+        .map(
+          (p) =>
+            `• \`${esc(p.id)}.sql\` sha256 \`${p.checksum.slice(0, 12)}\` · ${p.statements} statements${p.outsideTransaction ? ` · runs outside a transaction (${esc(p.outsideTransaction)})` : ''}`,
+        )
+        .join('\n')}`,
+    );
+  } else if (r.ok) lines.push('Nothing pending: already applied here.');
+  if (r.ok) lines.push(r.drift.length ? '' : 'No drift: every applied file matches its ledger checksum.');
+  if (r.outOfOrder.length)
+    lines.push(`⚠️ Older than the newest applied migration: ${r.outOfOrder.map(esc).join(', ')}`);
+  if (r.unknown.length) lines.push(`⚠️ In the ledger but not in the folder: ${r.unknown.map(esc).join(', ')}`);
+  if (r.counts) lines.push(`Catalog: ${describeCounts(r.counts)}`);
+  if (r.parseError) lines.push(formatPgError(r.parseError));
+  else if (r.problem) lines.push(esc(r.problem));
+  return {
+    text: `Preflight on ${r.env}: ${r.ok ? 'passed' : 'failed'}`,
+    blocks: [section(lines.filter(Boolean).join('\n'))],
+  };
+}
+
+export function applyReply(r: ApplyResult): Message {
+  const lines = [`*Apply on ${esc(r.env)}* ${r.ok ? '✅' : '❌'}`];
+  for (const f of r.files)
+    lines.push(
+      `• \`${esc(f.id)}.sql\` · ${f.statements} statements in ${formatMs(f.durationMs)} · ${f.lockRetries} lock retries · ${f.outsideTransaction ? `outside a transaction (${esc(f.outsideTransaction)})` : 'one transaction'}`,
+    );
+  if (r.ok && r.files.length === 0)
+    lines.push('Nothing to apply: every file up to this migration is in the ledger.');
+  if (r.failure) {
+    const f = r.failure;
+    lines.push(
+      `• \`${esc(f.id)}.sql\` failed after ${formatMs(f.durationMs)} with ${f.lockRetries} lock retries`,
+    );
+    lines.push(formatPgError(f.error));
+    if (f.outsideTransaction)
+      lines.push(
+        `⚠️ This file ran outside a transaction (${esc(f.outsideTransaction)}): ${f.statementsKept} statement(s) before the failing one stay applied; the ledger has no row for it. Undo them or make the file re-runnable (IF NOT EXISTS), then run again.`,
+      );
+    else
+      lines.push(
+        r.catalogUnchanged
+          ? 'The transaction was rolled back: the catalog after equals the catalog before. Nothing was recorded in the ledger.'
+          : 'The transaction was rolled back and nothing was recorded for this file; files before it in this run stay applied.',
+      );
+  }
+  if (r.problem) lines.push(esc(r.problem));
+  if (r.diffSummary && r.files.length)
+    lines.push(`*Schema:* ${esc(r.diffSummary)}${r.countsSummary ? `; ${esc(r.countsSummary)}` : ''}`);
+  if (r.changes && r.files.length) {
+    const names = (items: string[]) => items.map((i) => `\`${esc(i)}\``).join(', ');
+    for (const c of r.changes) {
+      if (c.added.length) lines.push(`*Added ${c.what}:* ${names(c.added)}`);
+      if (c.removed.length) lines.push(`*Removed ${c.what}:* ${names(c.removed)}`);
+      if (c.changed.length) lines.push(`*Changed ${c.what}:* ${names(c.changed)}`);
+    }
+  }
+  return {
+    text: `Apply on ${r.env}: ${r.ok ? 'done' : 'failed'}`,
+    blocks: [section(lines.filter(Boolean).join('\n'))],
+  };
+}
+
+export const HELP = [
+  '*/deploy-migration* deploys PostgreSQL migrations from this channel.',
+  '• `/deploy-migration <migration> [to <environment>]`: preflight and apply a migration (e.g. `/deploy-migration 024_atomic_user_behavior_updates`)',
+  '• `/deploy-migration status [#run]`: a run, or the latest runs',
+  '• `/deploy-migration list`: every migration in every environment (applied when, checksum, drift)',
+  '• `/deploy-migration help`: this message',
+].join('\n');
+
+export function textMessage(text: string): Message {
+  return { text, blocks: [section(text)] };
+}
+
+export function statusList(runs: readonly Run[]): Message {
+  if (!runs.length) return textMessage('No runs yet. Start one with `/deploy-migration <migration>`.');
+  const lines = runs.map(
+    (r) =>
+      `${r.status === 'succeeded' ? '✅' : r.status === 'failed' ? '❌' : r.status === 'running' ? '⏳' : '🚫'} *#${r.id}* \`${esc(r.migration)}\` → ${esc([...new Set(r.steps.map((s) => s.env))].join(', '))} · <@${r.requestedBy}> · ${r.createdAt.slice(0, 16).replace('T', ' ')} UTC`,
+  );
+  return { text: `Latest ${runs.length} runs`, blocks: [section(`*Latest runs*\n${lines.join('\n')}`)] };
+}
+
+export interface ListCell {
+  readonly state: 'applied' | 'pending' | 'drift' | 'unreachable';
+  readonly appliedAt?: string;
+}
+
+export function migrationList(
+  envs: readonly string[],
+  rows: readonly { id: string; checksum: string; cells: ListCell[] }[],
+  problems: readonly string[],
+): Message {
+  const cell = (c: ListCell) =>
+    c.state === 'applied'
+      ? `✅ ${c.appliedAt?.slice(0, 16)}`
+      : c.state === 'drift'
+        ? '⚠️ drift'
+        : c.state === 'pending'
+          ? '▫️ pending'
+          : '❔ unreachable';
+  const width = Math.max(9, ...rows.map((r) => r.id.length)) + 2;
+  const header = `${'migration'.padEnd(width)}${'sha256'.padEnd(14)}${envs.map((e) => e.padEnd(20)).join('')}`;
+  const body = rows.map(
+    (r) =>
+      `${r.id.padEnd(width)}${r.checksum.slice(0, 12).padEnd(14)}${r.cells.map((c) => cell(c).padEnd(20)).join('')}`,
+  );
+  const text = `*Migrations × environments*\n\`\`\`${esc([header, ...body].join('\n'))}\`\`\``;
+  const blocks = [section(text)];
+  if (problems.length) blocks.push(context(problems.map((p) => `⚠️ ${esc(p)}`).join('\n')));
+  return { text: `${rows.length} migrations in ${envs.length} environments`, blocks };
+}

@@ -1,0 +1,62 @@
+/** "/deploy-migration …" text → a command, or a sentence saying what was wrong. Pure. */
+
+export type SlashCommand =
+  | { kind: 'deploy'; migration: string; to?: string }
+  | { kind: 'status'; runId?: number }
+  | { kind: 'list' }
+  | { kind: 'help' };
+
+export type ParsedSlash = { ok: true; command: SlashCommand } | { ok: false; message: string };
+
+const MAX_LENGTH = 500;
+const EXAMPLE = '`/deploy-migration 024_atomic_user_behavior_updates to staging`';
+
+/** Show a piece of what the user typed, safely: short, no control characters, no backticks. */
+export function quote(text: string): string {
+  const clean = [...text.replace(/[\u0000-\u001f\u007f`]/g, '')];
+  return `"${clean.length > 40 ? `${clean.slice(0, 40).join('')}…` : clean.join('')}"`;
+}
+
+const usage = (message: string): ParsedSlash => ({ ok: false, message });
+
+export function parseSlashText(raw: string): ParsedSlash {
+  if (raw.length > MAX_LENGTH)
+    return usage(
+      `That command is ${raw.length.toLocaleString('en-US')} characters long; /deploy-migration takes a migration name and an optional environment, e.g. ${EXAMPLE}.`,
+    );
+  const words = raw.trim().split(/\s+/u).filter(Boolean);
+  const [first, ...rest] = words;
+  if (!first)
+    return usage(`Tell me what to deploy, e.g. ${EXAMPLE}. \`/deploy-migration help\` lists every command.`);
+  const verb = first.toLowerCase();
+  if (verb === 'help') return rest.length ? extra(rest, 'help') : { ok: true, command: { kind: 'help' } };
+  if (verb === 'list') return rest.length ? extra(rest, 'list') : { ok: true, command: { kind: 'list' } };
+  if (verb === 'status') {
+    if (rest.length === 0) return { ok: true, command: { kind: 'status' } };
+    const m = /^#?(\d{1,9})$/.exec(rest[0]!);
+    if (!m || rest.length > 1)
+      return usage(
+        `Run numbers look like #17: try \`/deploy-migration status #17\`, or \`/deploy-migration status\` for the latest runs.`,
+      );
+    return { ok: true, command: { kind: 'status', runId: Number(m[1]) } };
+  }
+  if (!/^\d/.test(first))
+    return usage(
+      `I don't know the command ${quote(first)}. Name a migration (e.g. ${EXAMPLE}), or use \`status\`, \`list\` or \`help\`.`,
+    );
+  if (!/^[\w.-]{1,200}$/u.test(first) || !/^[A-Za-z0-9_.-]+$/.test(first))
+    return usage(
+      `${quote(first)} is not a migration name: names look like 024_atomic_user_behavior_updates.`,
+    );
+  if (rest.length === 0) return { ok: true, command: { kind: 'deploy', migration: first } };
+  if (rest[0]!.toLowerCase() !== 'to') return extra(rest, first);
+  if (rest.length === 1) return usage(`Say which environment after "to", e.g. ${EXAMPLE}.`);
+  if (rest.length > 2) return extra(rest.slice(2), `to ${rest[1]}`);
+  return { ok: true, command: { kind: 'deploy', migration: first, to: rest[1]!.toLowerCase() } };
+}
+
+function extra(words: string[], after: string): ParsedSlash {
+  return usage(
+    `I did not understand ${quote(words.join(' '))} after ${quote(after)}. Try ${EXAMPLE}, or \`/deploy-migration help\`.`,
+  );
+}

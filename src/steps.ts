@@ -1,0 +1,157 @@
+/** The work behind each step of a run: talks to the target, returns what it measured. */
+import type { DeployConfig, Environment } from './config.js';
+import { countSnapshot, isEmptyDiff, notableChanges, summarizeCounts, summarizeDiff } from './deploy/diff.js';
+import { describeDrift, planPending } from './deploy/ledger.js';
+import type { ApplyResult, PreflightResult } from './deploy/results.js';
+import { applyMigrations, readLedger } from './target/apply.js';
+import { serverVersionNum, withTargetClient } from './target/client.js';
+import { discoverMigrations } from './target/files.js';
+import { takeSnapshot } from './target/snapshot.js';
+import { loadParser, splitStatements, statementProblems } from './target/sql.js';
+
+export interface StepOutcome<R> {
+  readonly ok: boolean;
+  readonly summary: string;
+  readonly reason?: string;
+  readonly result: R;
+}
+
+function connectProblem(env: Environment, e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  return `Could not reach ${env.name} (${env.databaseVar}): ${err.message ?? String(e)}${err.code ? ` [${err.code}]` : ''}. Check that the database is up and that ${env.databaseVar} is right.`;
+}
+
+export async function runPreflight(
+  deploy: DeployConfig,
+  env: Environment,
+  migrationId: string,
+): Promise<StepOutcome<PreflightResult>> {
+  const empty = { env: env.name, pending: [], alreadyApplied: false, drift: [], unknown: [], outOfOrder: [] };
+  const fail = (problem: string, extra: Partial<PreflightResult> = {}): StepOutcome<PreflightResult> => ({
+    ok: false,
+    summary: 'failed',
+    reason: problem,
+    result: { ...empty, ...extra, ok: false, problem },
+  });
+  const { migrations, problems } = discoverMigrations(deploy.migrationsDir);
+  if (problems.length) return fail(`The migrations folder has files with bad names: ${problems.join('; ')}`);
+  await loadParser();
+  const started = performance.now();
+  try {
+    return await withTargetClient(env, async (client) => {
+      const connectMs = Math.round(performance.now() - started);
+      const versionNum = await serverVersionNum(client);
+      const serverVersion = (await client.query<{ v: string }>('show server_version')).rows[0]!.v;
+      const plan = planPending(migrations, await readLedger(client), migrationId);
+      const base = {
+        connectMs,
+        serverVersion,
+        unknown: plan.unknown.map((u) => u.id),
+        outOfOrder: plan.outOfOrder,
+      };
+      const pending: PreflightResult['pending'] = [];
+      for (const f of plan.pending) {
+        const split = splitStatements(f.text, versionNum);
+        if (!split.ok)
+          return fail(
+            `${f.fileName}:${split.at.line}:${split.at.column}: ${split.message}. Fix the SQL and run again.`,
+            {
+              ...base,
+              parseError: { code: '42601', message: split.message, file: f.fileName, ...split.at },
+            },
+          );
+        const bad = statementProblems(split.statements);
+        if (bad.length) return fail(`${f.fileName}: ${bad.join('; ')}`, base);
+        const outside = split.statements.find((s) => s.noTransaction)?.noTransaction;
+        pending.push({
+          id: f.id,
+          checksum: f.checksum,
+          statements: split.statements.length,
+          outsideTransaction: outside,
+        });
+      }
+      if (plan.drift.length)
+        return fail(plan.drift.map((d) => describeDrift(d, env.name)).join(' '), {
+          ...base,
+          pending,
+          drift: plan.drift,
+        });
+      const counts = countSnapshot(await takeSnapshot(client));
+      const alreadyApplied = pending.length === 0;
+      return {
+        ok: true,
+        summary: alreadyApplied ? 'nothing pending' : `${pending.length} pending`,
+        result: { ...empty, ...base, ok: true, pending, counts, alreadyApplied },
+      };
+    });
+  } catch (e) {
+    return fail(connectProblem(env, e));
+  }
+}
+
+const CAP = 10;
+
+export async function runApply(
+  deploy: DeployConfig,
+  env: Environment,
+  migrationId: string,
+  ctx: { runId: number; appliedBy: string },
+): Promise<StepOutcome<ApplyResult>> {
+  const { migrations } = discoverMigrations(deploy.migrationsDir);
+  let outcome: Awaited<ReturnType<typeof applyMigrations>>;
+  try {
+    outcome = await applyMigrations(env, migrations, migrationId, ctx);
+  } catch (e) {
+    const problem = connectProblem(env, e);
+    return {
+      ok: false,
+      summary: 'failed',
+      reason: problem,
+      result: { env: env.name, ok: false, files: [], problem },
+    };
+  }
+  const changes = outcome.diff && notableChanges(outcome.diff, CAP);
+  const diffSummary = outcome.diff && summarizeDiff(outcome.diff);
+  const countsSummary =
+    outcome.before && outcome.after
+      ? summarizeCounts(countSnapshot(outcome.before), countSnapshot(outcome.after))
+      : undefined;
+  const totalMs = outcome.applied.reduce((t, f) => t + f.durationMs, 0);
+  if (outcome.ok) {
+    const summary =
+      outcome.applied.length === 0
+        ? 'nothing to apply'
+        : `${totalMs} ms (${diffSummary ?? 'no schema change'})`;
+    return {
+      ok: true,
+      summary,
+      result: { env: env.name, ok: true, files: outcome.applied, diffSummary, countsSummary, changes },
+    };
+  }
+  const failure = outcome.failure;
+  const reason = failure
+    ? `${failure.error.file}:${failure.error.line}:${failure.error.column}: ${failure.error.code ?? ''} ${failure.error.message}`.replace(
+        /\s+/g,
+        ' ',
+      )
+    : outcome.drift
+      ? outcome.drift.map((d) => describeDrift(d, env.name)).join(' ')
+      : outcome.message;
+  return {
+    ok: false,
+    summary: 'failed',
+    reason,
+    result: {
+      env: env.name,
+      ok: false,
+      files: outcome.applied,
+      failure,
+      diffSummary,
+      countsSummary,
+      changes,
+      catalogUnchanged: outcome.diff ? isEmptyDiff(outcome.diff) : undefined,
+      problem: failure ? undefined : reason,
+      drift: outcome.drift,
+    },
+  };
+}

@@ -1,0 +1,202 @@
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Run, Step } from '../deploy/types.js';
+import type { Db } from './db.js';
+import { auditEvents, environmentLocks, runs, slackMessages, steps } from './schema.js';
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
+
+class EnvironmentBusy extends Error {
+  constructor(readonly holder: { runId: number; env: string; requestedBy: string; since: string }) {
+    super('environment busy');
+  }
+}
+
+export type CreateRunResult =
+  | { ok: true; run: Run }
+  | { ok: false; holder: { runId: number; env: string; requestedBy: string; since: string } };
+
+/** Create a run and take its environments, or say which run holds one of them. One transaction. */
+export async function createRun(
+  db: Db,
+  input: { migration: string; requestedBy: string; channel: string; steps: Step[] },
+): Promise<CreateRunResult> {
+  const envs = [...new Set(input.steps.map((s) => s.env))];
+  return db
+    .transaction(async (tx) => {
+      const [row] = await tx
+        .insert(runs)
+        .values({
+          migration: input.migration,
+          requestedBy: input.requestedBy,
+          channel: input.channel,
+          status: 'running',
+        })
+        .returning();
+      const taken = await tx
+        .insert(environmentLocks)
+        .values(envs.map((env) => ({ env, runId: row!.id })))
+        .onConflictDoNothing()
+        .returning();
+      if (taken.length < envs.length) {
+        const [holder] = await tx
+          .select({
+            runId: runs.id,
+            env: environmentLocks.env,
+            requestedBy: runs.requestedBy,
+            since: runs.createdAt,
+          })
+          .from(environmentLocks)
+          .innerJoin(runs, eq(runs.id, environmentLocks.runId))
+          .where(and(inArray(environmentLocks.env, envs), sql`${environmentLocks.runId} <> ${row!.id}`))
+          .limit(1);
+        // Throwing rolls the new run back; the catch below turns it into an answer.
+        throw new EnvironmentBusy({ ...holder!, since: holder!.since.toISOString() });
+      }
+      await tx.insert(steps).values(
+        input.steps.map((s, index) => ({
+          runId: row!.id,
+          index,
+          env: s.env,
+          name: s.name,
+          status: s.status,
+        })),
+      );
+      return { ok: true as const, run: toRun(row!, input.steps) };
+    })
+    .catch((e: unknown): CreateRunResult => {
+      if (e instanceof EnvironmentBusy) return { ok: false, holder: e.holder };
+      throw e;
+    });
+}
+
+function toRun(row: typeof runs.$inferSelect, stepList: Step[]): Run {
+  return {
+    id: row.id,
+    migration: row.migration,
+    requestedBy: row.requestedBy,
+    channel: row.channel,
+    status: row.status as Run['status'],
+    steps: stepList,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    finishedAt: iso(row.finishedAt),
+    reason: row.reason ?? undefined,
+  };
+}
+
+export async function loadRun(db: Db, id: number): Promise<Run | undefined> {
+  const [row] = await db.select().from(runs).where(eq(runs.id, id));
+  if (!row) return undefined;
+  const stepRows = await db.select().from(steps).where(eq(steps.runId, id)).orderBy(asc(steps.index));
+  return toRun(
+    row,
+    stepRows.map((s) => ({
+      env: s.env,
+      name: s.name as Step['name'],
+      status: s.status as Step['status'],
+      startedAt: iso(s.startedAt),
+      finishedAt: iso(s.finishedAt),
+      durationMs: s.durationMs ?? undefined,
+      summary: s.summary ?? undefined,
+    })),
+  );
+}
+
+/** Save `next` if the stored run is still at `expectedVersion`; false when someone else saved first. */
+export async function saveRun(db: Db, next: Run, expectedVersion: number): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const updated = await tx
+      .update(runs)
+      .set({
+        status: next.status,
+        reason: next.reason ?? null,
+        version: next.version,
+        finishedAt: next.finishedAt ? new Date(next.finishedAt) : null,
+      })
+      .where(and(eq(runs.id, next.id), eq(runs.version, expectedVersion)))
+      .returning({ id: runs.id });
+    if (updated.length === 0) return false;
+    for (const [index, s] of next.steps.entries()) {
+      await tx
+        .update(steps)
+        .set({
+          status: s.status,
+          startedAt: s.startedAt ? new Date(s.startedAt) : null,
+          finishedAt: s.finishedAt ? new Date(s.finishedAt) : null,
+          durationMs: s.durationMs ?? null,
+          summary: s.summary ?? null,
+        })
+        .where(and(eq(steps.runId, next.id), eq(steps.index, index)));
+    }
+    if (next.status !== 'running')
+      await tx.delete(environmentLocks).where(eq(environmentLocks.runId, next.id));
+    return true;
+  });
+}
+
+export async function saveStepResult(db: Db, runId: number, index: number, result: unknown): Promise<void> {
+  await db
+    .update(steps)
+    .set({ result })
+    .where(and(eq(steps.runId, runId), eq(steps.index, index)));
+}
+
+export async function loadStepResults(db: Db, runId: number): Promise<Map<number, unknown>> {
+  const rows = await db
+    .select({ index: steps.index, result: steps.result })
+    .from(steps)
+    .where(eq(steps.runId, runId));
+  return new Map(rows.filter((r) => r.result != null).map((r) => [r.index, r.result]));
+}
+
+export async function recentRuns(db: Db, limit = 10): Promise<Run[]> {
+  const rows = await db.select({ id: runs.id }).from(runs).orderBy(desc(runs.id)).limit(limit);
+  const out: Run[] = [];
+  for (const r of rows) {
+    const run = await loadRun(db, r.id);
+    if (run) out.push(run);
+  }
+  return out;
+}
+
+export async function runningRunIds(db: Db): Promise<number[]> {
+  const rows = await db.select({ id: runs.id }).from(runs).where(eq(runs.status, 'running'));
+  return rows.map((r) => r.id);
+}
+
+export async function audit(
+  db: Db,
+  event: { actor: string; action: string; runId?: number; detail?: unknown },
+): Promise<void> {
+  await db.insert(auditEvents).values({
+    actor: event.actor,
+    action: event.action,
+    runId: event.runId ?? null,
+    detail: event.detail ?? null,
+  });
+}
+
+export async function rememberMessage(
+  db: Db,
+  runId: number,
+  kind: string,
+  channel: string,
+  ts: string,
+): Promise<void> {
+  await db
+    .insert(slackMessages)
+    .values({ runId, kind, channel, ts })
+    .onConflictDoUpdate({ target: [slackMessages.runId, slackMessages.kind], set: { channel, ts } });
+}
+
+export async function findMessage(
+  db: Db,
+  runId: number,
+  kind: string,
+): Promise<{ channel: string; ts: string } | undefined> {
+  const [row] = await db
+    .select({ channel: slackMessages.channel, ts: slackMessages.ts })
+    .from(slackMessages)
+    .where(and(eq(slackMessages.runId, runId), eq(slackMessages.kind, kind)));
+  return row;
+}

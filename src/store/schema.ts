@@ -1,0 +1,70 @@
+import { sql } from 'drizzle-orm';
+import { integer, jsonb, pgSchema, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/** The bot's own state lives in this schema of DATABASE_URL (never in a target's). */
+export const stateSchema = pgSchema('migration_gate_state');
+
+export const runs = stateSchema.table('runs', {
+  id: serial('id').primaryKey(),
+  migration: text('migration').notNull(),
+  requestedBy: text('requested_by').notNull(),
+  channel: text('channel').notNull(),
+  status: text('status').notNull(),
+  reason: text('reason'),
+  version: integer('version').notNull().default(0),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+});
+
+export const steps = stateSchema.table(
+  'steps',
+  {
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    index: integer('idx').notNull(),
+    env: text('env').notNull(),
+    name: text('name').notNull(),
+    status: text('status').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    durationMs: integer('duration_ms'),
+    summary: text('summary'),
+    /** What the step measured, for the thread reply and the report. */
+    result: jsonb('result'),
+  },
+  (t) => [uniqueIndex('steps_run_idx').on(t.runId, t.index)],
+);
+
+/** One row per environment a running run holds: two runs never deploy to one environment at once. */
+export const environmentLocks = stateSchema.table('environment_locks', {
+  env: text('env').primaryKey(),
+  runId: integer('run_id')
+    .notNull()
+    .references(() => runs.id, { onDelete: 'cascade' }),
+  takenAt: timestamp('taken_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const slackMessages = stateSchema.table(
+  'slack_messages',
+  {
+    id: serial('id').primaryKey(),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    /** 'card' for the run card (its ts is also the thread), 'step:N' for a step's thread reply. */
+    kind: text('kind').notNull(),
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+  },
+  (t) => [uniqueIndex('slack_messages_run_kind').on(t.runId, t.kind)],
+);
+
+export const auditEvents = stateSchema.table('audit_events', {
+  id: serial('id').primaryKey(),
+  at: timestamp('at', { withTimezone: true }).notNull().default(sql`now()`),
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  runId: integer('run_id'),
+  detail: jsonb('detail'),
+});
