@@ -3,7 +3,7 @@
  * It records every call so tests (and the sandbox page) can see exactly what a user would see.
  */
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedCall {
@@ -28,6 +28,8 @@ export interface FakeSlackOptions {
   readonly users?: readonly { id: string; name: string; tz?: string }[];
   readonly usergroups?: Readonly<Record<string, readonly string[]>>;
   readonly channels?: Readonly<Record<string, string>>;
+  /** More routes on the same server (the sandbox page); return true when handled. */
+  readonly routes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 export interface FakeSlack {
@@ -42,7 +44,7 @@ export interface FakeSlack {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+export async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const raw = Buffer.concat(chunks).toString('utf8');
@@ -172,6 +174,7 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
         return send(200, { ok: true });
       }
       if (url.pathname === '/healthz') return send(200, { ok: true });
+      if (options.routes && (await options.routes(req, res, url))) return;
       return send(404, { ok: false, error: 'not_found' });
     } catch (e) {
       return send(500, { ok: false, error: (e as Error).message });

@@ -1,0 +1,96 @@
+/**
+ * Composition root: environment → (embedded PostgreSQL) → config → store → Slack app (or the sandbox).
+ * SIGINT/SIGTERM stop everything in reverse order.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Bot, startBot } from './bot.js';
+import { ConfigError, loadAppEnv, loadDeployConfig, secretsOf } from './config.js';
+import { type EmbeddedServer, startEmbeddedPostgres } from './embedded.js';
+import { createLogger } from './log.js';
+import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
+import { openStore, type Store } from './store/db.js';
+
+async function main(): Promise<void> {
+  const processEnv: Record<string, string | undefined> = { ...process.env };
+  const env = loadAppEnv(processEnv);
+  let secrets: string[] = secretsOf(env, undefined);
+  const log = createLogger(env.LOG_LEVEL, () => secrets);
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((e) => log.error({ err: e }, 'stop failed'));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      log.info({ signal }, 'stopping');
+      void stopAll().then(() => process.exit(0));
+    });
+
+  try {
+    const sandboxMode = !env.SLACK_BOT_TOKEN;
+    let embedded: EmbeddedServer | undefined;
+    if (!env.DATABASE_URL) {
+      const dataDir = resolve(env.DATA_DIR);
+      mkdirSync(dataDir, { recursive: true });
+      const pwFile = join(dataDir, 'pg-password');
+      if (!existsSync(pwFile)) writeFileSync(pwFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+      const password = readFileSync(pwFile, 'utf8').trim();
+      embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), persistent: true, password });
+      stops.push(() => embedded!.stop());
+      processEnv.DATABASE_URL = await embedded.createDatabase('migration_gate');
+      log.info(
+        { dataDir: join(dataDir, 'pg') },
+        'DATABASE_URL is not set: started embedded PostgreSQL for the bot state',
+      );
+    }
+    let sandbox: Sandbox | undefined;
+    if (sandboxMode) {
+      sandbox = await startSandbox(env.PORT);
+      stops.push(() => sandbox!.close());
+      processEnv.SLACK_BOT_TOKEN = sandbox.botToken;
+      processEnv.SLACK_SIGNING_SECRET = sandbox.signingSecret;
+      processEnv.SLACK_API_URL = sandbox.slack.apiUrl;
+      processEnv.PORT = '0'; // the bot listens on a private port; the sandbox owns PORT
+      for (const name of ['staging', 'production']) {
+        const variable = `${name.toUpperCase()}_DATABASE_URL`;
+        if (!processEnv[variable] && embedded)
+          processEnv[variable] = await embedded.createDatabase(`mg_demo_${name}`);
+      }
+    }
+    const finalEnv = loadAppEnv(processEnv);
+    const deploy = loadDeployConfig(finalEnv.DEPLOY_CONFIG, processEnv);
+    secrets = secretsOf(finalEnv, deploy);
+    const store: Store = await openStore(finalEnv.DATABASE_URL!);
+    stops.push(() => store.close());
+    const bot: Bot = await startBot({
+      env: { ...finalEnv, SLACK_BOT_TOKEN: finalEnv.SLACK_BOT_TOKEN! },
+      deploy,
+      store,
+      log,
+      secrets,
+    });
+    stops.push(() => bot.stop());
+    if (sandbox) {
+      sandbox.connect(bot.url!);
+      log.info(
+        { mode: 'sandbox', url: sandbox.slack.url },
+        `Sandbox mode (no SLACK_BOT_TOKEN): try it at ${sandbox.slack.url}/ — e.g. curl -X POST ${sandbox.slack.url}/sandbox/command -d text=024_atomic_user_behavior_updates. To use a real workspace set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode); see README.md.`,
+      );
+    } else {
+      log.info(
+        { mode: bot.mode },
+        `Slack mode: ${bot.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${finalEnv.PORT}`}`,
+      );
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      log.fatal({ problems: e.problems }, e.message);
+      process.stderr.write(`${e.message}\n`);
+    } else log.fatal({ err: e }, 'migration-gate could not start');
+    await stopAll();
+    process.exit(2);
+  }
+}
+
+void main();
