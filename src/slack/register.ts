@@ -10,7 +10,11 @@ export const COMMAND = '/deploy-migration';
 const slashPayload = z.object({
   user_id: z.string().min(1),
   channel_id: z.string().min(1),
-  text: z.string().default(''),
+  // PostgreSQL cannot store NUL characters; they carry no meaning in a command anyway.
+  text: z
+    .string()
+    .default('')
+    .transform((t) => t.replace(/\u0000/g, '')),
 });
 
 export function registerSlack(app: App, service: Service, secrets: readonly string[]): void {

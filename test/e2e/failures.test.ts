@@ -39,7 +39,9 @@ describe('failures a user must be able to read', () => {
     const apply = replies.at(-1)!;
     expect(apply).toContain('Apply on staging');
     expect(apply).toContain('`002_fails_at_third.sql:3:1` (statement 3)');
-    expect(apply).toContain('ERROR 23503: insert or update on table "ledger_entries" violates foreign key constraint');
+    expect(apply).toContain(
+      'ERROR 23503: insert or update on table "ledger_entries" violates foreign key constraint',
+    );
     expect(apply).toContain('DETAIL: Key (account_id)=(999) is not present in table "accounts".');
     expect(apply).toContain('the catalog after equals the catalog before');
 
@@ -47,16 +49,25 @@ describe('failures a user must be able to read', () => {
     expect(card).toContain('❌ apply failed');
     expect(card).toContain('Failed: 002_fails_at_third.sql:3:1: 23503');
 
-    const ledger = await query<{ id: string }>(h.targets.staging!, 'select id from migration_gate.applied_migrations');
+    const ledger = await query<{ id: string }>(
+      h.targets.staging!,
+      'select id from migration_gate.applied_migrations',
+    );
     expect(ledger.map((r) => r.id)).toEqual(['001_base']);
-    const [run] = await query<{ status: string }>(h.stateUrl, 'select status from migration_gate_state.runs where id = 2');
+    const [run] = await query<{ status: string }>(
+      h.stateUrl,
+      'select status from migration_gate_state.runs where id = 2',
+    );
     expect(run!.status).toBe('failed');
   });
 
   it('an error with a position points at the exact column', async () => {
     // Files run in order up to the one named: fix 002 so 003 is reached.
     writeFileSync(join(h.migrationsDir, '002_fails_at_third.sql'), FAILING.replace('999', 'null'));
-    writeFileSync(join(h.migrationsDir, '003_typo.sql'), 'create table t3 (id int);\nselect id, idd from t3;\n');
+    writeFileSync(
+      join(h.migrationsDir, '003_typo.sql'),
+      'create table t3 (id int);\nselect id, idd from t3;\n',
+    );
     await h.slash('003');
     await h.settle();
     const apply = textOf(h.slack.callsTo('chat.postMessage').at(-1)!.args);
@@ -66,7 +77,10 @@ describe('failures a user must be able to read', () => {
   });
 
   it('a syntax error fails preflight with line and column, before anything runs', async () => {
-    writeFileSync(join(h.migrationsDir, '003_typo.sql'), 'create table t3 (id int);\n\ncreate tabel t4 (id int);\n');
+    writeFileSync(
+      join(h.migrationsDir, '003_typo.sql'),
+      'create table t3 (id int);\n\ncreate tabel t4 (id int);\n',
+    );
     await h.slash('003');
     await h.settle();
     const preflight = textOf(h.slack.callsTo('chat.postMessage').at(-1)!.args);

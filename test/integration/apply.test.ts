@@ -72,7 +72,11 @@ describe('applyMigrations on real PostgreSQL', () => {
 
     expect(rows).toEqual([{ n: 0 }]);
     expect(events.indexOf('reader done')).toBeLessThan(events.indexOf('apply ended'));
-    expect(events.filter((e) => e.startsWith('backoff'))).toEqual(['backoff 100', 'backoff 200', 'backoff 400']);
+    expect(events.filter((e) => e.startsWith('backoff'))).toEqual([
+      'backoff 100',
+      'backoff 200',
+      'backoff 400',
+    ]);
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
     expect(outcome.failure?.lockRetries).toBe(3);
@@ -80,12 +84,18 @@ describe('applyMigrations on real PostgreSQL', () => {
     expect(outcome.failure?.error.message).toContain('lock timeout');
     const after = await withTargetClient(env, takeSnapshot);
     expect(isEmptyDiff(diffSnapshots(before, after))).toBe(true);
-    const ledger = await query(env.databaseUrl, 'select id from migration_gate.applied_migrations order by id');
+    const ledger = await query(
+      env.databaseUrl,
+      'select id from migration_gate.applied_migrations order by id',
+    );
     expect(ledger).toEqual([{ id: '001_t' }]);
   });
 
   it('succeeds on a later attempt once the lock is released', async () => {
-    const files = folder({ '001_t.sql': 'create table t (id int);\n', '002_add.sql': 'alter table t add column c int;\n' });
+    const files = folder({
+      '001_t.sql': 'create table t (id int);\n',
+      '002_add.sql': 'alter table t add column c int;\n',
+    });
     await applyMigrations(env, files, '001_t', ctx);
     const holder = new pg.Client({ connectionString: env.databaseUrl });
     await holder.connect();
@@ -95,7 +105,10 @@ describe('applyMigrations on real PostgreSQL', () => {
     const outcome = await apply;
     expect(outcome.ok).toBe(true);
     if (outcome.ok) expect(outcome.applied[0]!.lockRetries).toBeGreaterThanOrEqual(1);
-    const cols = await query(env.databaseUrl, "select column_name from information_schema.columns where table_name = 't' order by 1");
+    const cols = await query(
+      env.databaseUrl,
+      "select column_name from information_schema.columns where table_name = 't' order by 1",
+    );
     expect(cols).toEqual([{ column_name: 'c' }, { column_name: 'id' }]);
   });
 
@@ -107,8 +120,14 @@ describe('applyMigrations on real PostgreSQL', () => {
     const outcome = await applyMigrations(env, files, '002_idx', ctx);
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
-    expect(outcome.applied.map((a) => a.outsideTransaction)).toEqual([undefined, 'CREATE INDEX CONCURRENTLY']);
-    const idx = await query(env.databaseUrl, "select indisvalid from pg_index where indexrelid = 't_v'::regclass");
+    expect(outcome.applied.map((a) => a.outsideTransaction)).toEqual([
+      undefined,
+      'CREATE INDEX CONCURRENTLY',
+    ]);
+    const idx = await query(
+      env.databaseUrl,
+      "select indisvalid from pg_index where indexrelid = 't_v'::regclass",
+    );
     expect(idx).toEqual([{ indisvalid: true }]);
   });
 
@@ -130,7 +149,8 @@ describe('applyMigrations on real PostgreSQL', () => {
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     const refused = results.find((r) => !r.ok);
     expect(refused).toMatchObject({ kind: 'busy' });
-    if (refused && !refused.ok) expect(refused.message).toMatch(/Another applier holds the migration lock on this database \(pid \d+/);
+    if (refused && !refused.ok)
+      expect(refused.message).toMatch(/Another applier holds the migration lock on this database \(pid \d+/);
     const ledger = await query(env.databaseUrl, 'select id from migration_gate.applied_migrations');
     expect(ledger).toEqual([{ id: '001_slow' }]);
   });

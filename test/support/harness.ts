@@ -35,6 +35,8 @@ export interface HarnessOptions {
   /** Copy these migrations into the harness's own folder (defaults to the repo's examples). */
   migrations?: Record<string, string>;
   envOptions?: string;
+  /** Use these URLs instead of fresh databases (e.g. a wrong password). */
+  targetUrls?: Record<string, string>;
 }
 
 export async function startHarness(options: HarnessOptions = {}, reuse?: Harness): Promise<Harness> {
@@ -49,7 +51,7 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
     } else cpSync(join(import.meta.dirname, '../../migrations'), migrationsDir, { recursive: true });
   }
   const targets: Record<string, string> = reuse?.targets ?? {};
-  for (const e of envNames) targets[e] ??= await createTestDatabase(`mg_${e}`);
+  for (const e of envNames) targets[e] ??= options.targetUrls?.[e] ?? (await createTestDatabase(`mg_${e}`));
   const stateUrl = reuse?.stateUrl ?? (await createTestDatabase('mg_state'));
   const yaml = [
     'migrations: ./migrations',
