@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { parseSlashText } from '../../src/slack/command.js';
+
+describe('parseSlashText', () => {
+  it.each([
+    ['024_atomic_user_behavior_updates', { kind: 'deploy', migration: '024_atomic_user_behavior_updates' }],
+    ['024 to Production', { kind: 'deploy', migration: '024', to: 'production' }],
+    ['  024\tto   staging ', { kind: 'deploy', migration: '024', to: 'staging' }],
+    ['status', { kind: 'status' }],
+    ['status #17', { kind: 'status', runId: 17 }],
+    ['STATUS 17', { kind: 'status', runId: 17 }],
+    ['list', { kind: 'list' }],
+    ['help', { kind: 'help' }],
+  ])('%j → %j', (text, command) => {
+    expect(parseSlashText(text)).toEqual({ ok: true, command });
+  });
+
+  it.each([
+    ['', 'Tell me what to deploy'],
+    ['frobnicate', 'I don\'t know the command "frobnicate"'],
+    ['024 to', 'Say which environment after "to"'],
+    ['024 onto staging', 'I did not understand "onto staging" after "024"'],
+    ['status #x', 'Run numbers look like #17'],
+    ['status 1 2', 'Run numbers look like #17'],
+    ['024_ü', '"024_ü" is not a migration name'],
+    ['a'.repeat(501), 'That command is 501 characters long'],
+    [`${'z'.repeat(60)}`, `"${'z'.repeat(40)}…"`],
+  ])('%j is refused with a sentence', (text, message) => {
+    const r = parseSlashText(text);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toContain(message);
+  });
+});

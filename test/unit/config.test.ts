@@ -1,0 +1,118 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadAppEnv, parseDeployConfig, parseDuration, secretsOf } from '../../src/config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mg-config-'));
+const source = join(dir, 'deploy.yml');
+const env = { STAGING_DATABASE_URL: 'postgres://u:pw-1234@h/db' };
+
+function problems(yaml: string, e: Record<string, string> = env): string[] {
+  try {
+    parseDeployConfig(yaml, source, e);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('deploy.yml', () => {
+  it('accepts a minimal file and fills defaults', () => {
+    const c = parseDeployConfig(
+      'migrations: .\nenvironments:\n  - name: staging\n    database: ${STAGING_DATABASE_URL}\n',
+      source,
+      env,
+    );
+    expect(c.environments[0]).toEqual({
+      name: 'staging',
+      databaseUrl: env.STAGING_DATABASE_URL,
+      databaseVar: 'STAGING_DATABASE_URL',
+      lockTimeoutMs: 2000,
+      statementTimeoutMs: 300_000,
+      lockRetries: 5,
+      retryBackoffMs: 500,
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reports every problem at once, each with its path', () => {
+    const p = problems(
+      [
+        'migrations: ./nowhere',
+        'colour: blue',
+        'environments:',
+        '  - name: Staging!',
+        '    database: postgres://u:p@h/db',
+        '    lockTimeout: soon',
+        '    lockRetries: -1',
+        '    extra: 1',
+      ].join('\n'),
+    );
+    expect(p).toEqual(
+      expect.arrayContaining([
+        '(top level): unknown key(s) "colour"',
+        expect.stringMatching(/^environments\[0\]\.name: use lowercase letters/),
+        expect.stringMatching(/^environments\[0\]\.database: write \$\{ENV_VAR\}/),
+        'environments[0].lockTimeout: "soon" is not a duration; write it like 500ms, 2s, 5m or 1h',
+        expect.stringMatching(/^environments\[0\]\.lockRetries: /),
+        'environments[0]: unknown key(s) "extra"',
+      ]),
+    );
+    expect(p).toHaveLength(6);
+  });
+
+  it('names a missing variable and a folder that does not exist, never the value', () => {
+    const p = problems(
+      'migrations: ./nowhere\nenvironments:\n  - name: a\n    database: ${A_URL}\n  - name: b\n    database: ${B_URL}\n',
+      { B_URL: 'mysql://x:secret-pw@h' },
+    );
+    expect(p).toEqual([
+      'environments[0].database: environment variable A_URL is not set',
+      'environments[1].database: B_URL must be a postgres:// or postgresql:// URL (its value is not shown)',
+      'migrations: folder ./nowhere does not exist',
+    ]);
+  });
+
+  it('refuses duplicate names, empty lists, and YAML that does not parse', () => {
+    expect(problems('environments: []')).toEqual(['environments: list at least one environment']);
+    expect(
+      problems(
+        'migrations: .\nenvironments:\n  - {name: a, database: "${STAGING_DATABASE_URL}"}\n  - {name: a, database: "${STAGING_DATABASE_URL}"}',
+      ),
+    ).toEqual(['environments[1].name: "a" is listed twice']);
+    expect(problems('environments: [')[0]).toMatch(/^not valid YAML: /);
+  });
+
+  it('parses durations', () => {
+    expect([
+      parseDuration('500ms'),
+      parseDuration('2s'),
+      parseDuration('1.5m'),
+      parseDuration(250),
+      parseDuration('x'),
+    ]).toEqual([500, 2000, 90_000, 250, undefined]);
+  });
+});
+
+describe('environment', () => {
+  it('requires a signing secret in HTTP mode and a bot token with an app token', () => {
+    expect(() => loadAppEnv({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(
+      /SLACK_SIGNING_SECRET: required in HTTP mode/,
+    );
+    expect(() => loadAppEnv({ SLACK_APP_TOKEN: 'xapp-1' })).toThrow(/SLACK_BOT_TOKEN: required/);
+    expect(() => loadAppEnv({ PORT: 'abc' })).toThrow(/PORT/);
+    expect(loadAppEnv({}).PORT).toBe(3000);
+  });
+  it('lists every secret, including URL passwords', () => {
+    const e = loadAppEnv({
+      SLACK_BOT_TOKEN: 'xoxb-abc',
+      SLACK_SIGNING_SECRET: 'sign-1234',
+      DATABASE_URL: 'postgres://u:p%40ss-99@h/d',
+    });
+    expect(secretsOf(e, undefined)).toEqual(
+      expect.arrayContaining(['xoxb-abc', 'sign-1234', 'p@ss-99', 'p%40ss-99']),
+    );
+  });
+});
