@@ -39,11 +39,12 @@ const environmentSchema = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'use lowercase letters, digits, - and _ (for example "staging")'),
-  database: z.string().regex(
-    envVarRef,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: this is the ${VAR} syntax of deploy.yml
-    'write ${ENV_VAR} and put the URL in that environment variable (secrets never go in deploy.yml)',
-  ),
+  database: z
+    .string()
+    .regex(
+      envVarRef,
+      'write ${ENV_VAR} and put the URL in that environment variable (secrets never go in deploy.yml)',
+    ),
   lockTimeout: duration.default(2000),
   statementTimeout: duration.default(300_000),
   lockRetries: z.int().min(0).max(50).default(5),
