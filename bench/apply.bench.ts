@@ -27,7 +27,7 @@ export async function benchApply(pgs: BenchPg): Promise<string> {
   writeFileSync(join(dir, '001_generated.sql'), sql);
   const [file] = discoverMigrations(dir).migrations;
   const psql = which('psql');
-  const rounds = 3;
+  const rounds = 5;
   const ours: number[] = [];
   const theirs: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -58,7 +58,7 @@ export async function benchApply(pgs: BenchPg): Promise<string> {
   }
   const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   const rows: (string | number)[][] = [
-    ['', 'median of 3', 'all runs'],
+    ['', 'median of 5', 'all runs'],
     [
       'migration-gate apply (incl. connect, lock, ledger, 2 snapshots)',
       ms(med(ours)),

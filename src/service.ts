@@ -52,7 +52,9 @@ export function createService(deps: ServiceDeps) {
 
   /** Slow work continues after the Slack ack; failures are logged, never unhandled. */
   function background(what: string, work: () => Promise<unknown>): void {
-    const p = work()
+    // setImmediate: let the HTTP acks of requests that arrived together go out before any of their work starts.
+    const p = new Promise((resolve) => setImmediate(resolve))
+      .then(work)
       .catch((e) => log.error({ err: e }, `${what} failed`))
       .finally(() => inflight.delete(p));
     inflight.add(p);
@@ -69,9 +71,13 @@ export function createService(deps: ServiceDeps) {
     throw new Error(`run #${runId} kept changing under us; gave up after 5 attempts`);
   }
 
+  /** The card is a view of the state: failing to redraw it is logged, never allowed to stop a run. */
   async function renderCard(run: Run): Promise<void> {
     const card = await runs.findMessage(db, run.id, 'card');
-    if (card) await chat.update(card.channel, card.ts, runCard(run));
+    if (!card) return;
+    await chat.update(card.channel, card.ts, runCard(run)).catch((e: Error) =>
+      log.warn({ runId: run.id, error: e.message }, 'could not update the run card'),
+    );
   }
 
   async function executeStep(run: Run, index: number): Promise<RunEvent> {

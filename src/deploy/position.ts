@@ -31,3 +31,24 @@ export function skipTrivia(text: string, offset: number): number {
     } else return i;
   }
 }
+
+/** Line:column look-ups for many offsets in one text, without rescanning it each time. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(private readonly text: string) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+
+  at(charOffset: number): LineCol {
+    const offset = Math.max(0, Math.min(charOffset, this.text.length));
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const lineStart = this.starts[lo]!;
+    return { line: lo + 1, column: [...this.text.slice(lineStart, offset)].length + 1 };
+  }
+}

@@ -254,30 +254,18 @@ async function runOutsideTransaction(
   }
 }
 
-/** Apply one file: in one transaction, or statement by statement when PostgreSQL requires it. */
+/** Apply one parsed file: in one transaction, or statement by statement when PostgreSQL requires it. */
 export async function applyFile(
   client: pg.ClientBase,
   env: Environment,
   file: MigrationFile,
+  statements: Statement[],
   ctx: ApplyContext,
-  versionNum: number,
 ): Promise<FileResult | FileFailure> {
-  await loadParser();
-  const split = splitStatements(file.text, versionNum);
-  if (!split.ok) {
-    return {
-      id: file.id,
-      statements: 0,
-      durationMs: 0,
-      lockRetries: 0,
-      statementsKept: 0,
-      error: { code: '42601', message: split.message, file: file.fileName, ...split.at },
-    };
-  }
-  const outside = split.statements.find((s) => s.noTransaction)?.noTransaction;
+  const outside = statements.find((s) => s.noTransaction)?.noTransaction;
   return outside
-    ? runOutsideTransaction(client, env, file, split.statements, outside, ctx)
-    : runInTransaction(client, env, file, split.statements, ctx);
+    ? runOutsideTransaction(client, env, file, statements, outside, ctx)
+    : runInTransaction(client, env, file, statements, ctx);
 }
 
 export const isFailure = (r: FileResult | FileFailure): r is FileFailure => 'error' in r;
@@ -290,14 +278,6 @@ export async function applyMigrations(
   ctx: ApplyContext,
 ): Promise<ApplyOutcome> {
   await loadParser();
-  for (const f of files) {
-    const split = splitStatements(f.text);
-    const problems = split.ok
-      ? statementProblems(split.statements)
-      : [`line ${split.at.line}:${split.at.column}: ${split.message}`];
-    if (problems.length)
-      return { ok: false, kind: 'invalid', message: `${f.fileName} ${problems.join('; ')}`, applied: [] };
-  }
   return withTargetClient(env, async (client) => {
     const versionNum = await serverVersionNum(client);
     const locked = await withAdvisoryLock(client, async (): Promise<ApplyOutcome> => {
@@ -311,10 +291,21 @@ export async function applyMigrations(
           drift: plan.drift,
           applied: [],
         };
+      // Parse every pending file before touching anything: a bad file stops the run with nothing applied.
+      const parsed: { file: MigrationFile; statements: Statement[] }[] = [];
+      for (const file of plan.pending) {
+        const split = splitStatements(file.text, versionNum);
+        const problems = split.ok
+          ? statementProblems(split.statements).map((p) => `${file.fileName} ${p}`)
+          : [`${file.fileName}:${split.at.line}:${split.at.column}: ${split.message}`];
+        if (!split.ok || problems.length)
+          return { ok: false, kind: 'invalid', message: problems.join('; '), applied: [] };
+        parsed.push({ file, statements: split.statements });
+      }
       const before = await takeSnapshot(client);
       const applied: FileResult[] = [];
-      for (const file of plan.pending) {
-        const r = await applyFile(client, env, file, ctx, versionNum);
+      for (const { file, statements } of parsed) {
+        const r = await applyFile(client, env, file, statements, ctx);
         if (isFailure(r)) {
           const after = await takeSnapshot(client);
           return {

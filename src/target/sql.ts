@@ -1,5 +1,5 @@
 import { loadModule, parseSync } from 'libpg-query';
-import { byteToCharOffset, type LineCol, lineColAt, skipTrivia } from '../deploy/position.js';
+import { byteToCharOffset, type LineCol, LineIndex, lineColAt, skipTrivia } from '../deploy/position.js';
 
 let loaded: Promise<void> | undefined;
 /** Load the PostgreSQL parser (WASM) once. */
@@ -68,19 +68,24 @@ export function splitStatements(text: string, serverVersionNum = 150000): SplitR
     };
   }
   const bytes = Buffer.from(text, 'utf8');
+  const lines = new LineIndex(text);
   const statements: Statement[] = [];
+  // Offsets grow statement by statement: convert bytes to characters incrementally (linear, not quadratic).
+  let byteCursor = 0;
+  let charCursor = 0;
   for (const raw of parsed.stmts ?? []) {
     const start = raw.stmt_location ?? 0;
     const end = raw.stmt_len === undefined || raw.stmt_len === 0 ? bytes.length : start + raw.stmt_len;
     const sql = bytes.subarray(start, end).toString('utf8');
-    const charStart = byteToCharOffset(text, start);
+    const charStart = charCursor + bytes.subarray(byteCursor, start).toString('utf8').length;
+    byteCursor = start;
+    charCursor = charStart;
     const kind = Object.keys(raw.stmt)[0] ?? 'Unknown';
     const node = raw.stmt[kind] ?? {};
-    const first = skipTrivia(text, charStart);
     statements.push({
       sql,
       charStart,
-      at: lineColAt(text, first),
+      at: lines.at(skipTrivia(text, charStart)),
       kind,
       noTransaction: noTransactionReason(kind, node, serverVersionNum),
     });
