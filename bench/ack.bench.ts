@@ -47,7 +47,10 @@ const once = (text) => Promise.all(Array.from({ length: n }, async (_, i) => {
 
 function burst(url: string, responseBase: string, text: string): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(CLIENT, { eval: true, workerData: { url, secret: SECRET, n: N, text, responseBase } });
+    const w = new Worker(CLIENT, {
+      eval: true,
+      workerData: { url, secret: SECRET, n: N, text, responseBase },
+    });
     w.once('message', (m: number[] | { error: string }) => {
       void w.terminate();
       if ('error' in m) reject(new Error(m.error));

@@ -75,9 +75,9 @@ export function createService(deps: ServiceDeps) {
   async function renderCard(run: Run): Promise<void> {
     const card = await runs.findMessage(db, run.id, 'card');
     if (!card) return;
-    await chat.update(card.channel, card.ts, runCard(run)).catch((e: Error) =>
-      log.warn({ runId: run.id, error: e.message }, 'could not update the run card'),
-    );
+    await chat
+      .update(card.channel, card.ts, runCard(run))
+      .catch((e: Error) => log.warn({ runId: run.id, error: e.message }, 'could not update the run card'));
   }
 
   async function executeStep(run: Run, index: number): Promise<RunEvent> {

@@ -31,6 +31,12 @@ function fixIt(file: string): string {
   return `rename it to ${numbered}${ext} (at least three digits, an underscore, then lowercase letters, digits and _)`;
 }
 
+/** Files that are meant as migrations (and so must be named right); anything else in the folder is ignored. */
+export function looksLikeMigration(file: string): boolean {
+  if (file.startsWith('.')) return false;
+  return /\.sql$/i.test(file) || /\.checks\.ya?ml$/i.test(file) || /^\d/.test(file);
+}
+
 export interface MigrationSet<T> {
   readonly id: string;
   readonly version: string;
@@ -47,7 +53,7 @@ export function groupMigrationFiles<T>(entries: readonly { file: string; value: 
   const problems: string[] = [];
   const byId = new Map<string, { version: string; up?: T; down?: T; checks?: T; files: string[] }>();
   for (const { file, value } of entries) {
-    if (file.startsWith('.') || /^readme/i.test(file)) continue;
+    if (!looksLikeMigration(file)) continue;
     const p = parseMigrationFileName(file);
     if (!p.ok) {
       problems.push(p.problem);

@@ -30,9 +30,16 @@ describe('migration file names', () => {
 
   it('groups files, sorts by number and reports orphans and duplicate versions', () => {
     const g = groupMigrationFiles(
-      ['010_b.sql', '002_a.sql', '002_a.down.sql', '003_orphan.down.sql', '010_c.sql', 'README.md'].map(
-        (file) => ({ file, value: file }),
-      ),
+      [
+        '010_b.sql',
+        '002_a.sql',
+        '002_a.down.sql',
+        '003_orphan.down.sql',
+        '010_c.sql',
+        'README.md',
+        'deploy.yml',
+        '.gitkeep',
+      ].map((file) => ({ file, value: file })),
     );
     expect(g.migrations.map((m) => m.id)).toEqual(['002_a', '010_b']);
     expect(g.migrations[0]!.down).toBe('002_a.down.sql');

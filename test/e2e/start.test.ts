@@ -1,0 +1,158 @@
+/** `npm start` as a user runs it: a real process, sandbox mode, then killed mid-apply and started again. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/embedded.js';
+import { createTestDatabase, pgPassword, query } from '../support/pg.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: string[];
+}
+
+async function start(env: Record<string, string>): Promise<Started> {
+  const port = await freePort();
+  const output: string[] = [];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => output.push(String(d)));
+  child.stderr!.on('data', (d) => output.push(String(d)));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${output.join('')}`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok && output.join('').includes('Sandbox mode')) return { child, url, output };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`did not start: ${output.join('')}`);
+}
+
+async function messages(url: string): Promise<{ text: string; threadTs?: string; visibleTo?: string }[]> {
+  return ((await (await fetch(`${url}/sandbox/messages`)).json()) as { messages: never[] }).messages;
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('npm start', () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+
+  it('in sandbox mode serves /healthz and completes a first run; killed mid-apply, it restarts and the run is marked interrupted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-start-'));
+    writeFileSync(join(dir, '001_slow.sql'), 'create table slow (id int);\nselect pg_sleep(1.5);\n');
+    writeFileSync(join(dir, '002_fast.sql'), 'create table fast (id int);\n');
+    writeFileSync(
+      join(dir, 'deploy.yml'),
+      `migrations: .\nenvironments:\n  - name: staging\n    database: \${STAGING_DATABASE_URL}\n`,
+    );
+    const env = {
+      DATABASE_URL: await createTestDatabase('mg_start_state'),
+      STAGING_DATABASE_URL: await createTestDatabase('mg_start_staging'),
+      DEPLOY_CONFIG: join(dir, 'deploy.yml'),
+    };
+    const first = await start(env);
+    children.push(first.child);
+    expect(first.output.join('')).toContain('Sandbox mode (no SLACK_BOT_TOKEN)');
+
+    const r = await fetch(`${first.url}/sandbox/command`, {
+      method: 'POST',
+      body: new URLSearchParams({ text: '001_slow' }),
+    });
+    expect(r.status).toBe(200);
+    await until('the apply to start', async () =>
+      (
+        await query(
+          env.STAGING_DATABASE_URL,
+          "select 1 from pg_stat_activity where query like '%pg_sleep(1.5)%' and pid <> pg_backend_pid()",
+        )
+      ).length > 0
+        ? true
+        : undefined,
+    );
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    const second = await start(env);
+    children.push(second.child);
+    const [run] = await query<{ status: string; reason: string }>(
+      env.DATABASE_URL,
+      'select status, reason from migration_gate_state.runs where id = 1',
+    );
+    expect(run!.status).toBe('failed');
+    expect(run!.reason).toContain('The bot stopped while this run was in progress');
+    expect(await query(env.STAGING_DATABASE_URL, "select to_regclass('slow') as t")).toEqual([{ t: null }]);
+
+    // once the killed session's backend has gone, a new run applies both files exactly once
+    await until('the old backend to exit', async () =>
+      (
+        await query(
+          env.STAGING_DATABASE_URL,
+          "select 1 from pg_stat_activity where query like '%pg_sleep(1.5)%' and pid <> pg_backend_pid()",
+        )
+      ).length === 0
+        ? true
+        : undefined,
+    );
+    await fetch(`${second.url}/sandbox/command`, {
+      method: 'POST',
+      body: new URLSearchParams({ text: '002' }),
+    });
+    const card = await until('the run to finish', async () =>
+      (await messages(second.url)).find((m) => !m.threadTs && /succeeded|failed/.test(m.text)),
+    );
+    expect(card.text).toContain('Run #2 · 002_fast · succeeded');
+    const ledger = await query(
+      env.STAGING_DATABASE_URL,
+      'select id from migration_gate.applied_migrations order by id',
+    );
+    expect(ledger).toEqual([{ id: '001_slow' }, { id: '002_fast' }]);
+    const all = first.output.join('') + second.output.join('');
+    expect(all).not.toContain(pgPassword());
+  });
+
+  it('refuses to start with a clear message when deploy.yml is wrong', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-start-bad-'));
+    writeFileSync(join(dir, 'deploy.yml'), 'environments:\n  - name: staging\n    database: ${NOPE_URL}\n');
+    const output: string[] = [];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: await createTestDatabase('mg_start_bad'),
+        DEPLOY_CONFIG: join(dir, 'deploy.yml'),
+        PORT: String(await freePort()),
+        SLACK_BOT_TOKEN: 'xoxb-not-used',
+        SLACK_SIGNING_SECRET: 'x',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    child.stdout!.on('data', (d) => output.push(String(d)));
+    child.stderr!.on('data', (d) => output.push(String(d)));
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(2);
+    expect(output.join('')).toContain('environments[0].database: environment variable NOPE_URL is not set');
+    expect(output.join('')).toContain('migrations: folder ./migrations does not exist');
+  });
+});
