@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
 import type { AppEnv, DeployConfig } from './config.js';
 import { boltLogger, type Logger } from './log.js';
+import { startScheduler } from './scheduler.js';
 import { createService, type Service } from './service.js';
 import { webChat } from './slack/chat.js';
 import { registerSlack } from './slack/register.js';
@@ -17,6 +18,8 @@ export interface BotOptions {
   readonly secrets: readonly string[];
   /** Tests: no retries against the fake Web API. */
   readonly retries?: number;
+  /** Tests drive the scheduler's tick themselves, with a fake clock. */
+  readonly scheduler?: boolean;
 }
 
 export interface Bot {
@@ -55,18 +58,14 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     ],
     ...(socket ? { installerOptions: { port: o.env.PORT } } : {}),
   });
-  const service = createService({
-    store: o.store,
-    deploy: o.deploy,
-    chat: webChat(app.client, o.secrets),
-    log: o.log,
-    secrets: o.secrets,
-  });
-  registerSlack(app, service, o.secrets);
+  const chat = webChat(app.client, o.secrets);
+  const service = createService({ store: o.store, deploy: o.deploy, chat, log: o.log, secrets: o.secrets });
+  registerSlack(app, service, chat, o.secrets);
   const interrupted = await service.reconcile();
   if (interrupted)
     o.log.warn({ interrupted }, 'runs that were in progress when the bot stopped are marked failed');
 
+  const scheduler = o.scheduler === false ? undefined : startScheduler(service.tick, o.log);
   let url: string | undefined;
   if (socket) {
     await app.start();
@@ -84,6 +83,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     mode: socket ? 'socket' : 'http',
     url,
     async stop() {
+      scheduler?.stop();
       await app.stop();
       await service.idle();
     },

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { Rule } from './deploy/approvals.js';
+import { DAYS, isValidTimezone, type Window } from './deploy/schedule.js';
 
 /** Raised when deploy.yml or the environment is wrong; `problems` lists every one, each with its path. */
 export class ConfigError extends Error {
@@ -35,6 +37,42 @@ const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
 
 const envVarRef = /^\$\{([A-Z_][A-Z0-9_]*)\}$/;
 
+const ruleSchema = z
+  .strictObject({
+    role: z.string().min(1).max(40),
+    users: z
+      .array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids look like U01ABCDEF'))
+      .min(1)
+      .optional(),
+    usergroup: z
+      .string()
+      .regex(/^S[A-Z0-9]{2,}$/, 'Slack user group ids look like S01ABCDEF')
+      .optional(),
+    count: z.int().min(1).max(20).default(1),
+  })
+  .superRefine((r, ctx) => {
+    if (!!r.users === !!r.usergroup)
+      ctx.addIssue({ code: 'custom', message: `rule "${r.role}" needs exactly one of users or usergroup` });
+    if (r.users && new Set(r.users).size < r.count)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['count'],
+        message: `rule "${r.role}" needs ${r.count} approvals but lists ${new Set(r.users).size} user(s): it could never pass`,
+      });
+  });
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'write times as HH:MM, e.g. "02:00"');
+const windowSchema = z
+  .strictObject({
+    days: z.array(z.enum(DAYS)).min(1),
+    from: hhmm,
+    to: hhmm,
+    timezone: z
+      .string()
+      .refine(isValidTimezone, 'not a time zone; use an IANA name such as UTC or Europe/Berlin'),
+  })
+  .refine((w) => w.from !== w.to, { message: 'from and to must differ', path: ['to'] });
+
 const environmentSchema = z.strictObject({
   name: z
     .string()
@@ -49,6 +87,11 @@ const environmentSchema = z.strictObject({
   statementTimeout: duration.default(300_000),
   lockRetries: z.int().min(0).max(50).default(5),
   retryBackoff: duration.default(500),
+  approvals: z.array(ruleSchema).optional(),
+  allowSelfApproval: z.boolean().default(false),
+  window: windowSchema.optional(),
+  expiresAfter: duration.default(3 * 86_400_000),
+  remindEvery: duration.default(4 * 3_600_000),
 });
 
 const fileSchema = z.strictObject({
@@ -74,6 +117,12 @@ export interface Environment {
   readonly statementTimeoutMs: number;
   readonly lockRetries: number;
   readonly retryBackoffMs: number;
+  /** Approval rules; an environment without them has no gate. */
+  readonly approvals: readonly Rule[];
+  readonly allowSelfApproval: boolean;
+  readonly window?: Window;
+  readonly expiresAfterMs: number;
+  readonly remindEveryMs: number;
 }
 
 export interface DeployConfig {
@@ -129,6 +178,11 @@ export function parseDeployConfig(
       statementTimeoutMs: e.statementTimeout,
       lockRetries: e.lockRetries,
       retryBackoffMs: e.retryBackoff,
+      approvals: e.approvals ?? [],
+      allowSelfApproval: e.allowSelfApproval,
+      window: e.window,
+      expiresAfterMs: e.expiresAfter,
+      remindEveryMs: e.remindEvery,
     };
   });
   const migrationsDir = resolve(dirname(source), parsed.data.migrations);

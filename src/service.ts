@@ -1,31 +1,30 @@
-/** The imperative shell: load → decide → save → render → perform effects. */
+/** The imperative shell for slash commands and clicks: parse → decide → save → render → act. */
 import type { DeployConfig } from './config.js';
+import { type Decision as ApprovalDecision, unsatisfiable } from './deploy/approvals.js';
 import { findMigration } from './deploy/files.js';
 import { describeDrift, planPending } from './deploy/ledger.js';
-import { decide, environmentsFor, planSteps } from './deploy/machine.js';
-import { redactDeep } from './deploy/redact.js';
-import type { Decision, Run, RunEvent } from './deploy/types.js';
+import { environmentsFor, planSteps } from './deploy/machine.js';
+import { createEngine } from './engine.js';
+import { createGates } from './gates.js';
 import type { Logger } from './log.js';
 import {
-  applyReply,
+  type ButtonValue,
   esc,
   HELP,
   type ListCell,
-  type Message,
   migrationList,
-  preflightReply,
   runCard,
+  runReport,
   statusList,
   textMessage,
 } from './slack/blocks.js';
 import type { Chat, Respond } from './slack/chat.js';
 import { parseSlashText, type SlashCommand } from './slack/command.js';
-import { runApply, runPreflight } from './steps.js';
 import type { Store } from './store/db.js';
 import * as runs from './store/runs.js';
 import { readLedger } from './target/apply.js';
 import { withTargetClient } from './target/client.js';
-import { discoverMigrations } from './target/files.js';
+import { checksumsUpTo, discoverMigrations } from './target/files.js';
 
 export interface ServiceDeps {
   readonly store: Store;
@@ -45,99 +44,10 @@ export interface SlashInput {
 export type Service = ReturnType<typeof createService>;
 
 export function createService(deps: ServiceDeps) {
-  const { store, deploy, chat, log } = deps;
-  const db = store.db;
-  const now = () => (deps.now ?? (() => new Date()))().toISOString();
-  const inflight = new Set<Promise<unknown>>();
-
-  /** Slow work continues after the Slack ack; failures are logged, never unhandled. */
-  function background(what: string, work: () => Promise<unknown>): void {
-    // setImmediate: let the HTTP acks of requests that arrived together go out before any of their work starts.
-    const p = new Promise((resolve) => setImmediate(resolve))
-      .then(work)
-      .catch((e) => log.error({ err: e }, `${what} failed`))
-      .finally(() => inflight.delete(p));
-    inflight.add(p);
-  }
-
-  async function transition(runId: number, event: RunEvent): Promise<Decision> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const run = await runs.loadRun(db, runId);
-      if (!run) return { ok: false, refused: `There is no run #${runId}.` };
-      const d = decide(run, event);
-      if (!d.ok) return d;
-      if (await runs.saveRun(db, d.next, run.version)) return d;
-    }
-    throw new Error(`run #${runId} kept changing under us; gave up after 5 attempts`);
-  }
-
-  /** The card is a view of the state: failing to redraw it is logged, never allowed to stop a run. */
-  async function renderCard(run: Run): Promise<void> {
-    const card = await runs.findMessage(db, run.id, 'card');
-    if (!card) return;
-    await chat
-      .update(card.channel, card.ts, runCard(run))
-      .catch((e: Error) => log.warn({ runId: run.id, error: e.message }, 'could not update the run card'));
-  }
-
-  async function executeStep(run: Run, index: number): Promise<RunEvent> {
-    const step = run.steps[index]!;
-    const env = deploy.environments.find((e) => e.name === step.env);
-    const started = performance.now();
-    const outcome = !env
-      ? {
-          ok: false,
-          summary: 'failed',
-          reason: `Environment ${step.env} is no longer in deploy.yml.`,
-          result: { problem: 'missing environment' },
-        }
-      : step.name === 'preflight'
-        ? await runPreflight(deploy, env, run.migration)
-        : await runApply(deploy, env, run.migration, { runId: run.id, appliedBy: run.requestedBy });
-    const durationMs = Math.round(performance.now() - started);
-    await runs.saveStepResult(db, run.id, index, redactDeep(outcome.result, deps.secrets));
-    const reply: Message | undefined =
-      env && step.name === 'preflight'
-        ? preflightReply(outcome.result as Parameters<typeof preflightReply>[0])
-        : env
-          ? applyReply(outcome.result as Parameters<typeof applyReply>[0])
-          : undefined;
-    const card = await runs.findMessage(db, run.id, 'card');
-    if (card && reply) {
-      const ts = await chat.post(card.channel, reply, card.ts);
-      await runs.rememberMessage(db, run.id, `step:${index}`, card.channel, ts);
-    }
-    const at = now();
-    return outcome.ok
-      ? { type: 'stepSucceeded', index, at, durationMs, summary: outcome.summary }
-      : {
-          type: 'stepFailed',
-          index,
-          at,
-          durationMs,
-          summary: outcome.summary,
-          reason: outcome.reason ?? 'failed',
-        };
-  }
-
-  /** Move a run forward until it waits or ends. */
-  async function drive(runId: number, first: RunEvent): Promise<void> {
-    let event: RunEvent | undefined = first;
-    while (event) {
-      const d = await transition(runId, event);
-      if (!d.ok) {
-        log.warn({ runId, refused: d.refused }, 'transition refused');
-        return;
-      }
-      event = undefined;
-      for (const effect of d.effects) {
-        if (effect.type === 'renderCard') await renderCard(d.next);
-        else if (effect.type === 'runStep') event = await executeStep(d.next, effect.index);
-      }
-    }
-    const run = await runs.loadRun(db, runId);
-    if (run) log.info({ runId, status: run.status }, 'run ended');
-  }
+  const { deploy, log } = deps;
+  const engine = createEngine(deps);
+  const gates = createGates(engine, deps.chat);
+  const db = engine.db;
 
   async function startDeploy(
     cmd: Extract<SlashCommand, { kind: 'deploy' }>,
@@ -165,11 +75,19 @@ export function createService(deps: ServiceDeps) {
       cmd.to,
     );
     if (!envs.ok) return respond(textMessage(envs.refused));
+    for (const name of envs.envs) {
+      const policy = engine.gatePolicy(name);
+      if (!policy.rules.length) continue;
+      const groups = await engine.groupsFor(policy).catch(() => undefined);
+      const never = groups && unsatisfiable(policy, input.user, groups);
+      if (never) return respond(textMessage(`Run not started. ${never}`));
+    }
     const created = await runs.createRun(db, {
       migration: migration.id,
       requestedBy: input.user,
       channel: input.channel,
-      steps: planSteps(envs.envs),
+      steps: planSteps(envs.envs.map((name) => ({ name, gated: engine.gatePolicy(name).rules.length > 0 }))),
+      checksums: checksumsUpTo(migrations, migration.id),
     });
     if (!created.ok) {
       const h = created.holder;
@@ -189,11 +107,11 @@ export function createService(deps: ServiceDeps) {
       actor: input.user,
       action: 'run.created',
       runId: run.id,
-      detail: { migration: run.migration, envs: envs.envs },
+      detail: { migration: run.migration, envs: envs.envs, checksums: run.checksums },
     });
-    const ts = await chat.post(input.channel, runCard(run));
+    const ts = await deps.chat.post(input.channel, runCard(run));
     await runs.rememberMessage(db, run.id, 'card', input.channel, ts);
-    await drive(run.id, { type: 'begin', at: now() });
+    await engine.advance(run.id, { type: 'begin', at: engine.now() });
   }
 
   async function status(runId: number | undefined, respond: Respond) {
@@ -203,7 +121,12 @@ export function createService(deps: ServiceDeps) {
       return respond(
         textMessage(`There is no run #${runId}. \`/deploy-migration status\` lists the latest runs.`),
       );
-    return respond(runCard(run));
+    const card = runCard(run);
+    const report = runReport(run, await runs.allApprovals(db, run.id));
+    return respond({
+      text: card.text,
+      blocks: [...card.blocks.filter((b) => b.type !== 'actions'), ...report.blocks],
+    });
   }
 
   async function list(respond: Respond) {
@@ -232,10 +155,10 @@ export function createService(deps: ServiceDeps) {
     ledgers.forEach((l, i) => {
       if (!l.ok) notes.push(l.problem);
       else {
-        const env = deploy.environments[i]!.name;
         const last = migrations.at(-1);
         if (last)
-          for (const d of planPending(migrations, l.l, last.id).drift) notes.push(describeDrift(d, env));
+          for (const d of planPending(migrations, l.l, last.id).drift)
+            notes.push(describeDrift(d, deploy.environments[i]!.name));
       }
     });
     return respond(
@@ -264,36 +187,63 @@ export function createService(deps: ServiceDeps) {
         return status(cmd.runId, respond);
       case 'list':
         return list(respond);
+      case 'cancel':
+        return gates.cancel(input.user, cmd.runId, respond);
       case 'deploy':
         return startDeploy(cmd, input, respond);
     }
   }
 
-  /** After a restart: runs that were in progress end as interrupted (their ledger rows say what applied). */
+  /** After a restart: runs that were working when the bot stopped end as interrupted; waiting gates stay open. */
   async function reconcile(): Promise<number> {
-    const ids = await runs.runningRunIds(db);
-    for (const id of ids) await drive(id, { type: 'interrupted', at: now() });
-    return ids.length;
+    let n = 0;
+    for (const id of await runs.runningRunIds(db)) {
+      const run = await runs.loadRun(db, id);
+      if (run?.steps.some((s) => s.status === 'running')) {
+        await engine.advance(id, { type: 'interrupted', at: engine.now() });
+        n++;
+      }
+    }
+    return n;
   }
+
+  /** Run `work` after the ack; tell the user when it fails on our side. */
+  const guarded = (what: string, respond: Respond, work: () => Promise<void>) =>
+    engine.background(what, async () => {
+      try {
+        await work();
+      } catch (e) {
+        log.error({ err: e }, `${what} failed`);
+        await respond(
+          textMessage(
+            'Something went wrong on our side while handling that. The bot log has the details; try again, or ask whoever runs the bot.',
+          ),
+        ).catch(() => {});
+      }
+    });
 
   return {
     handleSlash: (input: SlashInput, respond: Respond) =>
-      background('slash command', async () => {
-        try {
-          await handleSlash(input, respond);
-        } catch (e) {
-          log.error({ err: e }, 'command failed');
-          await respond(
-            textMessage(
-              `Something went wrong on our side: ${(e as Error).message}. The log has the details.`,
-            ),
-          ).catch(() => {});
-        }
-      }),
+      guarded('slash command', respond, () => handleSlash(input, respond)),
+    click: (c: {
+      user: string;
+      value: ButtonValue;
+      decision: ApprovalDecision | 'cancel';
+      channel: string;
+      triggerId?: string;
+      reason?: string;
+      respond: Respond;
+    }) =>
+      guarded('click', c.respond, () =>
+        c.decision === 'cancel'
+          ? gates.cancel(c.user, c.value.r, c.respond)
+          : c.reason !== undefined
+            ? gates.record({ ...c, decision: c.decision })
+            : gates.click({ ...c, decision: c.decision }),
+      ),
+    tick: (now: Date) => gates.tick(now),
     reconcile,
     /** Resolves when every piece of background work has finished (tests, graceful shutdown). */
-    idle: async () => {
-      while (inflight.size) await Promise.allSettled([...inflight]);
-    },
+    idle: engine.idle,
   };
 }

@@ -1,7 +1,7 @@
 /** The work behind each step of a run: talks to the target, returns what it measured. */
 import type { DeployConfig, Environment } from './config.js';
 import { countSnapshot, isEmptyDiff, notableChanges, summarizeCounts, summarizeDiff } from './deploy/diff.js';
-import { describeDrift, planPending } from './deploy/ledger.js';
+import { checksumChanges, describeDrift, planPending } from './deploy/ledger.js';
 import type { ApplyResult, PreflightResult } from './deploy/results.js';
 import { applyMigrations, readLedger } from './target/apply.js';
 import { serverVersionNum, withTargetClient } from './target/client.js';
@@ -25,6 +25,7 @@ export async function runPreflight(
   deploy: DeployConfig,
   env: Environment,
   migrationId: string,
+  run: { id: number; checksums: Readonly<Record<string, string>> },
 ): Promise<StepOutcome<PreflightResult>> {
   const empty = { env: env.name, pending: [], alreadyApplied: false, drift: [], unknown: [], outOfOrder: [] };
   const fail = (problem: string, extra: Partial<PreflightResult> = {}): StepOutcome<PreflightResult> => ({
@@ -35,6 +36,8 @@ export async function runPreflight(
   });
   const { migrations, problems } = discoverMigrations(deploy.migrationsDir);
   if (problems.length) return fail(`The migrations folder has files with bad names: ${problems.join('; ')}`);
+  const changed = checksumChanges(migrations, run.checksums, run.id);
+  if (changed.length) return fail(changed.join(' '));
   await loadParser();
   const started = performance.now();
   try {
@@ -95,9 +98,19 @@ export async function runApply(
   deploy: DeployConfig,
   env: Environment,
   migrationId: string,
-  ctx: { runId: number; appliedBy: string },
+  ctx: { runId: number; appliedBy: string; checksums: Readonly<Record<string, string>> },
 ): Promise<StepOutcome<ApplyResult>> {
   const { migrations } = discoverMigrations(deploy.migrationsDir);
+  const changed = checksumChanges(migrations, ctx.checksums, ctx.runId);
+  if (changed.length) {
+    const problem = changed.join(' ');
+    return {
+      ok: false,
+      summary: 'failed',
+      reason: problem,
+      result: { env: env.name, ok: false, files: [], problem },
+    };
+  }
   let outcome: Awaited<ReturnType<typeof applyMigrations>>;
   try {
     outcome = await applyMigrations(env, migrations, migrationId, ctx);

@@ -54,3 +54,19 @@ export function planPending<F extends { id: string; version: string; checksum: s
 export function describeDrift(d: Drift, env: string): string {
   return `${d.id}.sql was applied on ${env} at ${d.appliedAt} with checksum ${d.ledgerChecksum.slice(0, 12)}, but the file now has checksum ${d.fileChecksum.slice(0, 12)}. Restore the file to what was applied, or put the change in a new migration.`;
 }
+
+/** Files up to and including `uptoId` whose checksum differs from what the run started with, as sentences. */
+export function checksumChanges(
+  files: readonly { id: string; checksum: string }[],
+  expected: Readonly<Record<string, string>>,
+  runId: number,
+): string[] {
+  const now = new Map(files.map((f) => [f.id, f.checksum]));
+  return Object.entries(expected)
+    .filter(([id, sum]) => now.get(id) !== sum)
+    .map(([id, sum]) =>
+      now.has(id)
+        ? `${id}.sql changed since run #${runId} started (sha256 ${sum.slice(0, 12)} → ${now.get(id)!.slice(0, 12)}): each environment gets exactly the files that passed before it. Start a new run to deploy the new version.`
+        : `${id}.sql was removed since run #${runId} started. Start a new run.`,
+    );
+}

@@ -1,93 +1,209 @@
-import type { Decision, Effect, Run, RunEvent, Step, StepName } from './types.js';
+import type { Decision, Effect, Policy, Run, RunEvent, Step, StepName } from './types.js';
 
-const STEPS_PER_ENVIRONMENT: readonly StepName[] = ['preflight', 'apply'];
-
-/** The steps of a run that deploys to `envs` in order. */
-export function planSteps(envs: readonly string[]): Step[] {
-  return envs.flatMap((env) =>
-    STEPS_PER_ENVIRONMENT.map((name) => ({ env, name, status: 'pending' as const })),
-  );
+/** The steps of a run that deploys to `envs` in order; environments with approval rules get a gate. */
+export function planSteps(envs: readonly { name: string; gated: boolean }[]): Step[] {
+  return envs.flatMap((env) => {
+    const names: StepName[] = env.gated ? ['preflight', 'approval', 'apply'] : ['preflight', 'apply'];
+    return names.map((name) => ({ env: env.name, name, status: 'pending' as const }));
+  });
 }
 
-/** The environments a run goes to: the first one, or every one up to and including `to`. */
+/** The environments a run goes to: all of them in promotion order, or up to and including `to`. */
 export function environmentsFor(
   all: readonly string[],
   to: string | undefined,
 ): { ok: true; envs: string[] } | { ok: false; refused: string } {
   if (all.length === 0) return { ok: false, refused: 'deploy.yml lists no environments.' };
-  if (to === undefined) return { ok: true, envs: [all[0]!] };
-  if (!all.includes(to))
+  if (to === undefined) return { ok: true, envs: [...all] };
+  const i = all.indexOf(to);
+  if (i === -1)
     return {
       ok: false,
       refused: `There is no environment "${to}". Environments in deploy.yml: ${all.join(', ')}.`,
     };
-  // Until approval gates exist a run goes to one environment: the one named.
-  return { ok: true, envs: [to] };
+  return { ok: true, envs: all.slice(0, i + 1) };
 }
+
+const at = (ms: number) => new Date(ms).toISOString();
 
 function withStep(run: Run, index: number, patch: Partial<Step>): Step[] {
   return run.steps.map((s, i) => (i === index ? { ...s, ...patch } : s));
 }
 
-function finish(run: Run, steps: Step[], status: Run['status'], at: string, reason?: string): Decision {
+function finish(
+  run: Run,
+  steps: Step[],
+  status: Run['status'],
+  when: string,
+  reason?: string,
+  by?: string,
+): Decision {
+  const open = run.steps.findIndex(
+    (s) => s.name === 'approval' && (s.status === 'waiting' || s.status === 'scheduled'),
+  );
   const closed = steps.map((s) =>
-    s.status === 'pending' || s.status === 'running' ? { ...s, status: 'skipped' as const } : s,
+    ['pending', 'running', 'waiting', 'scheduled'].includes(s.status)
+      ? { ...s, status: 'skipped' as const }
+      : s,
   );
   // Saving a run that is no longer running releases its environments in the same transaction.
-  const effects: Effect[] = [{ type: 'renderCard' }];
+  const effects: Effect[] = [{ type: 'renderCard' }, { type: 'report' }];
+  if (open !== -1) effects.push({ type: 'renderGate', index: open });
   return {
     ok: true,
-    next: { ...run, steps: closed, status, finishedAt: at, reason, version: run.version + 1 },
+    next: { ...run, steps: closed, status, finishedAt: when, reason, endedBy: by, version: run.version + 1 },
     effects,
   };
 }
 
-/** Every transition of a run lives here. The caller passes the time; nothing here does I/O. */
-export function decide(run: Run, event: RunEvent): Decision {
-  if (run.status !== 'running')
-    return { ok: false, refused: `Run #${run.id} has already ${describeEnd(run)}.` };
-  const current = run.steps.findIndex((s) => s.status === 'running');
+/** Start step `index` (or end the run when there is none). */
+function enter(
+  run: Run,
+  steps: Step[],
+  index: number,
+  when: string,
+  policy: Policy,
+  extra: Effect[] = [],
+): Decision {
+  if (index >= steps.length) return finish(run, steps, 'succeeded', when);
+  const step = steps[index]!;
+  if (step.name === 'approval') {
+    steps[index] = {
+      ...step,
+      status: 'waiting',
+      startedAt: when,
+      expiresAt: at(Date.parse(when) + policy.gateTtlMs(step.env)),
+    };
+    return {
+      ok: true,
+      next: { ...run, steps, version: run.version + 1 },
+      effects: [...extra, { type: 'renderCard' }, { type: 'openGate', index }],
+    };
+  }
+  steps[index] = { ...step, status: 'running', startedAt: when };
+  return {
+    ok: true,
+    next: { ...run, steps, version: run.version + 1 },
+    effects: [...extra, { type: 'renderCard' }, { type: 'runStep', index }],
+  };
+}
+
+export function describeEnd(run: Run): string {
+  const by = run.endedBy ? ` by <@${run.endedBy}>` : '';
+  const when = run.finishedAt ? ` at ${run.finishedAt.slice(0, 16).replace('T', ' ')} UTC` : '';
+  switch (run.status) {
+    case 'succeeded':
+      return `Run #${run.id} has already finished.`;
+    case 'failed':
+      return `Run #${run.id} has already failed.`;
+    case 'cancelled':
+      return `This run was cancelled${by}${when}.`;
+    case 'rejected':
+      return `This run was rejected${by}${when}.`;
+    case 'expired':
+      return `This run expired${when}: nobody approved it in time.`;
+    case 'running':
+      return `Run #${run.id} is still running.`;
+  }
+}
+
+/** Every transition of a run lives here. The caller passes the time and the policy; nothing here does I/O. */
+export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
+  if (run.status !== 'running') return { ok: false, refused: describeEnd(run) };
+  const current = run.steps.findIndex((s) => ['running', 'waiting', 'scheduled'].includes(s.status));
+  const isCurrent = (index: number, ...statuses: Step['status'][]) =>
+    index === current && statuses.includes(run.steps[index]!.status);
   switch (event.type) {
-    case 'begin': {
-      if (current !== -1 || run.steps.some((s) => s.status !== 'pending'))
+    case 'begin':
+      if (run.steps.some((s) => s.status !== 'pending'))
         return { ok: false, refused: `Run #${run.id} has already begun.` };
-      if (run.steps.length === 0) return finish(run, [], 'succeeded', event.at);
-      return {
-        ok: true,
-        next: {
-          ...run,
-          steps: withStep(run, 0, { status: 'running', startedAt: event.at }),
-          version: run.version + 1,
-        },
-        effects: [{ type: 'renderCard' }, { type: 'runStep', index: 0 }],
-      };
-    }
+      return enter(run, [...run.steps], 0, event.at, policy);
     case 'stepSucceeded':
     case 'stepFailed': {
-      if (event.index !== current)
+      if (!isCurrent(event.index, 'running'))
         return { ok: false, refused: `Step ${event.index + 1} of run #${run.id} is not running.` };
       const ok = event.type === 'stepSucceeded';
-      const steps = withStep(run, current, {
+      const steps = withStep(run, event.index, {
         status: ok ? 'succeeded' : 'failed',
         finishedAt: event.at,
         durationMs: event.durationMs,
         summary: event.summary,
       });
-      if (!ok) return finish(run, steps, 'failed', event.at, event.reason);
-      const nextIndex = current + 1;
-      if (nextIndex >= steps.length) return finish(run, steps, 'succeeded', event.at);
-      steps[nextIndex] = { ...steps[nextIndex]!, status: 'running', startedAt: event.at };
-      return {
-        ok: true,
-        next: { ...run, steps, version: run.version + 1 },
-        effects: [{ type: 'renderCard' }, { type: 'runStep', index: nextIndex }],
-      };
+      if (event.type === 'stepFailed') return finish(run, steps, 'failed', event.at, event.reason);
+      return enter(run, steps, event.index + 1, event.at, policy);
+    }
+    case 'gateApproved': {
+      if (!isCurrent(event.index, 'waiting'))
+        return { ok: false, refused: 'This gate is not waiting for approvals.' };
+      if (event.resumeAt && event.resumeAt > event.at) {
+        const steps = withStep(run, event.index, { status: 'scheduled', resumeAt: event.resumeAt });
+        return {
+          ok: true,
+          next: { ...run, steps, version: run.version + 1 },
+          effects: [{ type: 'renderCard' }, { type: 'renderGate', index: event.index }],
+        };
+      }
+      const steps = withStep(run, event.index, {
+        status: 'succeeded',
+        finishedAt: event.at,
+        summary: 'approved',
+      });
+      return enter(run, steps, event.index + 1, event.at, policy, [
+        { type: 'renderGate', index: event.index },
+      ]);
+    }
+    case 'windowOpened': {
+      if (!isCurrent(event.index, 'scheduled'))
+        return { ok: false, refused: 'This gate is not waiting for its window.' };
+      const steps = withStep(run, event.index, {
+        status: 'succeeded',
+        finishedAt: event.at,
+        summary: 'approved',
+      });
+      return enter(run, steps, event.index + 1, event.at, policy, [
+        { type: 'renderGate', index: event.index },
+      ]);
+    }
+    case 'gateRejected': {
+      if (!isCurrent(event.index, 'waiting', 'scheduled'))
+        return { ok: false, refused: 'This gate is no longer open.' };
+      const steps = withStep(run, event.index, {
+        status: 'failed',
+        finishedAt: event.at,
+        summary: 'rejected',
+      });
+      return finish(run, steps, 'rejected', event.at, event.reason, event.by);
+    }
+    case 'gateExpired': {
+      if (!isCurrent(event.index, 'waiting'))
+        return { ok: false, refused: 'This gate is not waiting for approvals.' };
+      const steps = withStep(run, event.index, {
+        status: 'failed',
+        finishedAt: event.at,
+        summary: 'expired',
+      });
+      return finish(
+        run,
+        steps,
+        'expired',
+        event.at,
+        `Nobody approved ${run.steps[event.index]!.env} in time.`,
+      );
+    }
+    case 'cancel': {
+      if (current !== -1 && run.steps[current]!.status === 'running')
+        return {
+          ok: false,
+          refused: `Run #${run.id} is in the middle of ${run.steps[current]!.name} on ${run.steps[current]!.env}; cancel it once that step ends.`,
+        };
+      return finish(run, [...run.steps], 'cancelled', event.at, 'cancelled', event.by);
     }
     case 'interrupted': {
       const steps =
-        current === -1
-          ? [...run.steps]
-          : withStep(run, current, { status: 'failed', finishedAt: event.at, summary: 'interrupted' });
+        current !== -1 && run.steps[current]!.status === 'running'
+          ? withStep(run, current, { status: 'failed', finishedAt: event.at, summary: 'interrupted' })
+          : null;
+      if (!steps) return { ok: false, refused: 'Nothing was interrupted: the run is waiting, not working.' };
       return finish(
         run,
         steps,
@@ -96,18 +212,5 @@ export function decide(run: Run, event: RunEvent): Decision {
         'The bot stopped while this run was in progress. The ledger in the target records what was applied; start the run again to continue.',
       );
     }
-  }
-}
-
-export function describeEnd(run: Run): string {
-  switch (run.status) {
-    case 'succeeded':
-      return 'finished';
-    case 'failed':
-      return 'failed';
-    case 'cancelled':
-      return 'been cancelled';
-    default:
-      return 'not ended';
   }
 }

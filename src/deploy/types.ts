@@ -1,8 +1,9 @@
 /** The run model. Pure data: no I/O types leak in here. Times are ISO strings passed in by the shell. */
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type StepName = 'preflight' | 'apply';
-export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'expired';
+export type StepName = 'preflight' | 'approval' | 'apply';
+/** `waiting`: a gate waiting for approvals; `scheduled`: approved, waiting for the deployment window. */
+export type StepStatus = 'pending' | 'running' | 'waiting' | 'scheduled' | 'succeeded' | 'failed' | 'skipped';
 
 export interface Step {
   readonly env: string;
@@ -13,6 +14,10 @@ export interface Step {
   readonly durationMs?: number;
   /** One short line for the run card, e.g. "84 ms (+1 function, +4 columns)". */
   readonly summary?: string;
+  /** A gate: when it expires unanswered. */
+  readonly expiresAt?: string;
+  /** A scheduled gate: when its deployment window opens. */
+  readonly resumeAt?: string;
 }
 
 export interface Run {
@@ -22,12 +27,16 @@ export interface Run {
   readonly channel: string;
   readonly status: RunStatus;
   readonly steps: readonly Step[];
+  /** The files this run deploys (id → sha256), fixed when it starts: every environment gets exactly these. */
+  readonly checksums: Readonly<Record<string, string>>;
   /** Optimistic concurrency: bumped on every save. */
   readonly version: number;
   readonly createdAt: string;
   readonly finishedAt?: string;
-  /** Why the run failed or was cancelled, one sentence. */
+  /** Why the run failed, was rejected or cancelled: one sentence. */
   readonly reason?: string;
+  /** Who cancelled or rejected it. */
+  readonly endedBy?: string;
 }
 
 export type RunEvent =
@@ -47,10 +56,36 @@ export type RunEvent =
       readonly summary: string;
       readonly reason: string;
     }
+  /** The gate's rules hold. `resumeAt` is set when the deployment window is closed: the gate waits for it. */
+  | { readonly type: 'gateApproved'; readonly index: number; readonly at: string; readonly resumeAt?: string }
+  | { readonly type: 'windowOpened'; readonly index: number; readonly at: string }
+  | {
+      readonly type: 'gateRejected';
+      readonly index: number;
+      readonly at: string;
+      readonly by: string;
+      readonly reason: string;
+    }
+  | { readonly type: 'gateExpired'; readonly index: number; readonly at: string }
+  | { readonly type: 'cancel'; readonly at: string; readonly by: string }
   | { readonly type: 'interrupted'; readonly at: string };
 
-export type Effect = { readonly type: 'renderCard' } | { readonly type: 'runStep'; readonly index: number };
+export type Effect =
+  | { readonly type: 'renderCard' }
+  | { readonly type: 'runStep'; readonly index: number }
+  /** Post the approval card for a gate that just opened. */
+  | { readonly type: 'openGate'; readonly index: number }
+  /** Redraw a gate's approval card (its buttons go when it closes). */
+  | { readonly type: 'renderGate'; readonly index: number }
+  /** The run ended: post the report in the thread. */
+  | { readonly type: 'report' };
 
 export type Decision =
   | { readonly ok: true; readonly next: Run; readonly effects: readonly Effect[] }
   | { readonly ok: false; readonly refused: string };
+
+/** What decide() needs to know of the configuration. */
+export interface Policy {
+  /** How long a gate in `env` waits for approvals before the run expires. */
+  gateTtlMs(env: string): number;
+}

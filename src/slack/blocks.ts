@@ -1,7 +1,9 @@
 /** Pure renderers: runs and results → Block Kit. No I/O. */
 import type { types } from '@slack/bolt';
+import type { Approval, GateProgress } from '../deploy/approvals.js';
 import { describeCounts } from '../deploy/diff.js';
 import type { ApplyResult, PgErrorView, PreflightResult } from '../deploy/results.js';
+import { describeWindow, type Window } from '../deploy/schedule.js';
 import type { Run, Step, StepStatus } from '../deploy/types.js';
 
 export type Block = types.KnownBlock;
@@ -34,14 +36,158 @@ export const context = (text: string): Block => ({
 const ICON: Record<StepStatus, string> = {
   pending: '▫️',
   running: '⏳',
+  waiting: '⏸',
+  scheduled: '🕑',
   succeeded: '✅',
   failed: '❌',
   skipped: '⏭️',
 };
 
-function stepLabel(s: Step): string {
+function stepLabel(s: Step, gate?: GateView): string {
+  if (s.name === 'approval' && gate && (s.status === 'waiting' || s.status === 'scheduled'))
+    return `${ICON[s.status]} approval (${gateProgressText(gate, false)})${s.status === 'scheduled' && s.resumeAt ? ` · proceeds ${when(s.resumeAt)}` : ''}`;
   const detail = s.summary && s.status !== 'pending' ? ` ${esc(s.summary)}` : '';
   return `${ICON[s.status]} ${s.name}${detail}`;
+}
+
+const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+/** What a gate shows: its rules, who approved, any conditions or rejection. */
+export interface GateView {
+  readonly env: string;
+  readonly index: number;
+  readonly digest: string;
+  readonly approvals: readonly Approval[];
+  /** Undefined when a user group could not be read from Slack. */
+  readonly progress?: GateProgress;
+  readonly window?: Window;
+}
+
+function gateProgressText(g: GateView, names: boolean): string {
+  if (!g.progress) return 'rules unavailable';
+  return g.progress.rules
+    .map((r) => {
+      const done = r.approvers.length >= r.need;
+      const who = names && r.approvers.length ? ` ${r.approvers.map((u) => `<@${u}>`).join(', ')}` : '';
+      return `${esc(r.role)} ${Math.min(r.approvers.length, r.need)}/${r.need}${done ? ' ✅' : ''}${who}`;
+    })
+    .join(', ');
+}
+
+export interface ButtonValue {
+  readonly r: number;
+  readonly i: number;
+  readonly d: string;
+}
+
+export const ACTIONS = {
+  approve: 'gate.approve',
+  conditions: 'gate.conditions',
+  reject: 'gate.reject',
+  cancel: 'run.cancel',
+  reasonModal: 'gate.reason',
+} as const;
+
+/** The approval card: a thread reply, updated in place after every click. */
+export function approvalCard(run: Run, g: GateView): Message {
+  const step = run.steps[g.index]!;
+  const files = Object.entries(run.checksums)
+    .map(([id, sum]) => `• \`${esc(id)}.sql\` sha256 \`${sum.slice(0, 12)}\``)
+    .join('\n');
+  const before = run.steps
+    .slice(0, g.index)
+    .filter((s) => s.status === 'succeeded' && s.name !== 'approval')
+    .map((s) => `${esc(s.env)} ${s.name}: ${esc(s.summary ?? 'done')}`)
+    .join(' · ');
+  const lines = [
+    `*Approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
+    `Will apply on *${esc(g.env)}* exactly these files:\n${files || '(none)'}`,
+  ];
+  if (before) lines.push(`So far: ${before}`);
+  lines.push(`*Rules:* ${gateProgressText(g, true)}`);
+  const conditions = g.approvals.filter((a) => a.decision === 'conditions');
+  if (conditions.length)
+    lines.push(
+      `⚠️ *Conditions:*\n${conditions.map((a) => `• <@${a.user}>: ${esc(a.reason ?? '')}`).join('\n')}`,
+    );
+  const rejected = g.approvals.find((a) => a.decision === 'reject');
+  if (rejected)
+    lines.push(`❌ *Rejected* by <@${rejected.user}> ${when(rejected.at)}: ${esc(rejected.reason ?? '')}`);
+  if (g.window) lines.push(`Deployment window: ${esc(describeWindow(g.window))}`);
+  const blocks: Block[] = [section(lines.join('\n'), `gate-${g.index}`)];
+  const open = run.status === 'running' && step.status === 'waiting';
+  if (open) {
+    const value = JSON.stringify({ r: run.id, i: g.index, d: g.digest } satisfies ButtonValue);
+    blocks.push({
+      type: 'actions',
+      block_id: `gate-actions-${g.index}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTIONS.approve,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve' },
+          value,
+        },
+        {
+          type: 'button',
+          action_id: ACTIONS.conditions,
+          text: { type: 'plain_text', text: 'Approve with conditions' },
+          value,
+        },
+        {
+          type: 'button',
+          action_id: ACTIONS.reject,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Reject' },
+          value,
+        },
+      ],
+    });
+    if (step.expiresAt) blocks.push(context(`Expires ${when(step.expiresAt)} if not approved.`));
+  } else if (step.status === 'scheduled' && step.resumeAt)
+    blocks.push(context(`✅ Approved. Outside the deployment window: proceeds ${when(step.resumeAt)}.`));
+  else
+    blocks.push(
+      context(
+        run.status === 'running' || step.status === 'succeeded'
+          ? '✅ Approved.'
+          : `Closed: ${esc(run.status)}.`,
+      ),
+    );
+  return { text: `Approval needed for ${g.env}: run #${run.id} ${run.migration}`, blocks };
+}
+
+/** The modal that asks why (Reject) or on what conditions (Approve with conditions). */
+export function reasonModal(
+  decision: 'reject' | 'conditions',
+  value: ButtonValue,
+  channel: string,
+  env: string,
+) {
+  const reject = decision === 'reject';
+  return {
+    type: 'modal',
+    callback_id: ACTIONS.reasonModal,
+    private_metadata: JSON.stringify({ ...value, decision, channel }),
+    title: { type: 'plain_text', text: reject ? 'Reject' : 'Approve with conditions' },
+    submit: { type: 'plain_text', text: reject ? 'Reject' : 'Approve' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'reason',
+        label: { type: 'plain_text', text: reject ? `Why reject ${env}?` : `Conditions for ${env}` },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'text',
+          multiline: true,
+          min_length: 3,
+          max_length: 1000,
+        },
+      },
+    ],
+  };
 }
 
 export function formatMs(ms: number): string {
@@ -59,24 +205,54 @@ function runStatusLine(run: Run): string {
     case 'failed':
       return `❌ Failed: ${esc(run.reason ?? 'see the thread')}`;
     case 'cancelled':
-      return `🚫 Cancelled: ${esc(run.reason ?? '')}`;
+      return `🚫 Cancelled by <@${run.endedBy}> ${when(run.finishedAt ?? run.createdAt)}`;
+    case 'rejected':
+      return `❌ Rejected by <@${run.endedBy}>: ${esc(run.reason ?? '')}`;
+    case 'expired':
+      return `⌛ Expired: ${esc(run.reason ?? 'nobody approved in time')}`;
   }
 }
 
 /** The run card: one message in the channel, updated in place as the run moves. */
-export function runCard(run: Run): Message {
+export function runCard(run: Run, gates: ReadonlyMap<number, GateView> = new Map()): Message {
   const envs = [...new Set(run.steps.map((s) => s.env))];
   const lines = envs.map(
     (env) =>
       `*${esc(env)}:*  ${run.steps
-        .filter((s) => s.env === env)
-        .map(stepLabel)
+        .map((s, i) => (s.env === env ? stepLabel(s, gates.get(i)) : ''))
+        .filter(Boolean)
         .join('  ·  ')}`,
   );
   const title = `*Run #${run.id}* · \`${esc(run.migration)}\` · requested by <@${run.requestedBy}>`;
   return {
     text: `Run #${run.id} · ${run.migration} · ${run.status}`,
-    blocks: [section(title, 'title'), section(lines.join('\n'), 'envs'), context(runStatusLine(run))],
+    blocks: [
+      section(title, 'title'),
+      section(lines.join('\n'), 'envs'),
+      context(runStatusLine(run)),
+      ...(run.status === 'running'
+        ? [
+            {
+              type: 'actions',
+              block_id: 'run-actions',
+              elements: [
+                {
+                  type: 'button',
+                  action_id: ACTIONS.cancel,
+                  text: { type: 'plain_text', text: 'Cancel' },
+                  value: JSON.stringify({ r: run.id, i: -1, d: '' } satisfies ButtonValue),
+                  confirm: {
+                    title: { type: 'plain_text', text: 'Cancel this run?' },
+                    text: { type: 'plain_text', text: `Run #${run.id} stops; nothing more is applied.` },
+                    confirm: { type: 'plain_text', text: 'Cancel run' },
+                    deny: { type: 'plain_text', text: 'Keep it' },
+                  },
+                },
+              ],
+            } as Block,
+          ]
+        : []),
+    ],
   };
 }
 
@@ -159,8 +335,9 @@ export function applyReply(r: ApplyResult): Message {
 
 export const HELP = [
   '*/deploy-migration* deploys PostgreSQL migrations from this channel.',
-  '• `/deploy-migration <migration> [to <environment>]`: preflight and apply a migration (e.g. `/deploy-migration 024_atomic_user_behavior_updates`)',
-  '• `/deploy-migration status [#run]`: a run, or the latest runs',
+  '• `/deploy-migration <migration> [to <environment>]`: deploy through every environment in order (or up to one), with approvals where deploy.yml asks for them (e.g. `/deploy-migration 024_atomic_user_behavior_updates`)',
+  '• `/deploy-migration status [#run]`: a run (who approved what and when), or the latest runs',
+  '• `/deploy-migration cancel #run`: stop a run (its requester or an approver of its next gate)',
   '• `/deploy-migration list`: every migration in every environment (applied when, checksum, drift)',
   '• `/deploy-migration help`: this message',
 ].join('\n');
@@ -206,4 +383,33 @@ export function migrationList(
   const blocks = [section(text)];
   if (problems.length) blocks.push(context(problems.map((p) => `⚠️ ${esc(p)}`).join('\n')));
   return { text: `${rows.length} migrations in ${envs.length} environments`, blocks };
+}
+
+/** The run report: every step with what it measured, every decision with who and when. */
+export function runReport(run: Run, approvals: readonly (Approval & { index: number })[]): Message {
+  const lines = [
+    `*Run #${run.id} report* · \`${esc(run.migration)}\` · requested by <@${run.requestedBy}> ${when(run.createdAt)}`,
+  ];
+  lines.push(runStatusLine(run));
+  for (const [i, s] of run.steps.entries()) {
+    const took = s.durationMs !== undefined ? ` in ${formatMs(s.durationMs)}` : '';
+    lines.push(`${ICON[s.status]} ${esc(s.env)} ${s.name}${s.summary ? `: ${esc(s.summary)}` : ''}${took}`);
+    for (const a of approvals.filter((x) => x.index === i)) {
+      const what =
+        a.decision === 'approve'
+          ? 'approved'
+          : a.decision === 'conditions'
+            ? 'approved with conditions'
+            : 'rejected';
+      lines.push(`      <@${a.user}> ${what} ${when(a.at)}${a.reason ? `: ${esc(a.reason)}` : ''}`);
+    }
+  }
+  lines.push(
+    `Files: ${
+      Object.entries(run.checksums)
+        .map(([id, sum]) => `\`${esc(id)}\` ${sum.slice(0, 12)}`)
+        .join(', ') || '(none)'
+    }`,
+  );
+  return { text: `Run #${run.id} report: ${run.status}`, blocks: [section(lines.join('\n'), 'report')] };
 }

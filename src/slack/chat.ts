@@ -1,43 +1,74 @@
 import type { webApi } from '@slack/bolt';
-
-type WebClient = webApi.WebClient;
-
 import { redact, redactDeep } from '../deploy/redact.js';
 import type { Message } from './blocks.js';
 
+type WebClient = webApi.WebClient;
+
 /** What the service needs from Slack. Every outgoing string is scrubbed of secrets here. */
 export interface Chat {
-  post(channel: string, message: Message, threadTs?: string): Promise<string>;
+  post(channel: string, message: Message, threadTs?: string, broadcast?: boolean): Promise<string>;
   update(channel: string, ts: string, message: Message): Promise<void>;
+  ephemeral(channel: string, user: string, message: Message, threadTs?: string): Promise<void>;
+  openModal(triggerId: string, view: object): Promise<void>;
+  /** The members of a user group (cached briefly). */
+  groupMembers(group: string): Promise<string[]>;
 }
 
 export type Respond = (message: Message) => Promise<void>;
 
-export function webChat(client: WebClient, secrets: readonly string[]): Chat {
+const GROUP_CACHE_MS = 60_000;
+
+export function webChat(client: WebClient, secrets: readonly string[], now: () => number = Date.now): Chat {
   const clean = (m: Message) => ({ text: redact(m.text, secrets), blocks: redactDeep(m.blocks, secrets) });
+  const groups = new Map<string, { at: number; members: string[] }>();
   return {
-    async post(channel, message, threadTs) {
-      const r = await client.chat.postMessage({
-        channel,
-        ...clean(message),
-        ...(threadTs ? { thread_ts: threadTs } : {}),
-      });
+    async post(channel, message, threadTs, broadcast) {
+      const r = await client.chat.postMessage(
+        threadTs
+          ? { channel, ...clean(message), thread_ts: threadTs, reply_broadcast: !!broadcast }
+          : { channel, ...clean(message) },
+      );
       return r.ts!;
     },
     async update(channel, ts, message) {
       await client.chat.update({ channel, ts, ...clean(message) });
+    },
+    async ephemeral(channel, user, message, threadTs) {
+      await client.chat.postEphemeral({
+        channel,
+        user,
+        ...clean(message),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
+    },
+    async openModal(triggerId, view) {
+      await client.views.open({ trigger_id: triggerId, view: redactDeep(view, secrets) as never });
+    },
+    async groupMembers(group) {
+      const hit = groups.get(group);
+      if (hit && now() - hit.at < GROUP_CACHE_MS) return hit.members;
+      const r = await client.usergroups.users.list({ usergroup: group });
+      const members = r.users ?? [];
+      groups.set(group, { at: now(), members });
+      return members;
     },
   };
 }
 
 /** Wrap Bolt's respond() so ephemeral answers are scrubbed too. */
 export function ephemeral(
-  respond: (m: { response_type: 'ephemeral'; text: string; blocks: unknown[] }) => Promise<unknown>,
+  respond: (m: {
+    response_type: 'ephemeral';
+    text: string;
+    blocks: unknown[];
+    replace_original?: boolean;
+  }) => Promise<unknown>,
   secrets: readonly string[],
 ): Respond {
   return async (m) => {
     await respond({
       response_type: 'ephemeral',
+      replace_original: false,
       text: redact(m.text, secrets),
       blocks: redactDeep(m.blocks, secrets),
     });

@@ -3,6 +3,7 @@
 export type SlashCommand =
   | { kind: 'deploy'; migration: string; to?: string }
   | { kind: 'status'; runId?: number }
+  | { kind: 'cancel'; runId: number }
   | { kind: 'list' }
   | { kind: 'help' };
 
@@ -40,9 +41,14 @@ export function parseSlashText(raw: string): ParsedSlash {
       );
     return { ok: true, command: { kind: 'status', runId: Number(m[1]) } };
   }
+  if (verb === 'cancel') {
+    const m = rest.length === 1 ? /^#?(\d{1,9})$/.exec(rest[0]!) : null;
+    if (!m) return usage('Say which run to cancel, e.g. `/deploy-migration cancel #17`.');
+    return { ok: true, command: { kind: 'cancel', runId: Number(m[1]) } };
+  }
   if (!/^\d/.test(first))
     return usage(
-      `I don't know the command ${quote(first)}. Name a migration (e.g. ${EXAMPLE}), or use \`status\`, \`list\` or \`help\`.`,
+      `I don't know the command ${quote(first)}. Name a migration (e.g. ${EXAMPLE}), or use \`status\`, \`list\`, \`cancel\` or \`help\`.`,
     );
   if (!/^[\w.-]{1,200}$/u.test(first) || !/^[A-Za-z0-9_.-]+$/.test(first))
     return usage(

@@ -1,9 +1,14 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Approval, Decision as ApprovalDecision } from '../deploy/approvals.js';
 import type { Run, Step } from '../deploy/types.js';
 import type { Db } from './db.js';
-import { auditEvents, environmentLocks, runs, slackMessages, steps } from './schema.js';
+import { approvals, auditEvents, environmentLocks, runs, slackMessages, steps } from './schema.js';
+
+/** The store's functions work on the pool or inside a transaction. */
+export type Tx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
+const date = (s: string | undefined) => (s ? new Date(s) : null);
 
 class EnvironmentBusy extends Error {
   constructor(readonly holder: { runId: number; env: string; requestedBy: string; since: string }) {
@@ -18,7 +23,13 @@ export type CreateRunResult =
 /** Create a run and take its environments, or say which run holds one of them. One transaction. */
 export async function createRun(
   db: Db,
-  input: { migration: string; requestedBy: string; channel: string; steps: Step[] },
+  input: {
+    migration: string;
+    requestedBy: string;
+    channel: string;
+    steps: Step[];
+    checksums: Record<string, string>;
+  },
 ): Promise<CreateRunResult> {
   const envs = [...new Set(input.steps.map((s) => s.env))];
   return db
@@ -30,6 +41,7 @@ export async function createRun(
           requestedBy: input.requestedBy,
           channel: input.channel,
           status: 'running',
+          checksums: input.checksums,
         })
         .returning();
       const taken = await tx
@@ -77,15 +89,19 @@ function toRun(row: typeof runs.$inferSelect, stepList: Step[]): Run {
     channel: row.channel,
     status: row.status as Run['status'],
     steps: stepList,
+    checksums: row.checksums,
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     finishedAt: iso(row.finishedAt),
     reason: row.reason ?? undefined,
+    endedBy: row.endedBy ?? undefined,
   };
 }
 
-export async function loadRun(db: Db, id: number): Promise<Run | undefined> {
-  const [row] = await db.select().from(runs).where(eq(runs.id, id));
+/** Load a run; `lock` takes its row lock until the transaction ends (serialises clicks on one run). */
+export async function loadRun(db: Tx, id: number, lock = false): Promise<Run | undefined> {
+  const q = db.select().from(runs).where(eq(runs.id, id));
+  const [row] = lock ? await q.for('update') : await q;
   if (!row) return undefined;
   const stepRows = await db.select().from(steps).where(eq(steps.runId, id)).orderBy(asc(steps.index));
   return toRun(
@@ -98,20 +114,23 @@ export async function loadRun(db: Db, id: number): Promise<Run | undefined> {
       finishedAt: iso(s.finishedAt),
       durationMs: s.durationMs ?? undefined,
       summary: s.summary ?? undefined,
+      expiresAt: iso(s.expiresAt),
+      resumeAt: iso(s.resumeAt),
     })),
   );
 }
 
 /** Save `next` if the stored run is still at `expectedVersion`; false when someone else saved first. */
-export async function saveRun(db: Db, next: Run, expectedVersion: number): Promise<boolean> {
+export async function saveRun(db: Tx, next: Run, expectedVersion: number): Promise<boolean> {
   return db.transaction(async (tx) => {
     const updated = await tx
       .update(runs)
       .set({
         status: next.status,
         reason: next.reason ?? null,
+        endedBy: next.endedBy ?? null,
         version: next.version,
-        finishedAt: next.finishedAt ? new Date(next.finishedAt) : null,
+        finishedAt: date(next.finishedAt),
       })
       .where(and(eq(runs.id, next.id), eq(runs.version, expectedVersion)))
       .returning({ id: runs.id });
@@ -121,10 +140,12 @@ export async function saveRun(db: Db, next: Run, expectedVersion: number): Promi
         .update(steps)
         .set({
           status: s.status,
-          startedAt: s.startedAt ? new Date(s.startedAt) : null,
-          finishedAt: s.finishedAt ? new Date(s.finishedAt) : null,
+          startedAt: date(s.startedAt),
+          finishedAt: date(s.finishedAt),
           durationMs: s.durationMs ?? null,
           summary: s.summary ?? null,
+          expiresAt: date(s.expiresAt),
+          resumeAt: date(s.resumeAt),
         })
         .where(and(eq(steps.runId, next.id), eq(steps.index, index)));
     }
@@ -134,14 +155,14 @@ export async function saveRun(db: Db, next: Run, expectedVersion: number): Promi
   });
 }
 
-export async function saveStepResult(db: Db, runId: number, index: number, result: unknown): Promise<void> {
+export async function saveStepResult(db: Tx, runId: number, index: number, result: unknown): Promise<void> {
   await db
     .update(steps)
     .set({ result })
     .where(and(eq(steps.runId, runId), eq(steps.index, index)));
 }
 
-export async function loadStepResults(db: Db, runId: number): Promise<Map<number, unknown>> {
+export async function loadStepResults(db: Tx, runId: number): Promise<Map<number, unknown>> {
   const rows = await db
     .select({ index: steps.index, result: steps.result })
     .from(steps)
@@ -149,7 +170,7 @@ export async function loadStepResults(db: Db, runId: number): Promise<Map<number
   return new Map(rows.filter((r) => r.result != null).map((r) => [r.index, r.result]));
 }
 
-export async function recentRuns(db: Db, limit = 10): Promise<Run[]> {
+export async function recentRuns(db: Tx, limit = 10): Promise<Run[]> {
   const rows = await db.select({ id: runs.id }).from(runs).orderBy(desc(runs.id)).limit(limit);
   const out: Run[] = [];
   for (const r of rows) {
@@ -159,13 +180,13 @@ export async function recentRuns(db: Db, limit = 10): Promise<Run[]> {
   return out;
 }
 
-export async function runningRunIds(db: Db): Promise<number[]> {
+export async function runningRunIds(db: Tx): Promise<number[]> {
   const rows = await db.select({ id: runs.id }).from(runs).where(eq(runs.status, 'running'));
   return rows.map((r) => r.id);
 }
 
 export async function audit(
-  db: Db,
+  db: Tx,
   event: { actor: string; action: string; runId?: number; detail?: unknown },
 ): Promise<void> {
   await db.insert(auditEvents).values({
@@ -177,7 +198,7 @@ export async function audit(
 }
 
 export async function rememberMessage(
-  db: Db,
+  db: Tx,
   runId: number,
   kind: string,
   channel: string,
@@ -190,7 +211,7 @@ export async function rememberMessage(
 }
 
 export async function findMessage(
-  db: Db,
+  db: Tx,
   runId: number,
   kind: string,
 ): Promise<{ channel: string; ts: string } | undefined> {
@@ -199,4 +220,107 @@ export async function findMessage(
     .from(slackMessages)
     .where(and(eq(slackMessages.runId, runId), eq(slackMessages.kind, kind)));
   return row;
+}
+
+export async function loadApprovals(db: Tx, runId: number, index: number): Promise<Approval[]> {
+  const rows = await db
+    .select()
+    .from(approvals)
+    .where(and(eq(approvals.runId, runId), eq(approvals.index, index)))
+    .orderBy(asc(approvals.id));
+  return rows.map((r) => ({
+    user: r.user,
+    decision: r.decision as ApprovalDecision,
+    reason: r.reason ?? undefined,
+    at: r.at.toISOString(),
+  }));
+}
+
+export async function allApprovals(db: Tx, runId: number): Promise<(Approval & { index: number })[]> {
+  const rows = await db.select().from(approvals).where(eq(approvals.runId, runId)).orderBy(asc(approvals.id));
+  return rows.map((r) => ({
+    index: r.index,
+    user: r.user,
+    decision: r.decision as ApprovalDecision,
+    reason: r.reason ?? undefined,
+    at: r.at.toISOString(),
+  }));
+}
+
+export async function recordApproval(
+  db: Tx,
+  a: {
+    runId: number;
+    index: number;
+    user: string;
+    decision: ApprovalDecision;
+    reason?: string;
+    digest: string;
+    at: string;
+  },
+): Promise<void> {
+  await db.insert(approvals).values({
+    runId: a.runId,
+    index: a.index,
+    user: a.user,
+    decision: a.decision,
+    reason: a.reason ?? null,
+    checksumsDigest: a.digest,
+    at: new Date(a.at),
+  });
+}
+
+/** Gates whose time has come (window opened, expired, reminder due), claimed so two replicas never both act. */
+export async function claimDueGates(
+  db: Tx,
+  now: Date,
+): Promise<
+  {
+    runId: number;
+    index: number;
+    status: string;
+    expiresAt?: string;
+    resumeAt?: string;
+    remindAt?: string;
+    reminders: number;
+  }[]
+> {
+  // Lock the runs' rows (as a click does), not the steps': one lock order, no deadlock with clicks.
+  const rows = (
+    await db
+      .select({ step: steps })
+      .from(steps)
+      .innerJoin(runs, eq(runs.id, steps.runId))
+      .where(
+        and(
+          eq(runs.status, 'running'),
+          eq(steps.name, 'approval'),
+          inArray(steps.status, ['waiting', 'scheduled']),
+          sql`(${steps.expiresAt} <= ${now.toISOString()} or ${steps.resumeAt} <= ${now.toISOString()} or ${steps.remindAt} <= ${now.toISOString()})`,
+        ),
+      )
+      .for('update', { of: runs, skipLocked: true })
+  ).map((r) => r.step);
+  return rows.map((r) => ({
+    runId: r.runId,
+    index: r.index,
+    status: r.status,
+    expiresAt: iso(r.expiresAt),
+    resumeAt: iso(r.resumeAt),
+    remindAt: iso(r.remindAt),
+    reminders: r.reminders,
+  }));
+}
+
+export async function scheduleReminder(
+  db: Tx,
+  runId: number,
+  index: number,
+  at: Date | null,
+  reminders?: number,
+) {
+  await db
+    .update(steps)
+    .set({ remindAt: at, ...(reminders !== undefined ? { reminders } : {}) })
+    .where(and(eq(steps.runId, runId), eq(steps.index, index)));
 }

@@ -11,6 +11,9 @@ export const runs = stateSchema.table('runs', {
   channel: text('channel').notNull(),
   status: text('status').notNull(),
   reason: text('reason'),
+  endedBy: text('ended_by'),
+  /** The files this run deploys, id → sha256, fixed at start. */
+  checksums: jsonb('checksums').$type<Record<string, string>>().notNull().default({}),
   version: integer('version').notNull().default(0),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -30,6 +33,11 @@ export const steps = stateSchema.table(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     durationMs: integer('duration_ms'),
     summary: text('summary'),
+    /** Gates: when an unanswered gate expires, when a scheduled one's window opens, when to remind next. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    resumeAt: timestamp('resume_at', { withTimezone: true }),
+    remindAt: timestamp('remind_at', { withTimezone: true }),
+    reminders: integer('reminders').notNull().default(0),
     /** What the step measured, for the thread reply and the report. */
     result: jsonb('result'),
   },
@@ -68,3 +76,21 @@ export const auditEvents = stateSchema.table('audit_events', {
   runId: integer('run_id'),
   detail: jsonb('detail'),
 });
+
+/** One person's decision on one gate of one run, for that run's checksums. */
+export const approvals = stateSchema.table(
+  'approvals',
+  {
+    id: serial('id').primaryKey(),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    index: integer('idx').notNull(),
+    user: text('user_id').notNull(),
+    decision: text('decision').notNull(),
+    reason: text('reason'),
+    checksumsDigest: text('checksums_digest').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('approvals_one_per_person').on(t.runId, t.index, t.user)],
+);

@@ -1,5 +1,12 @@
 import type pg from 'pg';
 import type { Environment } from '../config.js';
+
+/** What applying needs to know about an environment. */
+export type ApplySettings = Pick<
+  Environment,
+  'name' | 'databaseUrl' | 'lockTimeoutMs' | 'statementTimeoutMs' | 'lockRetries' | 'retryBackoffMs'
+>;
+
 import { diffSnapshots, type SnapshotDiff } from '../deploy/diff.js';
 import { type Drift, type LedgerEntry, planPending } from '../deploy/ledger.js';
 import { lineColAt } from '../deploy/position.js';
@@ -140,7 +147,7 @@ class StatementError extends Error {
 
 async function runInTransaction(
   client: pg.ClientBase,
-  env: Environment,
+  env: ApplySettings,
   file: MigrationFile,
   statements: Statement[],
   ctx: ApplyContext,
@@ -194,7 +201,7 @@ async function runInTransaction(
 
 async function runOutsideTransaction(
   client: pg.ClientBase,
-  env: Environment,
+  env: ApplySettings,
   file: MigrationFile,
   statements: Statement[],
   reason: string,
@@ -257,7 +264,7 @@ async function runOutsideTransaction(
 /** Apply one parsed file: in one transaction, or statement by statement when PostgreSQL requires it. */
 export async function applyFile(
   client: pg.ClientBase,
-  env: Environment,
+  env: ApplySettings,
   file: MigrationFile,
   statements: Statement[],
   ctx: ApplyContext,
@@ -272,7 +279,7 @@ export const isFailure = (r: FileResult | FileFailure): r is FileFailure => 'err
 
 /** Apply every pending file up to and including `uptoId` on one target, under the applier lock. */
 export async function applyMigrations(
-  env: Environment,
+  env: ApplySettings,
   files: readonly MigrationFile[],
   uptoId: string,
   ctx: ApplyContext,

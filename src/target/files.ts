@@ -41,3 +41,14 @@ export function discoverMigrations(dir: string): { migrations: MigrationFile[]; 
     }),
   };
 }
+
+/** A short fingerprint of a set of checksums: what an approval is bound to. */
+export function digestOf(checksums: Readonly<Record<string, string>>): string {
+  return sha256(JSON.stringify(Object.entries(checksums).sort(([a], [b]) => (a < b ? -1 : 1)))).slice(0, 16);
+}
+
+/** The checksums of every file up to and including `uptoId`, in order. */
+export function checksumsUpTo(migrations: readonly MigrationFile[], uptoId: string): Record<string, string> {
+  const end = migrations.findIndex((m) => m.id === uptoId);
+  return Object.fromEntries(migrations.slice(0, end + 1).map((m) => [m.id, m.checksum]));
+}

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ephemerals, type Harness, startHarness, textOf } from '../support/harness.js';
+import { ephemerals, type Harness, lastPost, startHarness, textOf } from '../support/harness.js';
 import { query } from '../support/pg.js';
 
 const FAILING = `create table accounts (id int primary key);
@@ -35,8 +35,7 @@ describe('failures a user must be able to read', () => {
     const after = await query(h.targets.staging!, SNAPSHOT);
     expect(after).toEqual(before);
 
-    const replies = h.slack.callsTo('chat.postMessage').map((c) => textOf(c.args));
-    const apply = replies.at(-1)!;
+    const apply = lastPost(h.slack, 'Apply on staging');
     expect(apply).toContain('Apply on staging');
     expect(apply).toContain('`002_fails_at_third.sql:3:1` (statement 3)');
     expect(apply).toContain(
@@ -70,7 +69,7 @@ describe('failures a user must be able to read', () => {
     );
     await h.slash('003');
     await h.settle();
-    const apply = textOf(h.slack.callsTo('chat.postMessage').at(-1)!.args);
+    const apply = lastPost(h.slack, 'Apply on staging');
     expect(apply).toContain('`003_typo.sql:2:12` (statement 2)');
     expect(apply).toContain('ERROR 42703: column "idd" does not exist');
     expect(apply).toContain('HINT: Perhaps you meant to reference the column "t3.id".');
@@ -83,7 +82,7 @@ describe('failures a user must be able to read', () => {
     );
     await h.slash('003');
     await h.settle();
-    const preflight = textOf(h.slack.callsTo('chat.postMessage').at(-1)!.args);
+    const preflight = lastPost(h.slack, 'Preflight on staging');
     expect(preflight).toContain('Preflight on staging* ❌');
     expect(preflight).toContain('`003_typo.sql:3:8`');
     expect(preflight).toContain('syntax error at or near "tabel"');
@@ -96,7 +95,7 @@ describe('failures a user must be able to read', () => {
     writeFileSync(join(h.migrationsDir, '001_base.sql'), 'create table base (id bigint primary key);\n');
     await h.slash('003');
     await h.settle();
-    const preflight = textOf(h.slack.callsTo('chat.postMessage').at(-1)!.args);
+    const preflight = lastPost(h.slack, 'Preflight on staging');
     const [row] = await query<{ checksum: string }>(
       h.targets.staging!,
       "select checksum from migration_gate.applied_migrations where id = '001_base'",

@@ -73,7 +73,7 @@ describe('what users type, and what must never leak', () => {
 
   it('two runs on the same environment at once: one proceeds, the other is told who holds it', async () => {
     const before = h.slack.callsTo('response_url').length;
-    await Promise.all([h.slash('002_slow', 'U0ALICE'), h.slash('002_slow', 'U0BOB')]);
+    await Promise.all([h.slash('002_slow to staging', 'U0ALICE'), h.slash('002_slow to staging', 'U0BOB')]);
     await h.settle();
     const answers = ephemerals(h.slack).slice(before);
     expect(answers).toHaveLength(1);

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Environment } from '../../src/config.js';
+
 import { diffSnapshots, isEmptyDiff } from '../../src/deploy/diff.js';
-import { applyMigrations } from '../../src/target/apply.js';
+import { type ApplySettings, applyMigrations } from '../../src/target/apply.js';
 import { withTargetClient } from '../../src/target/client.js';
 import { discoverMigrations, type MigrationFile } from '../../src/target/files.js';
 import { takeSnapshot } from '../../src/target/snapshot.js';
@@ -22,7 +22,7 @@ function folder(files: Record<string, string>): MigrationFile[] {
 const ctx = { runId: 1, appliedBy: 'U1' };
 
 describe('applyMigrations on real PostgreSQL', () => {
-  let env: Environment;
+  let env: ApplySettings & { databaseVar: string };
   beforeEach(async () => {
     const url = await createTestDatabase('mg_apply');
     env = {

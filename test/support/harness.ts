@@ -132,3 +132,13 @@ export function textOf(args: Record<string, unknown>): string {
 export function ephemerals(slack: FakeSlack): string[] {
   return slack.callsTo('response_url').map((c) => textOf(c.args));
 }
+
+/** The text of the newest message the bot posted whose text starts with `prefix` (e.g. "Apply on staging"). */
+export function lastPost(slack: FakeSlack, prefix: string): string {
+  const call = slack
+    .callsTo('chat.postMessage')
+    .filter((c) => String(c.args.text ?? '').startsWith(prefix))
+    .at(-1);
+  if (!call) throw new Error(`the bot posted nothing starting with "${prefix}"`);
+  return textOf(call.args);
+}

@@ -33,6 +33,11 @@ describe('deploy.yml', () => {
       statementTimeoutMs: 300_000,
       lockRetries: 5,
       retryBackoffMs: 500,
+      approvals: [],
+      allowSelfApproval: false,
+      window: undefined,
+      expiresAfterMs: 3 * 86_400_000,
+      remindEveryMs: 4 * 3_600_000,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -83,6 +88,32 @@ describe('deploy.yml', () => {
       ),
     ).toEqual(['environments[1].name: "a" is listed twice']);
     expect(problems('environments: [')[0]).toMatch(/^not valid YAML: /);
+  });
+
+  it('validates approval rules and windows, failing closed on rules that could never pass', () => {
+    const base = 'migrations: .\nenvironments:\n  - name: staging\n    database: ${STAGING_DATABASE_URL}\n';
+    expect(
+      problems(
+        `${base}    approvals:\n      - { role: dba, users: [U01], count: 2 }\n      - { role: po }\n      - { role: x, users: [nobody] }\n    window: { days: [someday], from: "2:00", to: "06:00", timezone: Mars/Olympus }\n`,
+      ),
+    ).toEqual([
+      'environments[0].approvals[0].count: rule "dba" needs 2 approvals but lists 1 user(s): it could never pass',
+      'environments[0].approvals[1]: rule "po" needs exactly one of users or usergroup',
+      'environments[0].approvals[2].users[0]: Slack user ids look like U01ABCDEF',
+      expect.stringMatching(/^environments\[0\]\.window\.days\[0\]: /),
+      'environments[0].window.from: write times as HH:MM, e.g. "02:00"',
+      'environments[0].window.timezone: not a time zone; use an IANA name such as UTC or Europe/Berlin',
+    ]);
+    const ok = parseDeployConfig(
+      `${base}    approvals:\n      - { role: dba, usergroup: S01DBA }\n    window: { days: [tue], from: "22:00", to: "02:00", timezone: Europe/Berlin }\n    expiresAfter: 1d\n`,
+      source,
+      env,
+    );
+    expect(ok.environments[0]).toMatchObject({
+      approvals: [{ role: 'dba', usergroup: 'S01DBA', count: 1 }],
+      window: { days: ['tue'], from: '22:00', to: '02:00', timezone: 'Europe/Berlin' },
+      expiresAfterMs: 86_400_000,
+    });
   });
 
   it('parses durations', () => {

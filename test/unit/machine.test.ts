@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decide, environmentsFor, planSteps } from '../../src/deploy/machine.js';
-import type { Run } from '../../src/deploy/types.js';
+import type { Decision, Policy, Run, RunEvent } from '../../src/deploy/types.js';
 
+const policy: Policy = { gateTtlMs: () => 3_600_000 };
 const T0 = '2026-11-21T10:00:00.000Z';
 const T1 = '2026-11-21T10:00:01.000Z';
 const run = (patch: Partial<Run> = {}): Run => ({
@@ -10,85 +11,157 @@ const run = (patch: Partial<Run> = {}): Run => ({
   requestedBy: 'U1',
   channel: 'C1',
   status: 'running',
-  steps: planSteps(['staging']),
+  steps: planSteps([{ name: 'staging', gated: false }]),
+  checksums: { '024_x': 'abc' },
   version: 0,
   createdAt: T0,
   ...patch,
 });
+const ok = (d: Decision) => {
+  if (!d.ok) throw new Error(d.refused);
+  return d;
+};
+const play = (r: Run, ...events: RunEvent[]) => events.reduce((acc, e) => ok(decide(acc, e, policy)).next, r);
+const succeed = (index: number): RunEvent => ({
+  type: 'stepSucceeded',
+  index,
+  at: T1,
+  durationMs: 5,
+  summary: 'ok',
+});
 
-describe('decide', () => {
+describe('decide: a run without gates', () => {
   it('begin runs the first step and renders the card', () => {
-    const d = decide(run(), { type: 'begin', at: T0 });
-    expect(d).toMatchObject({ ok: true, effects: [{ type: 'renderCard' }, { type: 'runStep', index: 0 }] });
-    if (d.ok) {
-      expect(d.next.steps[0]).toMatchObject({ status: 'running', startedAt: T0 });
-      expect(d.next.version).toBe(1);
-    }
+    const d = ok(decide(run(), { type: 'begin', at: T0 }, policy));
+    expect(d.effects).toEqual([{ type: 'renderCard' }, { type: 'runStep', index: 0 }]);
+    expect(d.next.steps[0]).toMatchObject({ status: 'running', startedAt: T0 });
+    expect(d.next.version).toBe(1);
   });
 
-  it('a succeeded step starts the next; the last one ends the run', () => {
-    let r = run();
-    for (const e of [
-      { type: 'begin', at: T0 } as const,
-      { type: 'stepSucceeded', index: 0, at: T1, durationMs: 5, summary: '1 pending' } as const,
-    ]) {
-      const d = decide(r, e);
-      if (!d.ok) throw new Error(d.refused);
-      r = d.next;
-    }
+  it('a succeeded step starts the next; the last one ends the run with a report', () => {
+    const r = play(run(), { type: 'begin', at: T0 }, succeed(0));
     expect(r.steps.map((s) => s.status)).toEqual(['succeeded', 'running']);
-    const end = decide(r, { type: 'stepSucceeded', index: 1, at: T1, durationMs: 9, summary: '9 ms' });
-    expect(end).toMatchObject({
-      ok: true,
-      next: { status: 'succeeded', finishedAt: T1 },
-      effects: [{ type: 'renderCard' }],
-    });
+    const end = ok(decide(r, succeed(1), policy));
+    expect(end.next).toMatchObject({ status: 'succeeded', finishedAt: T1 });
+    expect(end.effects).toEqual([{ type: 'renderCard' }, { type: 'report' }]);
   });
 
   it('a failed step fails the run and skips the rest, with the reason', () => {
-    const begun = decide(run(), { type: 'begin', at: T0 });
-    if (!begun.ok) throw new Error();
-    const d = decide(begun.next, {
-      type: 'stepFailed',
-      index: 0,
-      at: T1,
-      durationMs: 3,
-      summary: 'failed',
-      reason: 'drift',
-    });
-    expect(d).toMatchObject({ ok: true, next: { status: 'failed', reason: 'drift' } });
-    if (d.ok) expect(d.next.steps.map((s) => s.status)).toEqual(['failed', 'skipped']);
+    const r = play(run(), { type: 'begin', at: T0 });
+    const d = ok(
+      decide(
+        r,
+        { type: 'stepFailed', index: 0, at: T1, durationMs: 3, summary: 'failed', reason: 'drift' },
+        policy,
+      ),
+    );
+    expect(d.next).toMatchObject({ status: 'failed', reason: 'drift' });
+    expect(d.next.steps.map((s) => s.status)).toEqual(['failed', 'skipped']);
   });
 
   it('refuses events for a step that is not running, and anything on an ended run', () => {
-    expect(decide(run(), { type: 'stepSucceeded', index: 0, at: T1, durationMs: 1, summary: '' })).toEqual({
+    expect(decide(run(), succeed(0), policy)).toEqual({
       ok: false,
       refused: 'Step 1 of run #7 is not running.',
     });
-    expect(decide(run({ status: 'succeeded' }), { type: 'begin', at: T0 })).toEqual({
+    expect(decide(run({ status: 'succeeded' }), { type: 'begin', at: T0 }, policy)).toEqual({
       ok: false,
       refused: 'Run #7 has already finished.',
+    });
+    expect(
+      decide(run({ status: 'cancelled', endedBy: 'U9', finishedAt: T1 }), { type: 'begin', at: T0 }, policy),
+    ).toEqual({
+      ok: false,
+      refused: 'This run was cancelled by <@U9> at 2026-11-21 10:00 UTC.',
     });
   });
 
   it('interrupted marks the running step failed and explains how to continue', () => {
-    const begun = decide(run(), { type: 'begin', at: T0 });
-    if (!begun.ok) throw new Error();
-    const d = decide(begun.next, { type: 'interrupted', at: T1 });
-    expect(d).toMatchObject({ ok: true, next: { status: 'failed' } });
-    if (d.ok) {
-      expect(d.next.reason).toContain('start the run again');
-      expect(d.next.steps.map((s) => s.status)).toEqual(['failed', 'skipped']);
-    }
+    const d = ok(decide(play(run(), { type: 'begin', at: T0 }), { type: 'interrupted', at: T1 }, policy));
+    expect(d.next.status).toBe('failed');
+    expect(d.next.reason).toContain('start the run again');
+    expect(d.next.steps.map((s) => s.status)).toEqual(['failed', 'skipped']);
+  });
+});
+
+describe('decide: a pipeline with a gate', () => {
+  const gated = () =>
+    run({
+      steps: planSteps([
+        { name: 'staging', gated: false },
+        { name: 'production', gated: true },
+      ]),
+    });
+  const atGate = () => play(gated(), { type: 'begin', at: T0 }, succeed(0), succeed(1), succeed(2));
+
+  it('staging preflight → apply → production preflight → gate opens with an expiry', () => {
+    const r = play(gated(), { type: 'begin', at: T0 }, succeed(0), succeed(1));
+    const d = ok(decide(r, succeed(2), policy));
+    expect(d.next.steps.map((s) => `${s.env}:${s.name}:${s.status}`)).toEqual([
+      'staging:preflight:succeeded',
+      'staging:apply:succeeded',
+      'production:preflight:succeeded',
+      'production:approval:waiting',
+      'production:apply:pending',
+    ]);
+    expect(d.next.steps[3]!.expiresAt).toBe('2026-11-21T11:00:01.000Z');
+    expect(d.effects).toEqual([{ type: 'renderCard' }, { type: 'openGate', index: 3 }]);
+  });
+
+  it('approval inside the window runs apply; outside it, the gate is scheduled and resumes when it opens', () => {
+    const now = ok(decide(atGate(), { type: 'gateApproved', index: 3, at: T1 }, policy));
+    expect(now.next.steps[4]!.status).toBe('running');
+    expect(now.effects).toContainEqual({ type: 'runStep', index: 4 });
+
+    const later = ok(
+      decide(
+        atGate(),
+        { type: 'gateApproved', index: 3, at: T1, resumeAt: '2026-11-22T02:00:00.000Z' },
+        policy,
+      ),
+    );
+    expect(later.next.steps[3]).toMatchObject({ status: 'scheduled', resumeAt: '2026-11-22T02:00:00.000Z' });
+    expect(later.effects).not.toContainEqual(expect.objectContaining({ type: 'runStep' }));
+    const opened = ok(
+      decide(later.next, { type: 'windowOpened', index: 3, at: '2026-11-22T02:00:00.000Z' }, policy),
+    );
+    expect(opened.next.steps[4]!.status).toBe('running');
+  });
+
+  it('reject ends the run as rejected with who and why; expiry ends it as expired', () => {
+    const rej = ok(
+      decide(atGate(), { type: 'gateRejected', index: 3, at: T1, by: 'U5', reason: 'not tonight' }, policy),
+    );
+    expect(rej.next).toMatchObject({ status: 'rejected', endedBy: 'U5', reason: 'not tonight' });
+    expect(rej.effects).toContainEqual({ type: 'renderGate', index: 3 });
+    const exp = ok(decide(atGate(), { type: 'gateExpired', index: 3, at: T1 }, policy));
+    expect(exp.next.status).toBe('expired');
+  });
+
+  it('a stale gate index is refused; cancel works while waiting but not mid-step', () => {
+    expect(decide(atGate(), { type: 'gateApproved', index: 2, at: T1 }, policy)).toEqual({
+      ok: false,
+      refused: 'This gate is not waiting for approvals.',
+    });
+    expect(ok(decide(atGate(), { type: 'cancel', at: T1, by: 'U1' }, policy)).next).toMatchObject({
+      status: 'cancelled',
+      endedBy: 'U1',
+    });
+    const working = play(gated(), { type: 'begin', at: T0 });
+    expect(decide(working, { type: 'cancel', at: T1, by: 'U1' }, policy)).toMatchObject({ ok: false });
   });
 });
 
 describe('environmentsFor', () => {
-  it('defaults to the first environment and accepts a named one', () => {
-    expect(environmentsFor(['staging', 'production'], undefined)).toEqual({ ok: true, envs: ['staging'] });
-    expect(environmentsFor(['staging', 'production'], 'production')).toEqual({
+  it('goes through every environment in order, or up to the one named', () => {
+    expect(environmentsFor(['staging', 'production'], undefined)).toEqual({
       ok: true,
-      envs: ['production'],
+      envs: ['staging', 'production'],
+    });
+    expect(environmentsFor(['staging', 'production'], 'staging')).toEqual({ ok: true, envs: ['staging'] });
+    expect(environmentsFor(['dev', 'staging', 'production'], 'staging')).toEqual({
+      ok: true,
+      envs: ['dev', 'staging'],
     });
   });
   it('names the environments when one is unknown', () => {

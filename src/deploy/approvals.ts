@@ -1,0 +1,137 @@
+/** Who may approve what: N-of-M rules, distinct people, self-approval, fail closed. Pure. */
+
+export interface Rule {
+  readonly role: string;
+  readonly users?: readonly string[];
+  readonly usergroup?: string;
+  readonly count: number;
+}
+
+export type Decision = 'approve' | 'conditions' | 'reject';
+
+export interface Approval {
+  readonly user: string;
+  readonly decision: Decision;
+  readonly reason?: string;
+  readonly at: string;
+}
+
+export interface GatePolicy {
+  readonly env: string;
+  readonly rules: readonly Rule[];
+  readonly allowSelfApproval: boolean;
+}
+
+/** Members of each rule: its users, or its user group's members (resolved by the shell at click time). */
+export function ruleMembers(
+  rule: Rule,
+  groups: Readonly<Record<string, readonly string[]>>,
+): readonly string[] {
+  return rule.users ?? (rule.usergroup ? (groups[rule.usergroup] ?? []) : []);
+}
+
+/**
+ * Assign approvers to rule slots so that each person fills at most one slot and each slot one person
+ * (bipartite matching with augmenting paths). Returns, per rule, the people counted for it.
+ */
+export function assign(
+  rules: readonly Rule[],
+  approvers: readonly string[],
+  groups: Readonly<Record<string, readonly string[]>>,
+): string[][] {
+  const slots: number[] = rules.flatMap((r, i) => Array.from({ length: r.count }, () => i));
+  const slotOf = new Map<string, number>();
+  const holder: (string | undefined)[] = slots.map(() => undefined);
+  const fits = (user: string, slot: number) => ruleMembers(rules[slots[slot]!]!, groups).includes(user);
+  const tryPlace = (user: string, seen: Set<number>): boolean => {
+    for (let s = 0; s < slots.length; s++) {
+      if (seen.has(s) || !fits(user, s)) continue;
+      seen.add(s);
+      const current = holder[s];
+      if (current === undefined || tryPlace(current, seen)) {
+        holder[s] = user;
+        slotOf.set(user, s);
+        return true;
+      }
+    }
+    return false;
+  };
+  for (const user of approvers) tryPlace(user, new Set());
+  return rules.map((_, i) => holder.filter((h, s): h is string => h !== undefined && slots[s] === i));
+}
+
+export interface GateProgress {
+  readonly satisfied: boolean;
+  readonly rules: { role: string; need: number; approvers: string[] }[];
+}
+
+export function progress(
+  policy: GatePolicy,
+  approvals: readonly Approval[],
+  groups: Readonly<Record<string, readonly string[]>>,
+): GateProgress {
+  const approvers = approvals.filter((a) => a.decision !== 'reject').map((a) => a.user);
+  const matched = assign(policy.rules, approvers, groups);
+  const rules = policy.rules.map((r, i) => ({ role: r.role, need: r.count, approvers: matched[i]! }));
+  return { satisfied: rules.every((r) => r.approvers.length >= r.need), rules };
+}
+
+export interface ClickContext {
+  readonly user: string;
+  readonly requester: string;
+  readonly decision: Decision;
+  readonly approvals: readonly Approval[];
+  readonly groups: Readonly<Record<string, readonly string[]>>;
+}
+
+export type ClickVerdict = { ok: true; satisfiesGate: boolean } | { ok: false; refused: string };
+
+const roles = (rules: readonly Rule[]) => rules.map((r) => r.role).join(', ');
+
+/** Whether a rule can ever be met, given who may approve (the requester excluded unless allowed). */
+export function unsatisfiable(
+  policy: GatePolicy,
+  requester: string,
+  groups: Readonly<Record<string, readonly string[]>>,
+): string | undefined {
+  const candidates = [...new Set(policy.rules.flatMap((r) => ruleMembers(r, groups)))].filter(
+    (u) => policy.allowSelfApproval || u !== requester,
+  );
+  const matched = assign(policy.rules, candidates, groups);
+  const short = policy.rules.filter((r, i) => matched[i]!.length < r.count);
+  if (!short.length) return undefined;
+  return `The approval rules for ${policy.env} can never be met (${short
+    .map((r) => `${r.role} needs ${r.count} ${r.count === 1 ? 'person' : 'different people'}`)
+    .join(
+      '; ',
+    )}${policy.allowSelfApproval ? '' : ', not counting the requester'}). Fix the rules in deploy.yml; nothing was approved.`;
+}
+
+/** Decide one Approve / Approve with conditions / Reject click on an open gate. */
+export function decideClick(policy: GatePolicy, c: ClickContext): ClickVerdict {
+  const eligible = policy.rules.some((r) => ruleMembers(r, c.groups).includes(c.user));
+  if (!eligible)
+    return { ok: false, refused: `You are not in a rule for ${policy.env} (needs: ${roles(policy.rules)}).` };
+  if (c.user === c.requester && !policy.allowSelfApproval)
+    return { ok: false, refused: 'You requested this run; someone else must approve it.' };
+  const mine = c.approvals.find((a) => a.user === c.user);
+  if (mine)
+    return {
+      ok: false,
+      refused: `You already ${mine.decision === 'reject' ? 'rejected' : 'approved'} this at ${mine.at.slice(0, 16).replace('T', ' ')} UTC; nothing changed.`,
+    };
+  if (c.decision === 'reject') return { ok: true, satisfiesGate: false };
+  const before = progress(policy, c.approvals, c.groups);
+  if (before.satisfied) return { ok: false, refused: `${policy.env} is already approved; nothing changed.` };
+  const after = progress(policy, [...c.approvals, { user: c.user, decision: c.decision, at: '' }], c.groups);
+  const counted = (p: GateProgress) => p.rules.reduce((n, r) => n + Math.min(r.need, r.approvers.length), 0);
+  if (counted(after) === counted(before))
+    return {
+      ok: false,
+      refused: `Your approval would not count: the rules you are in already have the approvals they need (still needed: ${before.rules
+        .filter((r) => r.approvers.length < r.need)
+        .map((r) => r.role)
+        .join(', ')}).`,
+    };
+  return { ok: true, satisfiesGate: after.satisfied };
+}

@@ -1,0 +1,236 @@
+/** Moves runs: load → decide → save → perform effects. Shared by commands, clicks and the scheduler. */
+import type { DeployConfig, Environment } from './config.js';
+import { type Approval, type GatePolicy, progress } from './deploy/approvals.js';
+import { decide } from './deploy/machine.js';
+import { redactDeep } from './deploy/redact.js';
+import type { Decision, Effect, Policy, Run, RunEvent } from './deploy/types.js';
+import type { Logger } from './log.js';
+import {
+  applyReply,
+  approvalCard,
+  type GateView,
+  type Message,
+  preflightReply,
+  runCard,
+  runReport,
+} from './slack/blocks.js';
+import type { Chat } from './slack/chat.js';
+import { runApply, runPreflight } from './steps.js';
+import type { Store } from './store/db.js';
+import * as runs from './store/runs.js';
+import { digestOf } from './target/files.js';
+
+export interface EngineDeps {
+  readonly store: Store;
+  readonly deploy: DeployConfig;
+  readonly chat: Chat;
+  readonly log: Logger;
+  readonly secrets: readonly string[];
+  readonly now?: () => Date;
+}
+
+export type Engine = ReturnType<typeof createEngine>;
+
+export function createEngine(deps: EngineDeps) {
+  const { store, deploy, chat, log } = deps;
+  const db = store.db;
+  const clock = () => (deps.now ?? (() => new Date()))();
+  const now = () => clock().toISOString();
+  const env = (name: string): Environment | undefined => deploy.environments.find((e) => e.name === name);
+  const policy: Policy = { gateTtlMs: (name) => env(name)?.expiresAfterMs ?? 3 * 86_400_000 };
+  const inflight = new Set<Promise<unknown>>();
+
+  /** Slow work continues after the Slack ack; failures are logged, never unhandled. */
+  function background(what: string, work: () => Promise<unknown>): void {
+    // setImmediate: let the HTTP acks of requests that arrived together go out before any of their work starts.
+    const p = new Promise((resolve) => setImmediate(resolve))
+      .then(work)
+      .catch((e) => log.error({ err: e }, `${what} failed`))
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  }
+
+  function gatePolicy(name: string): GatePolicy {
+    const e = env(name);
+    return { env: name, rules: e?.approvals ?? [], allowSelfApproval: e?.allowSelfApproval ?? false };
+  }
+
+  /** Members of every user group in a gate's rules (throws when Slack cannot tell: callers fail closed). */
+  async function groupsFor(p: GatePolicy): Promise<Record<string, string[]>> {
+    const ids = [...new Set(p.rules.flatMap((r) => (r.usergroup ? [r.usergroup] : [])))];
+    return Object.fromEntries(
+      await Promise.all(ids.map(async (g) => [g, await chat.groupMembers(g)] as const)),
+    );
+  }
+
+  async function gateView(run: Run, index: number, approvals?: Approval[]): Promise<GateView> {
+    const step = run.steps[index]!;
+    const p = gatePolicy(step.env);
+    const list = approvals ?? (await runs.loadApprovals(db, run.id, index));
+    const groups = await groupsFor(p).catch(() => undefined);
+    return {
+      env: step.env,
+      index,
+      digest: digestOf(run.checksums),
+      approvals: list,
+      progress: groups ? progress(p, list, groups) : undefined,
+      window: env(step.env)?.window,
+    };
+  }
+
+  async function gateViews(run: Run): Promise<Map<number, GateView>> {
+    const out = new Map<number, GateView>();
+    for (const [i, s] of run.steps.entries())
+      if (s.name === 'approval' && (s.status === 'waiting' || s.status === 'scheduled'))
+        out.set(i, await gateView(run, i));
+    return out;
+  }
+
+  /** Decide and save, retrying when another writer saved first. Inside `tx` when given (the caller holds the row lock). */
+  async function transition(runId: number, event: RunEvent, tx: runs.Tx = db): Promise<Decision> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const run = await runs.loadRun(tx, runId);
+      if (!run) return { ok: false, refused: `There is no run #${runId}.` };
+      const d = decide(run, event, policy);
+      if (!d.ok) return d;
+      if (await runs.saveRun(tx, d.next, run.version)) return d;
+    }
+    throw new Error(`run #${runId} kept changing under us; gave up after 5 attempts`);
+  }
+
+  async function update(runId: number, kind: string, message: Message): Promise<void> {
+    const ref = await runs.findMessage(db, runId, kind);
+    if (!ref) return;
+    // The cards are views of the state: failing to redraw one is logged, never allowed to stop a run.
+    await chat
+      .update(ref.channel, ref.ts, message)
+      .catch((e: Error) => log.warn({ runId, kind, error: e.message }, 'could not update a card'));
+  }
+
+  async function reply(run: Run, kind: string, message: Message): Promise<void> {
+    const card = await runs.findMessage(db, run.id, 'card');
+    if (!card) return;
+    const ts = await chat.post(card.channel, message, card.ts);
+    await runs.rememberMessage(db, run.id, kind, card.channel, ts);
+  }
+
+  async function executeStep(run: Run, index: number): Promise<RunEvent> {
+    const step = run.steps[index]!;
+    const e = env(step.env);
+    const started = performance.now();
+    const outcome = !e
+      ? {
+          ok: false,
+          summary: 'failed',
+          reason: `Environment ${step.env} is no longer in deploy.yml.`,
+          result: undefined,
+        }
+      : step.name === 'preflight'
+        ? await runPreflight(deploy, e, run.migration, run)
+        : await runApply(deploy, e, run.migration, {
+            runId: run.id,
+            appliedBy: run.requestedBy,
+            checksums: run.checksums,
+          });
+    const durationMs = Math.round(performance.now() - started);
+    if (outcome.result) {
+      await runs.saveStepResult(db, run.id, index, redactDeep(outcome.result, deps.secrets));
+      const message =
+        step.name === 'preflight'
+          ? preflightReply(outcome.result as Parameters<typeof preflightReply>[0])
+          : applyReply(outcome.result as Parameters<typeof applyReply>[0]);
+      await reply(run, `step:${index}`, message);
+    }
+    const at = now();
+    return outcome.ok
+      ? { type: 'stepSucceeded', index, at, durationMs, summary: outcome.summary }
+      : {
+          type: 'stepFailed',
+          index,
+          at,
+          durationMs,
+          summary: outcome.summary,
+          reason: outcome.reason ?? 'failed',
+        };
+  }
+
+  /** Carry out what decide() asked for; a step's result is the next event. */
+  async function perform(run: Run, effects: readonly Effect[]): Promise<RunEvent | undefined> {
+    let next: RunEvent | undefined;
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'renderCard':
+          await update(run.id, 'card', runCard(run, await gateViews(run)));
+          break;
+        case 'openGate': {
+          await reply(run, `gate:${effect.index}`, approvalCard(run, await gateView(run, effect.index)));
+          const e = env(run.steps[effect.index]!.env);
+          if (e)
+            await runs.scheduleReminder(
+              db,
+              run.id,
+              effect.index,
+              new Date(clock().getTime() + e.remindEveryMs),
+              0,
+            );
+          break;
+        }
+        case 'renderGate':
+          await update(run.id, `gate:${effect.index}`, approvalCard(run, await gateView(run, effect.index)));
+          break;
+        case 'report':
+          await reply(run, 'report', runReport(run, await runs.allApprovals(db, run.id)));
+          log.info({ runId: run.id, status: run.status }, 'run ended');
+          break;
+        case 'runStep':
+          next = await executeStep(run, effect.index);
+          break;
+      }
+    }
+    return next;
+  }
+
+  /** Perform a decision's effects and keep moving the run until it waits or ends. */
+  async function follow(d: Decision & { ok: true }): Promise<void> {
+    let event = await perform(d.next, d.effects);
+    while (event) {
+      const next = await transition(d.next.id, event);
+      if (!next.ok) {
+        log.warn({ runId: d.next.id, refused: next.refused }, 'transition refused');
+        return;
+      }
+      event = await perform(next.next, next.effects);
+    }
+  }
+
+  async function advance(runId: number, event: RunEvent): Promise<Decision> {
+    const d = await transition(runId, event);
+    if (d.ok) await follow(d);
+    return d;
+  }
+
+  return {
+    db,
+    clock,
+    now,
+    env,
+    gatePolicy,
+    groupsFor,
+    gateView,
+    transition,
+    follow,
+    advance,
+    background,
+    update,
+    reply,
+    renderAll: async (run: Run) => {
+      await update(run.id, 'card', runCard(run, await gateViews(run)));
+      for (const [i, s] of run.steps.entries())
+        if (s.name === 'approval' && s.status !== 'pending')
+          await update(run.id, `gate:${i}`, approvalCard(run, await gateView(run, i)));
+    },
+    idle: async () => {
+      while (inflight.size) await Promise.allSettled([...inflight]);
+    },
+  };
+}

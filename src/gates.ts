@@ -1,0 +1,250 @@
+/** Approval gates: clicks, modals, cancel, and the scheduler's tick (windows, expiry, reminders). */
+import {
+  type Decision as ApprovalDecision,
+  decideClick,
+  ruleMembers,
+  unsatisfiable,
+} from './deploy/approvals.js';
+import { describeEnd } from './deploy/machine.js';
+import { nextOpening } from './deploy/schedule.js';
+import type { Decision, Run } from './deploy/types.js';
+import type { Engine } from './engine.js';
+import { type ButtonValue, esc, reasonModal, textMessage } from './slack/blocks.js';
+import type { Chat, Respond } from './slack/chat.js';
+import * as runs from './store/runs.js';
+import { digestOf } from './target/files.js';
+
+export interface Click {
+  readonly user: string;
+  readonly value: ButtonValue;
+  readonly decision: ApprovalDecision;
+  readonly reason?: string;
+  readonly channel: string;
+  readonly triggerId?: string;
+  readonly respond: Respond;
+}
+
+type Verdict = { ok: true; decision?: Decision } | { ok: false; refused: string; refresh?: boolean };
+
+export function createGates(engine: Engine, chat: Chat) {
+  const db = engine.db;
+
+  /** Everything that must hold before a click can count, except the rules themselves. */
+  function checkCard(run: Run | undefined, v: ButtonValue): Verdict {
+    if (!run) return { ok: false, refused: `There is no run #${v.r}.` };
+    if (run.status !== 'running') return { ok: false, refused: describeEnd(run), refresh: true };
+    const step = run.steps[v.i];
+    if (!step || step.name !== 'approval' || step.status !== 'waiting' || v.d !== digestOf(run.checksums))
+      return {
+        ok: false,
+        refused: 'That card was out of date, so nothing was recorded; it has been refreshed.',
+        refresh: true,
+      };
+    return { ok: true };
+  }
+
+  async function judge(run: Run, c: Click, approvals: Awaited<ReturnType<typeof runs.loadApprovals>>) {
+    const policy = engine.gatePolicy(run.steps[c.value.i]!.env);
+    let groups: Record<string, string[]>;
+    try {
+      groups = await engine.groupsFor(policy);
+    } catch (e) {
+      return {
+        ok: false as const,
+        refused: `Could not read the approver user groups from Slack (${(e as Error).message}); nobody can approve through a group until that works.`,
+      };
+    }
+    const never = unsatisfiable(policy, run.requestedBy, groups);
+    if (never) return { ok: false as const, refused: never };
+    return decideClick(policy, {
+      user: c.user,
+      requester: run.requestedBy,
+      decision: c.decision,
+      approvals,
+      groups,
+    });
+  }
+
+  async function refuse(c: Click, runId: number, refused: string, refresh?: boolean) {
+    await runs.audit(db, {
+      actor: c.user,
+      action: `click.refused`,
+      runId,
+      detail: { decision: c.decision, gate: c.value.i, refused },
+    });
+    await c.respond(textMessage(refused));
+    if (refresh) {
+      const run = await runs.loadRun(db, runId);
+      if (run) await engine.renderAll(run);
+    }
+  }
+
+  /** A button: Approve records at once; conditions and Reject first open a modal asking why. */
+  async function click(c: Click): Promise<void> {
+    const run = await runs.loadRun(db, c.value.r);
+    const card = checkCard(run, c.value);
+    if (!card.ok) return refuse(c, c.value.r, card.refused, card.refresh);
+    if (c.decision !== 'approve' && c.reason === undefined) {
+      const verdict = await judge(run!, c, await runs.loadApprovals(db, run!.id, c.value.i));
+      if (!verdict.ok) return refuse(c, run!.id, verdict.refused);
+      await chat.openModal(
+        c.triggerId ?? '',
+        reasonModal(c.decision, c.value, c.channel, run!.steps[c.value.i]!.env),
+      );
+      return;
+    }
+    return record(c);
+  }
+
+  /** Record one decision under the run's row lock: 50 people clicking at once give exactly one transition. */
+  async function record(c: Click): Promise<void> {
+    const at = engine.now();
+    const outcome = await db.transaction(async (tx): Promise<Verdict> => {
+      const run = await runs.loadRun(tx, c.value.r, true);
+      const card = checkCard(run, c.value);
+      if (!card.ok) return card;
+      const approvals = await runs.loadApprovals(tx, run!.id, c.value.i);
+      const verdict = await judge(run!, c, approvals);
+      if (!verdict.ok) return verdict;
+      await runs.recordApproval(tx, {
+        runId: run!.id,
+        index: c.value.i,
+        user: c.user,
+        decision: c.decision,
+        reason: c.reason,
+        digest: c.value.d,
+        at,
+      });
+      await runs.audit(tx, {
+        actor: c.user,
+        action: `gate.${c.decision}`,
+        runId: run!.id,
+        detail: { gate: c.value.i, env: run!.steps[c.value.i]!.env, reason: c.reason },
+      });
+      if (c.decision === 'reject')
+        return {
+          ok: true,
+          decision: await engine.transition(
+            run!.id,
+            { type: 'gateRejected', index: c.value.i, at, by: c.user, reason: c.reason ?? '' },
+            tx,
+          ),
+        };
+      if (!verdict.satisfiesGate) return { ok: true };
+      const window = engine.env(run!.steps[c.value.i]!.env)?.window;
+      const opening = window ? nextOpening(new Date(at), window) : undefined;
+      if (window && !opening)
+        return { ok: false, refused: 'The deployment window never opens; fix it in deploy.yml.' };
+      await runs.audit(tx, {
+        actor: 'migration-gate',
+        action: 'gate.satisfied',
+        runId: run!.id,
+        detail: { gate: c.value.i },
+      });
+      const resumeAt = opening && opening.toISOString() > at ? opening.toISOString() : undefined;
+      return {
+        ok: true,
+        decision: await engine.transition(
+          run!.id,
+          { type: 'gateApproved', index: c.value.i, at, resumeAt },
+          tx,
+        ),
+      };
+    });
+    if (!outcome.ok) return refuse(c, c.value.r, outcome.refused, outcome.refresh);
+    if (outcome.decision?.ok) return engine.follow(outcome.decision);
+    const run = await runs.loadRun(db, c.value.r);
+    if (run) await engine.renderAll(run);
+  }
+
+  /** Cancel: the requester, or anyone who could approve the run's next gate. */
+  async function cancel(user: string, runId: number, respond: Respond): Promise<void> {
+    const run = await runs.loadRun(db, runId);
+    if (!run)
+      return respond(
+        textMessage(`There is no run #${runId}. \`/deploy-migration status\` lists the latest runs.`),
+      );
+    if (run.status !== 'running') return respond(textMessage(describeEnd(run)));
+    const current = Math.max(
+      0,
+      run.steps.findIndex((s) => !['succeeded', 'skipped'].includes(s.status)),
+    );
+    const gate = run.steps.slice(current).find((s) => s.name === 'approval');
+    let approver = false;
+    if (gate) {
+      const p = engine.gatePolicy(gate.env);
+      const groups = await engine.groupsFor(p).catch(() => ({}));
+      approver = p.rules.some((r) => ruleMembers(r, groups).includes(user));
+    }
+    if (user !== run.requestedBy && !approver) {
+      await runs.audit(db, { actor: user, action: 'cancel.refused', runId });
+      return respond(
+        textMessage(
+          `Only <@${run.requestedBy}> (who requested run #${runId})${gate ? ` or an approver for ${esc(gate.env)}` : ''} can cancel it.`,
+        ),
+      );
+    }
+    const d = await engine.advance(runId, { type: 'cancel', at: engine.now(), by: user });
+    if (!d.ok) return respond(textMessage(d.refused));
+    await runs.audit(db, { actor: user, action: 'run.cancelled', runId });
+  }
+
+  /** The scheduler's tick: open windows, expire gates, remind approvers. Safe with several replicas. */
+  async function tick(now: Date): Promise<number> {
+    const at = now.toISOString();
+    const work = await db.transaction(async (tx) => {
+      const due = await runs.claimDueGates(tx, now);
+      const decisions: Decision[] = [];
+      const reminders: { runId: number; index: number }[] = [];
+      for (const g of due) {
+        if (g.status === 'scheduled' && g.resumeAt && g.resumeAt <= at)
+          decisions.push(await engine.transition(g.runId, { type: 'windowOpened', index: g.index, at }, tx));
+        else if (g.status === 'waiting' && g.expiresAt && g.expiresAt <= at)
+          decisions.push(await engine.transition(g.runId, { type: 'gateExpired', index: g.index, at }, tx));
+        else if (g.status === 'waiting' && g.remindAt && g.remindAt <= at) {
+          const run = await runs.loadRun(tx, g.runId);
+          const every = engine.env(run?.steps[g.index]?.env ?? '')?.remindEveryMs ?? 4 * 3_600_000;
+          // Back off: each reminder waits twice as long as the one before.
+          await runs.scheduleReminder(
+            tx,
+            g.runId,
+            g.index,
+            new Date(now.getTime() + every * 2 ** (g.reminders + 1)),
+            g.reminders + 1,
+          );
+          reminders.push({ runId: g.runId, index: g.index });
+        }
+      }
+      return { decisions, reminders };
+    });
+    for (const d of work.decisions) if (d.ok) await engine.follow(d);
+    for (const r of work.reminders) await remind(r.runId, r.index);
+    return work.decisions.length + work.reminders.length;
+  }
+
+  async function remind(runId: number, index: number): Promise<void> {
+    const run = await runs.loadRun(db, runId);
+    if (!run) return;
+    const view = await engine.gateView(run, index);
+    const p = engine.gatePolicy(view.env);
+    const missing = (view.progress?.rules ?? [])
+      .filter((r) => r.approvers.length < r.need)
+      .map((r) => r.role);
+    const mentions = p.rules
+      .filter((r) => missing.includes(r.role))
+      .flatMap((r) =>
+        r.usergroup
+          ? [`<!subteam^${r.usergroup}>`]
+          : (r.users ?? []).filter((u) => u !== run.requestedBy).map((u) => `<@${u}>`),
+      );
+    await engine.reply(
+      run,
+      `reminder:${index}`,
+      textMessage(
+        `⏰ Reminder: run #${run.id} is waiting for approval on ${esc(view.env)} (still needed: ${missing.map(esc).join(', ') || 'none'}). ${mentions.join(' ')}`,
+      ),
+    );
+  }
+
+  return { click, record, cancel, tick };
+}
