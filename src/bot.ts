@@ -20,6 +20,7 @@ export interface BotOptions {
   readonly retries?: number;
   /** Tests drive the scheduler's tick themselves, with a fake clock. */
   readonly scheduler?: boolean;
+  readonly now?: () => Date;
 }
 
 export interface Bot {
@@ -59,7 +60,14 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     ...(socket ? { installerOptions: { port: o.env.PORT } } : {}),
   });
   const chat = webChat(app.client, o.secrets);
-  const service = createService({ store: o.store, deploy: o.deploy, chat, log: o.log, secrets: o.secrets });
+  const service = createService({
+    store: o.store,
+    deploy: o.deploy,
+    chat,
+    log: o.log,
+    secrets: o.secrets,
+    now: o.now,
+  });
   registerSlack(app, service, chat, o.secrets);
   const interrupted = await service.reconcile();
   if (interrupted)

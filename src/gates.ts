@@ -1,6 +1,7 @@
 /** Approval gates: clicks, modals, cancel, and the scheduler's tick (windows, expiry, reminders). */
 import {
   type Decision as ApprovalDecision,
+  checkCard as checkCardOf,
   decideClick,
   ruleMembers,
   unsatisfiable,
@@ -29,19 +30,10 @@ type Verdict = { ok: true; decision?: Decision } | { ok: false; refused: string;
 export function createGates(engine: Engine, chat: Chat) {
   const db = engine.db;
 
-  /** Everything that must hold before a click can count, except the rules themselves. */
-  function checkCard(run: Run | undefined, v: ButtonValue): Verdict {
-    if (!run) return { ok: false, refused: `There is no run #${v.r}.` };
-    if (run.status !== 'running') return { ok: false, refused: describeEnd(run), refresh: true };
-    const step = run.steps[v.i];
-    if (!step || step.name !== 'approval' || step.status !== 'waiting' || v.d !== digestOf(run.checksums))
-      return {
-        ok: false,
-        refused: 'That card was out of date, so nothing was recorded; it has been refreshed.',
-        refresh: true,
-      };
-    return { ok: true };
-  }
+  const checkCard = (run: Run | undefined, v: ButtonValue): Verdict => {
+    const c = checkCardOf(run, v, run ? digestOf(run.checksums) : '');
+    return c.ok ? { ok: true } : c;
+  };
 
   async function judge(run: Run, c: Click, approvals: Awaited<ReturnType<typeof runs.loadApprovals>>) {
     const policy = engine.gatePolicy(run.steps[c.value.i]!.env);

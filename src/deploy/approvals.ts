@@ -1,4 +1,6 @@
-/** Who may approve what: N-of-M rules, distinct people, self-approval, fail closed. Pure. */
+/** Who may approve what: N-of-M rules, distinct people, self-approval, stale cards, fail closed. Pure. */
+import { describeEnd } from './machine.js';
+import type { Run } from './types.js';
 
 export interface Rule {
   readonly role: string;
@@ -134,4 +136,39 @@ export function decideClick(policy: GatePolicy, c: ClickContext): ClickVerdict {
         .join(', ')}).`,
     };
   return { ok: true, satisfiesGate: after.satisfied };
+}
+
+/** What a button carries: the run, the gate's step index, and the digest of the checksums it approves. */
+export interface CardRef {
+  readonly r: number;
+  readonly i: number;
+  readonly d: string;
+}
+
+/**
+ * Everything that must hold before a click can count, except the rules themselves: the run exists and runs,
+ * the card's gate is the one waiting now, and it is for the run's checksums. `refresh` asks to redraw the cards.
+ */
+export function checkCard(
+  run: Run | undefined,
+  card: CardRef,
+  digest: string,
+): { ok: true } | { ok: false; refused: string; refresh: boolean } {
+  if (!run) return { ok: false, refused: `There is no run #${card.r}.`, refresh: false };
+  const step = run.steps[card.i];
+  // A click that lost the race to the approval that completed the gate hears just that.
+  if (
+    step?.name === 'approval' &&
+    (step.status === 'succeeded' || step.status === 'scheduled') &&
+    card.d === digest
+  )
+    return { ok: false, refused: `${step.env} is already approved; nothing changed.`, refresh: false };
+  if (run.status !== 'running') return { ok: false, refused: describeEnd(run), refresh: true };
+  if (!step || step.name !== 'approval' || step.status !== 'waiting' || card.d !== digest)
+    return {
+      ok: false,
+      refused: 'That card was out of date, so nothing was recorded; it has been refreshed.',
+      refresh: true,
+    };
+  return { ok: true };
 }

@@ -6,7 +6,7 @@ import { type Bot, startBot } from '../../src/bot.js';
 import { loadAppEnv, loadDeployConfig, secretsOf } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { type FakeSlack, startFakeSlack } from '../../src/sandbox/fake-slack.js';
-import { sendSlashCommand } from '../../src/sandbox/sign.js';
+import { sendInteraction, sendSlashCommand } from '../../src/sandbox/sign.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { createTestDatabase } from './pg.js';
 
@@ -24,6 +24,10 @@ export interface Harness {
   readonly migrationsDir: string;
   readonly logs: string[];
   slash(text: string, user?: string): Promise<{ status: number; body: string }>;
+  /** Click a button of the newest message whose text starts with `prefix`, as `user`. */
+  click(prefix: string | RegExp, actionId: string, user: string): Promise<{ status: number; body: string }>;
+  /** Submit the newest modal the bot opened, as `user`, with `reason`. */
+  submitModal(user: string, reason: string): Promise<{ status: number; body: string }>;
   /** Wait for all background work the bot started (runs, replies). */
   settle(): Promise<void>;
   restart(): Promise<Harness>;
@@ -37,7 +41,13 @@ export interface HarnessOptions {
   envOptions?: string;
   /** Use these URLs instead of fresh databases (e.g. a wrong password). */
   targetUrls?: Record<string, string>;
+  /** Extra deploy.yml lines per environment (approvals, window, …), indented as in the file. */
+  envYaml?: Record<string, string>;
+  usergroups?: Record<string, string[]>;
 }
+
+/** The bot's clock in tests: real time unless a test sets it. */
+export const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
 
 export async function startHarness(options: HarnessOptions = {}, reuse?: Harness): Promise<Harness> {
   const envNames = options.envs ?? ['staging'];
@@ -58,7 +68,7 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
     'environments:',
     ...envNames.map(
       (e) =>
-        `  - name: ${e}\n    database: \${${e.toUpperCase()}_DATABASE_URL}\n${options.envOptions ?? '    lockTimeout: 500ms\n    retryBackoff: 50ms'}`,
+        `  - name: ${e}\n    database: \${${e.toUpperCase()}_DATABASE_URL}\n${options.envOptions ?? '    lockTimeout: 500ms\n    retryBackoff: 50ms'}\n${options.envYaml?.[e] ?? ''}`,
     ),
   ].join('\n');
   writeFileSync(join(dir, 'deploy.yml'), yaml);
@@ -70,7 +80,8 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
     LOG_LEVEL: 'debug',
     ...Object.fromEntries(envNames.map((e) => [`${e.toUpperCase()}_DATABASE_URL`, targets[e]!])),
   };
-  const slack = reuse?.slack ?? (await startFakeSlack({ botToken: BOT_TOKEN }));
+  const slack =
+    reuse?.slack ?? (await startFakeSlack({ botToken: BOT_TOKEN, usergroups: options.usergroups }));
   processEnv.SLACK_API_URL = slack.apiUrl;
   const env = loadAppEnv(processEnv);
   const deploy = loadDeployConfig(join(dir, 'deploy.yml'), processEnv);
@@ -85,6 +96,8 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
     log,
     secrets,
     retries: 0,
+    scheduler: false,
+    now: clock.now,
   });
   const h: Harness = {
     bot,
@@ -103,6 +116,48 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
         channel_id: CHANNEL,
         response_url: slack.responseUrl(user, CHANNEL),
       }),
+    click: (prefix, actionId, user) => {
+      // The newest version of the message that still shows this button: a card a user's client may still show.
+      const call = [...slack.calls]
+        .reverse()
+        .find(
+          (c) =>
+            ['chat.postMessage', 'chat.update'].includes(c.method) &&
+            matches(String(c.args.text ?? ''), prefix) &&
+            buttonsOf((c.args.blocks as unknown[]) ?? []).some((b) => b.action_id === actionId),
+        );
+      if (!call) throw new Error(`no ${actionId} button was ever shown on "${prefix}"`);
+      const button = buttonsOf(call.args.blocks as unknown[]).find((b) => b.action_id === actionId)!;
+      const message = { channel: String(call.args.channel), ts: String(call.args.ts ?? '') };
+      return sendInteraction(bot.url!, SIGNING_SECRET, {
+        type: 'block_actions',
+        user: { id: user },
+        channel: { id: message.channel },
+        trigger_id: `trigger-${user}-${Date.now()}`,
+        response_url: slack.responseUrl(user, message.channel),
+        container: { type: 'message', message_ts: message.ts, channel_id: message.channel },
+        message: { ts: message.ts },
+        actions: [
+          { type: 'button', action_id: actionId, block_id: 'x', value: button.value, action_ts: '1' },
+        ],
+      });
+    },
+    submitModal: (user, reason) => {
+      const view = slack.callsTo('views.open').at(-1)?.args.view as
+        | { callback_id: string; private_metadata: string }
+        | undefined;
+      if (!view) throw new Error('the bot opened no modal');
+      return sendInteraction(bot.url!, SIGNING_SECRET, {
+        type: 'view_submission',
+        user: { id: user },
+        view: {
+          id: 'V1',
+          callback_id: view.callback_id,
+          private_metadata: view.private_metadata,
+          state: { values: { reason: { text: { type: 'plain_text_input', value: reason } } } },
+        },
+      });
+    },
     settle: () => bot.service.idle(),
     async restart() {
       await bot.stop();
@@ -142,3 +197,20 @@ export function lastPost(slack: FakeSlack, prefix: string): string {
   if (!call) throw new Error(`the bot posted nothing starting with "${prefix}"`);
   return textOf(call.args);
 }
+
+/** The buttons in a message's blocks. */
+export function buttonsOf(blocks: unknown[]): { action_id: string; value: string }[] {
+  return (blocks as { type: string; elements?: { type: string; action_id: string; value: string }[] }[])
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => (b.elements ?? []).filter((e) => e.type === 'button'));
+}
+
+/** The current text of the newest message (not ephemeral) whose text starts with `prefix`, as shown now. */
+export function current(slack: FakeSlack, prefix: string | RegExp): string {
+  const m = [...slack.messages].reverse().find((x) => matches(x.text, prefix) && !x.visibleTo);
+  if (!m) throw new Error(`no message starting with "${prefix}"`);
+  return textOf({ text: m.text, blocks: m.blocks });
+}
+
+const matches = (text: string, p: string | RegExp) =>
+  typeof p === 'string' ? text.startsWith(p) : p.test(text);
