@@ -218,6 +218,7 @@ const appEnvSchema = z.object({
   DEPLOY_CONFIG: z.string().default('./deploy.yml'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('./.data'),
+  SANDBOX_SEED: z.string().default('./sandbox/seed.yml'),
 });
 
 export type AppEnv = z.infer<typeof appEnvSchema>;

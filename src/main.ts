@@ -10,6 +10,7 @@ import { ConfigError, loadAppEnv, loadDeployConfig, secretsOf } from './config.j
 import { type EmbeddedServer, startEmbeddedPostgres } from './embedded.js';
 import { createLogger } from './log.js';
 import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
+import { loadSeed } from './sandbox/seed.js';
 import { openStore, type Store } from './store/db.js';
 
 async function main(): Promise<void> {
@@ -46,7 +47,10 @@ async function main(): Promise<void> {
     }
     let sandbox: Sandbox | undefined;
     if (sandboxMode) {
-      sandbox = await startSandbox(env.PORT);
+      sandbox = await startSandbox(env.PORT, loadSeed(env.SANDBOX_SEED), {
+        botToken: `xoxb-sandbox-${randomBytes(8).toString('hex')}`,
+        signingSecret: randomBytes(16).toString('hex'),
+      });
       stops.push(() => sandbox!.close());
       processEnv.SLACK_BOT_TOKEN = sandbox.botToken;
       processEnv.SLACK_SIGNING_SECRET = sandbox.signingSecret;
@@ -75,7 +79,7 @@ async function main(): Promise<void> {
       sandbox.connect(bot.url!);
       log.info(
         { mode: 'sandbox', url: sandbox.slack.url },
-        `Sandbox mode (no SLACK_BOT_TOKEN): try it at ${sandbox.slack.url}/ — e.g. curl -X POST ${sandbox.slack.url}/sandbox/command -d text=024_atomic_user_behavior_updates. To use a real workspace set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode); see README.md.`,
+        `Sandbox mode (no SLACK_BOT_TOKEN): open ${sandbox.slack.url.replace('127.0.0.1', 'localhost')}/ and type /deploy-migration 024_atomic_user_behavior_updates. To use a real workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode); see README.md.`,
       );
     } else {
       log.info(

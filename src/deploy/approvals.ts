@@ -164,7 +164,7 @@ export function checkCard(
   )
     return { ok: false, refused: `${step.env} is already approved; nothing changed.`, refresh: false };
   if (run.status !== 'running') return { ok: false, refused: describeEnd(run), refresh: true };
-  if (!step || step.name !== 'approval' || step.status !== 'waiting' || card.d !== digest)
+  if (step?.name !== 'approval' || step.status !== 'waiting' || card.d !== digest)
     return {
       ok: false,
       refused: 'That card was out of date, so nothing was recorded; it has been refreshed.',

@@ -112,8 +112,13 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
       }
       case 'views.open':
       case 'views.update':
-      case 'views.push':
-        return { ok: true, view: { id: `V${++seq}`, ...(a.view as object) } };
+      case 'views.push': {
+        const view = { id: `V${++seq}`, ...(a.view as object) };
+        // Sandbox trigger ids carry the user who clicked: "trigger.<user>.<n>".
+        const user = /^trigger\.([A-Z0-9]+)\./.exec(String(a.trigger_id ?? ''))?.[1];
+        events.emit('modal', { user, view });
+        return { ok: true, view };
+      }
       case 'users.info': {
         const u = users.get(String(a.user));
         return u

@@ -1,10 +1,13 @@
-/** Sandbox mode: the fake Slack Web API plus a small HTTP API to drive the bot without a workspace. */
-import { randomBytes } from 'node:crypto';
+/**
+ * Sandbox mode: a page that behaves like a Slack channel, the fake Web API behind it, and signed
+ * requests to the real bot for every command, click and modal submission.
+ */
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
 import { type FakeSlack, readBody, startFakeSlack } from './fake-slack.js';
-import { sendSlashCommand } from './sign.js';
-
-export const SANDBOX_CHANNEL = 'C0SANDBOX';
+import type { Seed } from './seed.js';
+import { sendInteraction, sendSlashCommand } from './sign.js';
 
 export interface Sandbox {
   readonly slack: FakeSlack;
@@ -15,44 +18,160 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-export async function startSandbox(port: number): Promise<Sandbox> {
-  const botToken = `xoxb-sandbox-${randomBytes(8).toString('hex')}`;
-  const signingSecret = randomBytes(16).toString('hex');
+const PAGE = new URL('./page/', import.meta.url);
+const ASSETS: Record<string, [string, string]> = {
+  '/': ['index.html', 'text/html; charset=utf-8'],
+  '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
+  '/style.css': ['style.css', 'text/css; charset=utf-8'],
+};
+
+const userId = z.string().regex(/^U[A-Z0-9]+$/);
+const commandBody = z.object({ user: userId, text: z.string().max(10_000) });
+const actionBody = z.object({
+  user: userId,
+  channel: z.string(),
+  ts: z.string(),
+  actionId: z.string(),
+  value: z.string(),
+});
+const submitBody = z.object({
+  user: userId,
+  view: z.object({ callback_id: z.string(), private_metadata: z.string() }),
+  values: z.record(z.string(), z.string()),
+});
+
+export async function startSandbox(
+  port: number,
+  seed: Seed,
+  secret: { botToken: string; signingSecret: string },
+): Promise<Sandbox> {
   let botUrl = '';
+  let triggers = 0;
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
+  const channel = seed.channel.id;
+  const bad = (res: ServerResponse, error: z.ZodError) => {
+    json(res, 400, { ok: false, error: z.prettifyError(error) });
+    return true;
+  };
+
+  async function routes(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+    const asset = req.method === 'GET' ? ASSETS[url.pathname] : undefined;
+    if (asset) {
+      res.writeHead(200, { 'content-type': asset[1], 'cache-control': 'no-store' });
+      res.end(readFileSync(new URL(asset[0], PAGE)));
+      return true;
+    }
+    if (req.method === 'GET' && url.pathname === '/sandbox/state') {
+      json(res, 200, {
+        channel: seed.channel,
+        users: seed.users,
+        usergroups: seed.usergroups,
+        messages: slack.messages,
+      });
+      return true;
+    }
+    if (req.method === 'GET' && url.pathname === '/sandbox/events') {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
+      const send = (event: string) => (data: unknown) =>
+        res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const onMessage = send('message');
+      const onModal = send('modal');
+      slack.events.on('message', onMessage);
+      slack.events.on('modal', onModal);
+      res.write(': connected\n\n');
+      req.on('close', () => {
+        slack.events.off('message', onMessage);
+        slack.events.off('modal', onModal);
+      });
+      return true;
+    }
+    if (req.method !== 'POST' || !url.pathname.startsWith('/sandbox/')) return false;
+    const raw = await readBody(req);
+    const reply = (r: { status: number; body: string }) =>
+      json(res, r.status === 200 ? 200 : 502, { ok: r.status === 200, status: r.status, body: r.body });
+    if (url.pathname === '/sandbox/command') {
+      const b = commandBody.safeParse(raw);
+      if (!b.success) return bad(res, b.error);
+      reply(
+        await sendSlashCommand(botUrl, secret.signingSecret, {
+          command: '/deploy-migration',
+          text: b.data.text,
+          user_id: b.data.user,
+          channel_id: channel,
+          response_url: slack.responseUrl(b.data.user, channel),
+          trigger_id: `trigger.${b.data.user}.${++triggers}`,
+        }),
+      );
+      return true;
+    }
+    if (url.pathname === '/sandbox/action') {
+      const b = actionBody.safeParse(raw);
+      if (!b.success) return bad(res, b.error);
+      const a = b.data;
+      reply(
+        await sendInteraction(botUrl, secret.signingSecret, {
+          type: 'block_actions',
+          user: { id: a.user },
+          channel: { id: a.channel },
+          trigger_id: `trigger.${a.user}.${++triggers}`,
+          response_url: slack.responseUrl(a.user, a.channel),
+          container: { type: 'message', message_ts: a.ts, channel_id: a.channel },
+          message: { ts: a.ts },
+          actions: [
+            {
+              type: 'button',
+              action_id: a.actionId,
+              block_id: 'sandbox',
+              value: a.value,
+              action_ts: String(Date.now() / 1000),
+            },
+          ],
+        }),
+      );
+      return true;
+    }
+    if (url.pathname === '/sandbox/submit') {
+      const b = submitBody.safeParse(raw);
+      if (!b.success) return bad(res, b.error);
+      const values = Object.fromEntries(
+        Object.entries(b.data.values).map(([block, value]) => [
+          block,
+          { text: { type: 'plain_text_input', value } },
+        ]),
+      );
+      reply(
+        await sendInteraction(botUrl, secret.signingSecret, {
+          type: 'view_submission',
+          user: { id: b.data.user },
+          view: { id: 'VSANDBOX', ...b.data.view, state: { values } },
+        }),
+      );
+      return true;
+    }
+    return false;
+  }
+
   const slack: FakeSlack = await startFakeSlack(
     {
-      botToken,
-      routes: async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-        if (req.method === 'POST' && url.pathname === '/sandbox/command') {
-          const body = await readBody(req);
-          const user = String(body.user ?? 'U0REQUESTER');
-          const r = await sendSlashCommand(botUrl, signingSecret, {
-            command: '/deploy-migration',
-            text: String(body.text ?? ''),
-            user_id: user,
-            channel_id: SANDBOX_CHANNEL,
-            response_url: slack.responseUrl(user, SANDBOX_CHANNEL),
-          });
-          json(res, r.status === 200 ? 200 : 502, { ok: r.status === 200, status: r.status });
-          return true;
-        }
-        if (req.method === 'GET' && url.pathname === '/sandbox/messages') {
-          json(res, 200, { channel: SANDBOX_CHANNEL, messages: slack.messages });
-          return true;
-        }
-        return false;
-      },
+      botToken: secret.botToken,
+      users: seed.users,
+      usergroups: seed.usergroups,
+      channels: { [seed.channel.id]: seed.channel.name },
+      routes,
     },
     port,
   );
   return {
     slack,
-    botToken,
-    signingSecret,
+    botToken: secret.botToken,
+    signingSecret: secret.signingSecret,
     connect: (url) => {
       botUrl = url;
     },

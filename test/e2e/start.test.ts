@@ -15,7 +15,7 @@ interface Started {
   output: string[];
 }
 
-async function start(env: Record<string, string>): Promise<Started> {
+async function start(env: Record<string, string>, ready = 'Sandbox mode'): Promise<Started> {
   const port = await freePort();
   const output: string[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -32,14 +32,21 @@ async function start(env: Record<string, string>): Promise<Started> {
       (r) => r.ok,
       () => false,
     );
-    if (ok && output.join('').includes('Sandbox mode')) return { child, url, output };
+    if (ok && output.join('').includes(ready)) return { child, url, output };
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`did not start: ${output.join('')}`);
 }
 
+const command = (url: string, text: string) =>
+  fetch(`${url}/sandbox/command`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user: 'U0REQUESTER', text }),
+  });
+
 async function messages(url: string): Promise<{ text: string; threadTs?: string; visibleTo?: string }[]> {
-  return ((await (await fetch(`${url}/sandbox/messages`)).json()) as { messages: never[] }).messages;
+  return ((await (await fetch(`${url}/sandbox/state`)).json()) as { messages: never[] }).messages;
 }
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
@@ -75,10 +82,7 @@ describe('npm start', () => {
     children.push(first.child);
     expect(first.output.join('')).toContain('Sandbox mode (no SLACK_BOT_TOKEN)');
 
-    const r = await fetch(`${first.url}/sandbox/command`, {
-      method: 'POST',
-      body: new URLSearchParams({ text: '001_slow' }),
-    });
+    const r = await command(first.url, '001_slow');
     expect(r.status).toBe(200);
     await until('the apply to start', async () =>
       (
@@ -114,10 +118,7 @@ describe('npm start', () => {
         ? true
         : undefined,
     );
-    await fetch(`${second.url}/sandbox/command`, {
-      method: 'POST',
-      body: new URLSearchParams({ text: '002' }),
-    });
+    await command(second.url, '002');
     const card = await until('the run to finish', async () =>
       (await messages(second.url)).find((m) => !m.threadTs && /succeeded|failed/.test(m.text)),
     );
@@ -129,6 +130,32 @@ describe('npm start', () => {
     expect(ledger).toEqual([{ id: '001_slow' }, { id: '002_fast' }]);
     const all = first.output.join('') + second.output.join('');
     expect(all).not.toContain(pgPassword());
+  });
+
+  it('never starts the sandbox when Slack credentials are present, and says which mode is on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-start-slack-'));
+    writeFileSync(
+      join(dir, 'deploy.yml'),
+      `migrations: .\nenvironments:\n  - name: staging\n    database: \${STAGING_DATABASE_URL}\n`,
+    );
+    const started = await start(
+      {
+        DATABASE_URL: await createTestDatabase('mg_start_slack'),
+        STAGING_DATABASE_URL: await createTestDatabase('mg_start_slack_t'),
+        DEPLOY_CONFIG: join(dir, 'deploy.yml'),
+        SLACK_BOT_TOKEN: 'xoxb-real-looking-token',
+        SLACK_SIGNING_SECRET: 'a-signing-secret',
+        SLACK_API_URL: 'http://127.0.0.1:9/api/',
+      },
+      'Slack mode: HTTP',
+    );
+    children.push(started.child);
+    const log = started.output.join('');
+    expect(log).toContain('Slack mode: HTTP on port');
+    expect(log).not.toContain('Sandbox mode');
+    expect((await fetch(`${started.url}/`)).status).toBe(404);
+    expect((await fetch(`${started.url}/sandbox/state`)).status).toBe(404);
+    expect(log).not.toContain('xoxb-real-looking-token');
   });
 
   it('refuses to start with a clear message when deploy.yml is wrong', async () => {
