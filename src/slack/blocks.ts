@@ -46,6 +46,7 @@ const ICON: Record<StepStatus, string> = {
 function stepLabel(s: Step, gate?: GateView): string {
   if (s.name === 'approval' && gate && (s.status === 'waiting' || s.status === 'scheduled'))
     return `${ICON[s.status]} approval (${gateProgressText(gate, false)})${s.status === 'scheduled' && s.resumeAt ? ` · proceeds ${when(s.resumeAt)}` : ''}`;
+  if (s.name === 'approval' && s.status === 'succeeded') return `${ICON[s.status]} approved`;
   const detail = s.summary && s.status !== 'pending' ? ` ${esc(s.summary)}` : '';
   return `${ICON[s.status]} ${s.name}${detail}`;
 }

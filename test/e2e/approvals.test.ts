@@ -56,7 +56,7 @@ describe('approval gates in Slack', () => {
 
     await clickAndSettle('gate.approve', 'U0PO');
     const final = current(h.slack, CARD);
-    expect(final).toMatch(/production:\*\s+✅ preflight .*✅ approval approved .*✅ apply \d+ ms/);
+    expect(final).toMatch(/production:\*\s+✅ preflight .*✅ approved .*✅ apply \d+ ms/);
     expect(final).toContain('Succeeded');
     expect(current(h.slack, APPROVAL)).toContain('✅ Approved.');
     expect(current(h.slack, APPROVAL)).not.toContain('Reject'); // buttons gone

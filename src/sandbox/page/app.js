@@ -8,6 +8,9 @@ const esc = (s) =>
     .replace(/&(?!(amp|lt|gt);)/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;');
+/** For attribute values: also escape quotes. */
+const attr = (s) =>
+  String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const nameOf = (id) => state.users.find((u) => u.id === id)?.name ?? id;
 
 /** Slack mrkdwn → HTML (the subset the bot uses). Input arrives escaped (&lt; &gt; &amp;) as Slack sends it. */
@@ -54,7 +57,7 @@ function renderBlocks(message) {
           .filter((e) => e.type === 'button')
           .map(
             (e) =>
-              `<button type="button" class="${e.style ?? ''}" data-action="${esc(e.action_id)}" data-value="${esc(e.value ?? '')}" data-ts="${message.ts}" data-confirm="${e.confirm ? esc(e.confirm.text.text) : ''}">${esc(e.text.text)}</button>`,
+              `<button type="button" class="${attr(e.style ?? '')}" data-action="${attr(e.action_id)}" data-value="${attr(e.value ?? '')}" data-ts="${attr(message.ts)}" data-confirm="${e.confirm ? attr(e.confirm.text.text) : ''}">${esc(e.text.text)}</button>`,
           )
           .join('')}</div>`,
       );
@@ -111,7 +114,9 @@ function openModal(view) {
   $('modal-error').textContent = '';
   $('modal-body').innerHTML = view.blocks
     .filter((b) => b.type === 'input')
-    .map((b) => `<label>${esc(b.label.text)}<textarea name="${esc(b.block_id)}" required></textarea></label>`)
+    .map(
+      (b) => `<label>${esc(b.label.text)}<textarea name="${attr(b.block_id)}" required></textarea></label>`,
+    )
     .join('');
   $('modal').showModal();
 }
