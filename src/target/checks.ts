@@ -1,0 +1,195 @@
+/** Run declarative checks against a target: read-only transactions, timeouts, bounded parallelism. */
+import pg from 'pg';
+import { type Check, type CheckResult, judgeCatalog } from '../deploy/checks.js';
+import { evaluate, type QueryResult, type Verdict } from '../deploy/expectations.js';
+
+export interface RunChecksOptions {
+  /** Checks run at most this many at a time (default 4). */
+  readonly parallel?: number;
+  readonly defaultTimeoutMs?: number;
+  /** Exact row counts taken at preflight, for rows_unchanged. */
+  readonly baselineRowCounts?: Readonly<Record<string, number>>;
+}
+
+class CheckError extends Error {}
+
+function pgMessage(e: unknown): string {
+  const err = e as pg.DatabaseError;
+  if (err.code === '25006')
+    return `This check tried to write in a read-only transaction (${err.message}). Checks are read-only unless they declare writes: true; nothing was written.`;
+  if (err.code === '57014') return `The check ran past its timeout and was cancelled (${err.message}).`;
+  return `${err.code ? `${err.code} ` : ''}${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}`;
+}
+
+const ident = (name: string) =>
+  name
+    .split('.')
+    .map((p) => `"${p.replace(/"/g, '""')}"`)
+    .join('.');
+
+async function inTransaction<T>(
+  client: pg.PoolClient,
+  readOnly: boolean,
+  timeoutMs: number,
+  fn: () => Promise<T>,
+): Promise<T> {
+  await client.query(readOnly ? 'begin read only' : 'begin');
+  try {
+    await client.query(`set local statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
+    return await fn();
+  } finally {
+    // Always rolled back: a check never leaves anything behind.
+    await client.query('rollback').catch(() => {});
+  }
+}
+
+async function arrays(client: pg.ClientBase, sql: string, params: unknown[] = []): Promise<QueryResult> {
+  const r = await client.query({ text: sql, values: params, rowMode: 'array' });
+  return { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
+}
+
+export async function countRows(
+  client: pg.ClientBase,
+  tables: readonly string[],
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of tables) {
+    const r = await client.query<{ n: string }>(`select count(*) as n from ${ident(t)}`);
+    out[t] = Number(r.rows[0]!.n);
+  }
+  return out;
+}
+
+async function runOne(pool: pg.Pool, url: string, check: Check, opts: RunChecksOptions): Promise<Verdict> {
+  const timeout = check.timeoutMs ?? opts.defaultTimeoutMs ?? 30_000;
+  const plan = check.plan;
+  if (plan.kind === 'concurrent') return runConcurrent(pool, url, plan, timeout);
+  const client = await pool.connect();
+  try {
+    switch (plan.kind) {
+      case 'catalog':
+        return await inTransaction(client, true, timeout, async () => {
+          const r = await client.query<{ ok: boolean; actual: string }>(plan.sql, plan.params);
+          return judgeCatalog(plan.target, r.rows[0]);
+        });
+      case 'sql':
+        return await inTransaction(client, !plan.writes, timeout, async () => {
+          if (plan.as) {
+            for (const [k, v] of Object.entries(plan.as.settings))
+              await client.query('select set_config($1, $2, true)', [k, String(v)]);
+            await client.query(`set local role ${ident(plan.as.role)}`);
+          }
+          return evaluate(plan.expect, await arrays(client, plan.sql));
+        });
+      case 'rows_unchanged': {
+        const baseline = opts.baselineRowCounts;
+        if (!baseline)
+          throw new CheckError(
+            'rows_unchanged compares with the row counts taken at preflight; it runs as part of a deploy, not on its own.',
+          );
+        const tables = plan.tables === true ? Object.keys(baseline) : plan.tables;
+        const missing = tables.filter((t) => baseline[t] === undefined);
+        if (missing.length) throw new CheckError(`No preflight row count for ${missing.join(', ')}.`);
+        const now = await inTransaction(client, true, timeout, () => countRows(client, tables));
+        const changed = tables.filter((t) => now[t] !== baseline[t]);
+        return {
+          pass: changed.length === 0,
+          target: `row counts of ${tables.length} table(s) unchanged`,
+          actual: changed.length
+            ? changed.map((t) => `${t} ${baseline[t]} → ${now[t]}`).join(', ')
+            : `${tables.length} unchanged`,
+        };
+      }
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** N separate connections fire at once (real, committed calls), then `then` is checked, then cleanup runs. */
+async function runConcurrent(
+  pool: pg.Pool,
+  url: string,
+  plan: Extract<Check['plan'], { kind: 'concurrent' }>,
+  timeout: number,
+): Promise<Verdict> {
+  const clients = Array.from(
+    { length: plan.times },
+    () => new pg.Client({ connectionString: url, application_name: 'migration-gate-check' }),
+  );
+  try {
+    await Promise.all(clients.map((c) => c.connect()));
+    await Promise.all(clients.map((c) => c.query(`set statement_timeout = ${timeout}`)));
+    const settled = await Promise.allSettled(clients.map((c) => c.query(plan.sql)));
+    const failed = settled.filter((s) => s.status === 'rejected') as PromiseRejectedResult[];
+    if (failed.length)
+      throw new CheckError(
+        `${failed.length} of ${plan.times} concurrent calls failed: ${pgMessage(failed[0]!.reason)}`,
+      );
+    const client = await pool.connect();
+    try {
+      return await inTransaction(client, true, timeout, async () =>
+        evaluate(plan.then.expect, await arrays(client, plan.then.sql)),
+      );
+    } finally {
+      client.release();
+    }
+  } finally {
+    if (plan.cleanup) {
+      const c = clients[0]!;
+      await c.query(plan.cleanup).catch(() => {});
+    }
+    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  }
+}
+
+/** Run checks with at most `parallel` at once; a query error is a failed check, never a crash. */
+export async function runChecks(
+  url: string,
+  checks: readonly Check[],
+  opts: RunChecksOptions = {},
+): Promise<CheckResult[]> {
+  const parallel = Math.max(1, Math.min(opts.parallel ?? 4, checks.length || 1));
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: parallel,
+    application_name: 'migration-gate-check',
+  });
+  pool.on('error', () => {});
+  const results: CheckResult[] = new Array(checks.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < checks.length; i = next++) {
+      const check = checks[i]!;
+      const started = performance.now();
+      let verdict: Verdict | undefined;
+      let error: string | undefined;
+      try {
+        verdict = await runOne(pool, url, check, opts);
+      } catch (e) {
+        error = e instanceof CheckError ? e.message : pgMessage(e);
+      }
+      results[i] = {
+        name: check.name,
+        kind: check.kind,
+        severity: check.severity,
+        source: check.source,
+        status: error ? 'error' : verdict!.pass ? 'pass' : 'fail',
+        target: verdict?.target ?? '',
+        actual: error
+          ? 'error'
+          : verdict!.problem
+            ? `${verdict!.actual} (${verdict!.problem})`
+            : verdict!.actual,
+        durationMs: Math.round(performance.now() - started),
+        error,
+      };
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: parallel }, worker));
+  } finally {
+    await pool.end().catch(() => {});
+  }
+  return results;
+}
