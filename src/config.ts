@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Rule } from './deploy/approvals.js';
+import { type Check, parseChecks } from './deploy/checks.js';
 import { DAYS, isValidTimezone, type Window } from './deploy/schedule.js';
 
 /** Raised when deploy.yml or the environment is wrong; `problems` lists every one, each with its path. */
@@ -92,6 +93,8 @@ const environmentSchema = z.strictObject({
   window: windowSchema.optional(),
   expiresAfter: duration.default(3 * 86_400_000),
   remindEvery: duration.default(4 * 3_600_000),
+  /** Checks run on this environment in every verify step (validated with the check file schema). */
+  checks: z.array(z.unknown()).optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -123,6 +126,8 @@ export interface Environment {
   readonly window?: Window;
   readonly expiresAfterMs: number;
   readonly remindEveryMs: number;
+  /** Environment-wide checks, run in every verify step there. */
+  readonly checks: readonly Check[];
 }
 
 export interface DeployConfig {
@@ -145,6 +150,14 @@ function zodProblems(error: z.ZodError): string[] {
       return `${path}: unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
     return `${path}: ${i.message}`;
   });
+}
+
+function envChecks(raw: unknown[] | undefined, i: number, problems: string[]): Check[] {
+  if (!raw) return [];
+  const parsed = parseChecks(raw, `environments[${i}].checks`);
+  if (parsed.ok) return parsed.checks;
+  problems.push(...parsed.problems);
+  return [];
 }
 
 /** Parse deploy.yml text. `env` is the process environment (the only place secrets come from). */
@@ -183,6 +196,7 @@ export function parseDeployConfig(
       window: e.window,
       expiresAfterMs: e.expiresAfter,
       remindEveryMs: e.remindEvery,
+      checks: envChecks(e.checks, i, problems),
     };
   });
   const migrationsDir = resolve(dirname(source), parsed.data.migrations);

@@ -3,7 +3,8 @@ import type { DeployConfig, Environment } from './config.js';
 import { type Approval, type GatePolicy, progress } from './deploy/approvals.js';
 import { decide } from './deploy/machine.js';
 import { redactDeep } from './deploy/redact.js';
-import type { Decision, Effect, Policy, Run, RunEvent } from './deploy/types.js';
+import type { ApplyResult, PreflightResult } from './deploy/results.js';
+import type { Decision, Effect, Policy, Run, RunEvent, Step } from './deploy/types.js';
 import type { Logger } from './log.js';
 import {
   applyReply,
@@ -15,10 +16,12 @@ import {
   runReport,
 } from './slack/blocks.js';
 import type { Chat } from './slack/chat.js';
-import { runApply, runPreflight } from './steps.js';
+import { checksReply, rollbackReply } from './slack/check-blocks.js';
+import { runApply, runPreflight, type StepOutcome } from './steps.js';
 import type { Store } from './store/db.js';
 import * as runs from './store/runs.js';
 import { digestOf } from './target/files.js';
+import { migrationsToVerify, runRollback, runVerify } from './verification.js';
 
 export interface EngineDeps {
   readonly store: Store;
@@ -37,7 +40,10 @@ export function createEngine(deps: EngineDeps) {
   const clock = () => (deps.now ?? (() => new Date()))();
   const now = () => clock().toISOString();
   const env = (name: string): Environment | undefined => deploy.environments.find((e) => e.name === name);
-  const policy: Policy = { gateTtlMs: (name) => env(name)?.expiresAfterMs ?? 3 * 86_400_000 };
+  const policy: Policy = {
+    gateTtlMs: (name) => env(name)?.expiresAfterMs ?? 3 * 86_400_000,
+    gated: (name) => (env(name)?.approvals.length ?? 0) > 0,
+  };
   const inflight = new Set<Promise<unknown>>();
 
   /** Slow work continues after the Slack ack; failures are logged, never unhandled. */
@@ -114,33 +120,80 @@ export function createEngine(deps: EngineDeps) {
     await runs.rememberMessage(db, run.id, kind, card.channel, ts);
   }
 
+  /** The newest result of a step named `name` on `env`, before `index`. */
+  function earlier<T>(
+    run: Run,
+    results: Map<number, unknown>,
+    index: number,
+    name: Step['name'],
+  ): T | undefined {
+    for (let i = index - 1; i >= 0; i--)
+      if (run.steps[i]!.env === run.steps[index]!.env && run.steps[i]!.name === name && results.has(i))
+        return results.get(i) as T;
+    return undefined;
+  }
+
+  /** Do one step's work against its target; post what it measured in the thread. */
+  async function work(
+    run: Run,
+    index: number,
+    e: Environment,
+  ): Promise<{ outcome: StepOutcome<unknown>; message: Message }> {
+    const step = run.steps[index]!;
+    const results =
+      step.name === 'verify' || step.name === 'rollback' ? await runs.loadStepResults(db, run.id) : new Map();
+    switch (step.name) {
+      case 'preflight': {
+        const outcome = await runPreflight(deploy, e, run.migration, run);
+        return { outcome, message: preflightReply(outcome.result) };
+      }
+      case 'apply': {
+        const outcome = await runApply(deploy, e, run.migration, {
+          runId: run.id,
+          appliedBy: run.requestedBy,
+          checksums: run.checksums,
+        });
+        return { outcome, message: applyReply(outcome.result) };
+      }
+      case 'verify': {
+        const applied = earlier<ApplyResult>(run, results, index, 'apply')?.files.map((f) => f.id) ?? [];
+        const outcome = await runVerify(
+          e,
+          migrationsToVerify(deploy, run.migration, applied),
+          earlier<PreflightResult>(run, results, index, 'preflight'),
+        );
+        return { outcome, message: checksReply(outcome.result) };
+      }
+      case 'rollback': {
+        const outcome = await runRollback(deploy, e, earlier<ApplyResult>(run, results, index, 'apply'), {
+          runId: run.id,
+          by: run.endedBy ?? run.requestedBy,
+          reason: run.reason ?? 'rollback',
+        });
+        return { outcome, message: rollbackReply(outcome.result) };
+      }
+      case 'approval':
+        throw new Error('an approval step is not work');
+    }
+  }
+
   async function executeStep(run: Run, index: number): Promise<RunEvent> {
     const step = run.steps[index]!;
     const e = env(step.env);
     const started = performance.now();
-    const outcome = !e
-      ? {
-          ok: false,
-          summary: 'failed',
-          reason: `Environment ${step.env} is no longer in deploy.yml.`,
-          result: undefined,
-        }
-      : step.name === 'preflight'
-        ? await runPreflight(deploy, e, run.migration, run)
-        : await runApply(deploy, e, run.migration, {
-            runId: run.id,
-            appliedBy: run.requestedBy,
-            checksums: run.checksums,
-          });
-    const durationMs = Math.round(performance.now() - started);
-    if (outcome.result) {
+    let outcome: StepOutcome<unknown> = {
+      ok: false,
+      summary: 'failed',
+      reason: `Environment ${step.env} is no longer in deploy.yml.`,
+      result: undefined,
+    };
+    if (e) {
+      const done = await work(run, index, e);
+      outcome = done.outcome;
       await runs.saveStepResult(db, run.id, index, redactDeep(outcome.result, deps.secrets));
-      const message =
-        step.name === 'preflight'
-          ? preflightReply(outcome.result as Parameters<typeof preflightReply>[0])
-          : applyReply(outcome.result as Parameters<typeof applyReply>[0]);
-      await reply(run, `step:${index}`, message);
+      await reply(run, `step:${index}`, done.message);
     }
+    const durationMs = Math.round(performance.now() - started);
     const at = now();
     return outcome.ok
       ? { type: 'stepSucceeded', index, at, durationMs, summary: outcome.summary }
@@ -209,9 +262,32 @@ export function createEngine(deps: EngineDeps) {
     return d;
   }
 
+  /** Run a verify step's checks again, now, without changing the run; post the table in the thread. */
+  async function verifyOnDemand(run: Run, index: number, by: string): Promise<void> {
+    const e = env(run.steps[index]!.env);
+    if (!e) return;
+    const results = await runs.loadStepResults(db, run.id);
+    const applied = earlier<ApplyResult>(run, results, index, 'apply')?.files.map((f) => f.id) ?? [];
+    const outcome = await runVerify(
+      e,
+      migrationsToVerify(deploy, run.migration, applied),
+      earlier<PreflightResult>(run, results, index, 'preflight'),
+    );
+    await runs.audit(db, {
+      actor: by,
+      action: 'verify.on_demand',
+      runId: run.id,
+      detail: { env: e.name, summary: outcome.summary },
+    });
+    const message = checksReply(outcome.result, `Verification on ${e.name}, run now by <@${by}>`);
+    const card = await runs.findMessage(db, run.id, 'card');
+    if (card) await chat.post(card.channel, message, card.ts);
+  }
+
   return {
     db,
     clock,
+    verifyOnDemand,
     now,
     env,
     gatePolicy,

@@ -181,6 +181,70 @@ export function createGates(engine: Engine, chat: Chat) {
     await runs.audit(db, { actor: user, action: 'run.cancelled', runId });
   }
 
+  /** The requester, or anyone in the rules of `envName`, may act on a run there. */
+  async function mayAct(user: string, run: Run, envName: string): Promise<boolean> {
+    if (user === run.requestedBy) return true;
+    const p = engine.gatePolicy(envName);
+    const groups = await engine.groupsFor(p).catch(() => ({}));
+    return p.rules.some((r) => ruleMembers(r, groups).includes(user));
+  }
+
+  /** Roll back or re-run the blocked verification of a run (the buttons on its card). */
+  async function onBlocked(
+    user: string,
+    v: ButtonValue,
+    what: 'rollback' | 'rerun',
+    respond: Respond,
+  ): Promise<void> {
+    const run = await runs.loadRun(db, v.r);
+    if (!run) return respond(textMessage(`There is no run #${v.r}.`));
+    if (run.status !== 'running') return respond(textMessage(describeEnd(run)));
+    const step = run.steps[v.i];
+    if (step?.status !== 'blocked') {
+      await engine.renderAll(run);
+      return respond(
+        textMessage(
+          'That card was out of date: verification is not waiting for a decision. It has been refreshed.',
+        ),
+      );
+    }
+    if (!(await mayAct(user, run, step.env))) {
+      await runs.audit(db, { actor: user, action: `${what}.refused`, runId: run.id });
+      return respond(
+        textMessage(
+          `Only <@${run.requestedBy}> or an approver for ${esc(step.env)} can ${what === 'rollback' ? 'roll back' : 're-run verification of'} run #${run.id}.`,
+        ),
+      );
+    }
+    await runs.audit(db, {
+      actor: user,
+      action: what === 'rollback' ? 'rollback.requested' : 'verify.rerun',
+      runId: run.id,
+      detail: { env: step.env },
+    });
+    const at = engine.now();
+    const d = await engine.advance(
+      run.id,
+      what === 'rollback'
+        ? {
+            type: 'rollbackRequested',
+            index: v.i,
+            at,
+            by: user,
+            reason: run.reason ?? `Verification failed on ${step.env}.`,
+          }
+        : { type: 'rerunVerify', index: v.i, at, by: user },
+    );
+    if (!d.ok) return respond(textMessage(d.refused));
+  }
+
+  async function verifyNow(user: string, v: ButtonValue, respond: Respond): Promise<void> {
+    const run = await runs.loadRun(db, v.r);
+    if (run?.steps[v.i]?.name !== 'verify')
+      return respond(textMessage('That card was out of date; use the latest run card.'));
+    await engine.verifyOnDemand(run!, v.i, user);
+  }
+
   /** The scheduler's tick: open windows, expire gates, remind approvers. Safe with several replicas. */
   async function tick(now: Date): Promise<number> {
     const at = now.toISOString();
@@ -238,5 +302,5 @@ export function createGates(engine: Engine, chat: Chat) {
     );
   }
 
-  return { click, record, cancel, tick };
+  return { click, record, cancel, tick, onBlocked, verifyNow };
 }

@@ -19,12 +19,14 @@ import {
   textMessage,
 } from './slack/blocks.js';
 import type { Chat, Respond } from './slack/chat.js';
+import { checksReply } from './slack/check-blocks.js';
 import { parseSlashText, type SlashCommand } from './slack/command.js';
 import type { Store } from './store/db.js';
 import * as runs from './store/runs.js';
 import { readLedger } from './target/apply.js';
 import { withTargetClient } from './target/client.js';
 import { checksumsUpTo, discoverMigrations } from './target/files.js';
+import { runVerify } from './verification.js';
 
 export interface ServiceDeps {
   readonly store: Store;
@@ -114,6 +116,60 @@ export function createService(deps: ServiceDeps) {
     await engine.advance(run.id, { type: 'begin', at: engine.now() });
   }
 
+  async function verify(cmd: Extract<SlashCommand, { kind: 'verify' }>, input: SlashInput, respond: Respond) {
+    const names = deploy.environments.map((e) => e.name);
+    if (cmd.on && !names.includes(cmd.on))
+      return respond(
+        textMessage(
+          `There is no environment "${esc(cmd.on)}". Environments in deploy.yml: ${names.join(', ')}.`,
+        ),
+      );
+    if (cmd.runId !== undefined) {
+      const run = await runs.loadRun(db, cmd.runId);
+      if (!run)
+        return respond(
+          textMessage(`There is no run #${cmd.runId}. \`/deploy-migration status\` lists the latest runs.`),
+        );
+      const reached = run.steps
+        .map((s, i) => ({ s, i }))
+        .filter(
+          ({ s }) =>
+            s.name === 'verify' &&
+            !['pending', 'skipped'].includes(s.status) &&
+            (!cmd.on || s.env === cmd.on),
+        );
+      const target = reached.at(-1);
+      if (!target)
+        return respond(
+          textMessage(
+            `Run #${run.id} has not reached verification${cmd.on ? ` on ${esc(cmd.on)}` : ''} yet.`,
+          ),
+        );
+      await engine.verifyOnDemand(run, target.i, input.user);
+      return respond(
+        textMessage(
+          `Ran the checks of run #${run.id} on ${esc(target.s.env)}; the table is in the run's thread.`,
+        ),
+      );
+    }
+    const { migrations } = discoverMigrations(deploy.migrationsDir);
+    const migration = findMigration(migrations, cmd.migration ?? '');
+    if (!migration)
+      return respond(
+        textMessage(
+          `There is no migration ${esc(JSON.stringify(cmd.migration))}. Available: ${migrations.map((m) => `\`${m.id}\``).join(', ')}.`,
+        ),
+      );
+    const env = deploy.environments.find((e) => e.name === (cmd.on ?? names[0]))!;
+    const outcome = await runVerify(env, [migration], undefined);
+    await runs.audit(db, {
+      actor: input.user,
+      action: 'verify.on_demand',
+      detail: { migration: migration.id, env: env.name, summary: outcome.summary },
+    });
+    return respond(checksReply(outcome.result, `Verification of ${migration.id} on ${env.name}`));
+  }
+
   async function status(runId: number | undefined, respond: Respond) {
     if (runId === undefined) return respond(statusList(await runs.recentRuns(db, 10)));
     const run = await runs.loadRun(db, runId);
@@ -189,6 +245,8 @@ export function createService(deps: ServiceDeps) {
         return list(respond);
       case 'cancel':
         return gates.cancel(input.user, cmd.runId, respond);
+      case 'verify':
+        return verify(cmd, input, respond);
       case 'deploy':
         return startDeploy(cmd, input, respond);
     }
@@ -228,19 +286,27 @@ export function createService(deps: ServiceDeps) {
     click: (c: {
       user: string;
       value: ButtonValue;
-      decision: ApprovalDecision | 'cancel';
+      decision: ApprovalDecision | 'cancel' | 'rollback' | 'rerun' | 'verify';
       channel: string;
       triggerId?: string;
       reason?: string;
       respond: Respond;
     }) =>
-      guarded('click', c.respond, () =>
-        c.decision === 'cancel'
-          ? gates.cancel(c.user, c.value.r, c.respond)
-          : c.reason !== undefined
-            ? gates.record({ ...c, decision: c.decision })
-            : gates.click({ ...c, decision: c.decision }),
-      ),
+      guarded('click', c.respond, () => {
+        switch (c.decision) {
+          case 'cancel':
+            return gates.cancel(c.user, c.value.r, c.respond);
+          case 'rollback':
+          case 'rerun':
+            return gates.onBlocked(c.user, c.value, c.decision, c.respond);
+          case 'verify':
+            return gates.verifyNow(c.user, c.value, c.respond);
+          default:
+            return c.reason !== undefined
+              ? gates.record({ ...c, decision: c.decision })
+              : gates.click({ ...c, decision: c.decision });
+        }
+      }),
     tick: (now: Date) => gates.tick(now),
     reconcile,
     /** Resolves when every piece of background work has finished (tests, graceful shutdown). */

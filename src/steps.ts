@@ -4,10 +4,12 @@ import { countSnapshot, isEmptyDiff, notableChanges, summarizeCounts, summarizeD
 import { checksumChanges, describeDrift, planPending } from './deploy/ledger.js';
 import type { ApplyResult, PreflightResult } from './deploy/results.js';
 import { applyMigrations, readLedger } from './target/apply.js';
+import { countRows } from './target/checks.js';
 import { serverVersionNum, withTargetClient } from './target/client.js';
 import { discoverMigrations } from './target/files.js';
-import { takeSnapshot } from './target/snapshot.js';
+import { snapshotDigest, takeSnapshot } from './target/snapshot.js';
 import { loadParser, splitStatements, statementProblems } from './target/sql.js';
+import { checksFor, rowsUnchangedTables } from './verification.js';
 
 export interface StepOutcome<R> {
   readonly ok: boolean;
@@ -79,12 +81,35 @@ export async function runPreflight(
           pending,
           drift: plan.drift,
         });
-      const counts = countSnapshot(await takeSnapshot(client));
+      // The checks verify will run must be valid now, before anything is applied.
+      const toVerify = migrations.filter(
+        (m) => m.id === migrationId || plan.pending.some((p) => p.id === m.id),
+      );
+      const checks = checksFor(env, toVerify);
+      if (!checks.ok)
+        return fail(`Check files are not valid, so nothing was applied: ${checks.problems.join('; ')}`, base);
+      const snapshot = await takeSnapshot(client);
+      const counts = countSnapshot(snapshot);
+      const wanted = rowsUnchangedTables(checks.checks);
+      const tables =
+        wanted === true
+          ? snapshot.tables.filter((t) => t.kind === 'r' || t.kind === 'p').map((t) => t.qname)
+          : wanted;
+      const rowCounts = tables.length ? await countRows(client, tables) : undefined;
       const alreadyApplied = pending.length === 0;
       return {
         ok: true,
         summary: alreadyApplied ? 'nothing pending' : `${pending.length} pending`,
-        result: { ...empty, ...base, ok: true, pending, counts, alreadyApplied },
+        result: {
+          ...empty,
+          ...base,
+          ok: true,
+          pending,
+          counts,
+          alreadyApplied,
+          rowCounts,
+          checks: checks.checks.length,
+        },
       };
     });
   } catch (e) {
@@ -138,7 +163,15 @@ export async function runApply(
     return {
       ok: true,
       summary,
-      result: { env: env.name, ok: true, files: outcome.applied, diffSummary, countsSummary, changes },
+      result: {
+        env: env.name,
+        ok: true,
+        files: outcome.applied,
+        diffSummary,
+        countsSummary,
+        changes,
+        catalogBefore: { digest: snapshotDigest(outcome.before), counts: countSnapshot(outcome.before) },
+      },
     };
   }
   const failure = outcome.failure;

@@ -96,6 +96,7 @@ export const checkSchema = z
     expect: expectationSchema.optional(),
     as: asRole.optional(),
     writes: z.boolean().default(false),
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the check file's key (a plain object, never a function)
     then: z.strictObject({ sql: z.string().min(1), expect: expectationSchema }).optional(),
     cleanup: z.string().min(1).optional(),
     sql: kinds.sql.optional(),
@@ -150,7 +151,8 @@ export type CheckPlan =
       kind: 'concurrent';
       times: number;
       sql: string;
-      then: { sql: string; expect: Expectation };
+      /** The `then` query of the check file. */
+      after: { sql: string; expect: Expectation };
       cleanup?: string;
     }
   | { kind: 'rows_unchanged'; tables: string[] | true };
@@ -213,7 +215,7 @@ function compile(c: ParsedCheck): { kind: KindName; plan: CheckPlan } {
           kind: 'concurrent',
           times: c.concurrent!.times,
           sql: c.concurrent!.sql,
-          then: c.then!,
+          after: c.then!,
           cleanup: c.cleanup,
         },
       };

@@ -159,6 +159,13 @@ export function notableChanges(d: SnapshotDiff, cap = 10): NotableChanges[] {
   }).filter((c) => c.added.length + c.removed.length + c.changed.length > 0);
 }
 
+/** The catalog as sorted lines (row estimates and size left out): equal lines, equal catalogs. */
+export function fingerprint(s: Snapshot): string[] {
+  return CATEGORIES.flatMap((cat) =>
+    s[cat].map((o) => `${cat}:${KEYS[cat].key(o as never)}|${KEYS[cat].compare(o as never)}`),
+  ).sort();
+}
+
 export function isEmptyDiff(d: SnapshotDiff): boolean {
   return CATEGORIES.every((c) => d[c].added.length + d[c].removed.length + d[c].changed.length === 0);
 }

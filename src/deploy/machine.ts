@@ -3,7 +3,9 @@ import type { Decision, Effect, Policy, Run, RunEvent, Step, StepName } from './
 /** The steps of a run that deploys to `envs` in order; environments with approval rules get a gate. */
 export function planSteps(envs: readonly { name: string; gated: boolean }[]): Step[] {
   return envs.flatMap((env) => {
-    const names: StepName[] = env.gated ? ['preflight', 'approval', 'apply'] : ['preflight', 'apply'];
+    const names: StepName[] = env.gated
+      ? ['preflight', 'approval', 'apply', 'verify']
+      : ['preflight', 'apply', 'verify'];
     return names.map((name) => ({ env: env.name, name, status: 'pending' as const }));
   });
 }
@@ -94,6 +96,8 @@ export function describeEnd(run: Run): string {
   switch (run.status) {
     case 'succeeded':
       return `Run #${run.id} has already finished.`;
+    case 'rolled_back':
+      return `Run #${run.id} was rolled back${when}.`;
     case 'failed':
       return `Run #${run.id} has already failed.`;
     case 'cancelled':
@@ -110,7 +114,9 @@ export function describeEnd(run: Run): string {
 /** Every transition of a run lives here. The caller passes the time and the policy; nothing here does I/O. */
 export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
   if (run.status !== 'running') return { ok: false, refused: describeEnd(run) };
-  const current = run.steps.findIndex((s) => ['running', 'waiting', 'scheduled'].includes(s.status));
+  const current = run.steps.findIndex((s) =>
+    ['running', 'waiting', 'scheduled', 'blocked'].includes(s.status),
+  );
   const isCurrent = (index: number, ...statuses: Step['status'][]) =>
     index === current && statuses.includes(run.steps[index]!.status);
   switch (event.type) {
@@ -129,7 +135,24 @@ export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
         durationMs: event.durationMs,
         summary: event.summary,
       });
+      const step = run.steps[event.index]!;
+      if (event.type === 'stepFailed' && step.name === 'verify') {
+        // Verification failed: the change is in; a person decides to roll back, re-run, or cancel.
+        const held = withStep(run, event.index, {
+          status: 'blocked',
+          finishedAt: event.at,
+          durationMs: event.durationMs,
+          summary: event.summary,
+        });
+        return {
+          ok: true,
+          next: { ...run, steps: held, reason: event.reason, version: run.version + 1 },
+          effects: [{ type: 'renderCard' }],
+        };
+      }
       if (event.type === 'stepFailed') return finish(run, steps, 'failed', event.at, event.reason);
+      if (step.name === 'rollback')
+        return finish(run, steps, 'rolled_back', event.at, run.reason, run.endedBy);
       return enter(run, steps, event.index + 1, event.at, policy);
     }
     case 'gateApproved': {
@@ -189,6 +212,40 @@ export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
         event.at,
         `Nobody approved ${run.steps[event.index]!.env} in time.`,
       );
+    }
+    case 'rerunVerify': {
+      if (!isCurrent(event.index, 'blocked'))
+        return { ok: false, refused: 'Verification is not waiting to be re-run.' };
+      const steps = withStep(run, event.index, {
+        status: 'running',
+        startedAt: event.at,
+        finishedAt: undefined,
+        summary: undefined,
+      });
+      return {
+        ok: true,
+        next: { ...run, steps, reason: undefined, version: run.version + 1 },
+        effects: [{ type: 'renderCard' }, { type: 'runStep', index: event.index }],
+      };
+    }
+    case 'rollbackRequested': {
+      if (!isCurrent(event.index, 'blocked'))
+        return { ok: false, refused: 'There is nothing to roll back: verification is not blocked.' };
+      const env = run.steps[event.index]!.env;
+      // The verify step stays failed; the rest of the deploy is skipped; rollback steps follow it.
+      const before = run.steps
+        .slice(0, event.index + 1)
+        .map((s, i) => (i === event.index ? { ...s, status: 'failed' as const } : s));
+      const after = run.steps.slice(event.index + 1).map((s) => ({ ...s, status: 'skipped' as const }));
+      const rollback: Step[] = [
+        ...(policy.gated(env)
+          ? [{ env, name: 'approval' as const, status: 'pending' as const, purpose: 'rollback' as const }]
+          : []),
+        { env, name: 'rollback', status: 'pending', purpose: 'rollback' },
+      ];
+      const steps = [...before, ...rollback, ...after];
+      const next = { ...run, reason: event.reason, endedBy: event.by };
+      return enter(next, steps, event.index + 1, event.at, policy);
     }
     case 'cancel': {
       if (current !== -1 && run.steps[current]!.status === 'running')

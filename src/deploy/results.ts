@@ -1,4 +1,5 @@
 /** What each step measured: stored with the step, rendered in the thread and the report. Pure data. */
+import type { CheckResult, CheckSummary } from './checks.js';
 import type { NotableChanges, SnapshotCounts } from './diff.js';
 import type { Drift } from './ledger.js';
 
@@ -28,6 +29,10 @@ export interface PreflightResult {
   /** Why preflight failed, as a sentence (connection refused, parse error with line:column, drift …). */
   readonly problem?: string;
   readonly parseError?: PgErrorView;
+  /** Exact row counts of the tables that rows_unchanged checks name, taken before apply. */
+  readonly rowCounts?: Record<string, number>;
+  /** How many checks will run in verify. */
+  readonly checks?: number;
 }
 
 export interface AppliedFile {
@@ -51,8 +56,26 @@ export interface ApplyResult {
   readonly catalogUnchanged?: boolean;
   readonly problem?: string;
   readonly drift?: Drift[];
+  /** The catalog just before the first file ran: what a rollback must return to. */
+  readonly catalogBefore?: { digest: string; counts: SnapshotCounts };
 }
 
-export type StepResult =
-  | { kind: 'preflight'; result: PreflightResult }
-  | { kind: 'apply'; result: ApplyResult };
+export interface VerifyResult {
+  readonly env: string;
+  readonly ok: boolean;
+  readonly results: CheckResult[];
+  readonly summary: CheckSummary;
+  readonly durationMs: number;
+  readonly problem?: string;
+}
+
+export interface RollbackResult {
+  readonly env: string;
+  readonly ok: boolean;
+  readonly files: AppliedFile[];
+  readonly failure?: AppliedFile & { error: PgErrorView; statementsKept: number };
+  /** True when the catalog after the rollback equals the catalog before apply. */
+  readonly catalogRestored?: boolean;
+  readonly countsSummary?: string;
+  readonly problem?: string;
+}

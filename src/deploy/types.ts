@@ -1,9 +1,27 @@
 /** The run model. Pure data: no I/O types leak in here. Times are ISO strings passed in by the shell. */
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'expired';
-export type StepName = 'preflight' | 'approval' | 'apply';
-/** `waiting`: a gate waiting for approvals; `scheduled`: approved, waiting for the deployment window. */
-export type StepStatus = 'pending' | 'running' | 'waiting' | 'scheduled' | 'succeeded' | 'failed' | 'skipped';
+export type RunStatus =
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'rejected'
+  | 'expired'
+  | 'rolled_back';
+export type StepName = 'preflight' | 'approval' | 'apply' | 'verify' | 'rollback';
+/**
+ * `waiting`: a gate waiting for approvals; `scheduled`: approved, waiting for the deployment window;
+ * `blocked`: verification failed and the run waits for a person to roll back, re-run it, or cancel.
+ */
+export type StepStatus =
+  | 'pending'
+  | 'running'
+  | 'waiting'
+  | 'scheduled'
+  | 'blocked'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped';
 
 export interface Step {
   readonly env: string;
@@ -18,6 +36,8 @@ export interface Step {
   readonly expiresAt?: string;
   /** A scheduled gate: when its deployment window opens. */
   readonly resumeAt?: string;
+  /** A gate or step that belongs to a rollback rather than the deploy. */
+  readonly purpose?: 'rollback';
 }
 
 export interface Run {
@@ -68,6 +88,16 @@ export type RunEvent =
     }
   | { readonly type: 'gateExpired'; readonly index: number; readonly at: string }
   | { readonly type: 'cancel'; readonly at: string; readonly by: string }
+  /** Someone allowed to pressed Re-run verification on a blocked verify step. */
+  | { readonly type: 'rerunVerify'; readonly index: number; readonly at: string; readonly by: string }
+  /** Roll back the environment of a blocked verify step (through a gate when the environment has approvals). */
+  | {
+      readonly type: 'rollbackRequested';
+      readonly index: number;
+      readonly at: string;
+      readonly by: string;
+      readonly reason: string;
+    }
   | { readonly type: 'interrupted'; readonly at: string };
 
 export type Effect =
@@ -88,4 +118,6 @@ export type Decision =
 export interface Policy {
   /** How long a gate in `env` waits for approvals before the run expires. */
   gateTtlMs(env: string): number;
+  /** Whether changes to `env` need approvals (then so does a rollback). */
+  gated(env: string): boolean;
 }

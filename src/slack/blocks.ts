@@ -38,6 +38,7 @@ const ICON: Record<StepStatus, string> = {
   running: '⏳',
   waiting: '⏸',
   scheduled: '🕑',
+  blocked: '⛔',
   succeeded: '✅',
   failed: '❌',
   skipped: '⏭️',
@@ -86,6 +87,9 @@ export const ACTIONS = {
   conditions: 'gate.conditions',
   reject: 'gate.reject',
   cancel: 'run.cancel',
+  rollback: 'run.rollback',
+  rerun: 'run.rerun_verify',
+  verifyNow: 'run.verify',
   reasonModal: 'gate.reason',
 } as const;
 
@@ -100,10 +104,16 @@ export function approvalCard(run: Run, g: GateView): Message {
     .filter((s) => s.status === 'succeeded' && s.name !== 'approval')
     .map((s) => `${esc(s.env)} ${s.name}: ${esc(s.summary ?? 'done')}`)
     .join(' · ');
-  const lines = [
-    `*Approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
-    `Will apply on *${esc(g.env)}* exactly these files:\n${files || '(none)'}`,
-  ];
+  const rollback = step.purpose === 'rollback';
+  const lines = rollback
+    ? [
+        `*Rollback approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` · asked by <@${run.endedBy}>: ${esc(run.reason ?? '')}`,
+        `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
+      ]
+    : [
+        `*Approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
+        `Will apply on *${esc(g.env)}* exactly these files:\n${files || '(none)'}`,
+      ];
   if (before) lines.push(`So far: ${before}`);
   lines.push(`*Rules:* ${gateProgressText(g, true)}`);
   const conditions = g.approvals.filter((a) => a.decision === 'conditions');
@@ -156,7 +166,10 @@ export function approvalCard(run: Run, g: GateView): Message {
           : `Closed: ${esc(run.status)}.`,
       ),
     );
-  return { text: `Approval needed for ${g.env}: run #${run.id} ${run.migration}`, blocks };
+  return {
+    text: `${rollback ? 'Rollback approval' : 'Approval'} needed for ${g.env}: run #${run.id} ${run.migration}`,
+    blocks,
+  };
 }
 
 /** The modal that asks why (Reject) or on what conditions (Approve with conditions). */
@@ -211,6 +224,8 @@ function runStatusLine(run: Run): string {
       return `❌ Rejected by <@${run.endedBy}>: ${esc(run.reason ?? '')}`;
     case 'expired':
       return `⌛ Expired: ${esc(run.reason ?? 'nobody approved in time')}`;
+    case 'rolled_back':
+      return `↩️ Rolled back by <@${run.endedBy}>: ${esc(run.reason ?? '')}`;
   }
 }
 
@@ -231,30 +246,59 @@ export function runCard(run: Run, gates: ReadonlyMap<number, GateView> = new Map
       section(title, 'title'),
       section(lines.join('\n'), 'envs'),
       context(runStatusLine(run)),
-      ...(run.status === 'running'
-        ? [
-            {
-              type: 'actions',
-              block_id: 'run-actions',
-              elements: [
-                {
-                  type: 'button',
-                  action_id: ACTIONS.cancel,
-                  text: { type: 'plain_text', text: 'Cancel' },
-                  value: JSON.stringify({ r: run.id, i: -1, d: '' } satisfies ButtonValue),
-                  confirm: {
-                    title: { type: 'plain_text', text: 'Cancel this run?' },
-                    text: { type: 'plain_text', text: `Run #${run.id} stops; nothing more is applied.` },
-                    confirm: { type: 'plain_text', text: 'Cancel run' },
-                    deny: { type: 'plain_text', text: 'Keep it' },
-                  },
-                },
-              ],
-            } as Block,
-          ]
-        : []),
+      ...runActions(run),
     ],
   };
+}
+
+const button = (action_id: string, text: string, value: ButtonValue, extra: object = {}) => ({
+  type: 'button',
+  action_id,
+  text: { type: 'plain_text', text },
+  value: JSON.stringify(value),
+  ...extra,
+});
+
+const confirm = (title: string, text: string, yes: string) => ({
+  confirm: {
+    title: { type: 'plain_text', text: title },
+    text: { type: 'plain_text', text },
+    confirm: { type: 'plain_text', text: yes },
+    deny: { type: 'plain_text', text: 'Go back' },
+  },
+});
+
+/** The run card's buttons: what a person can do with the run now. */
+function runActions(run: Run): Block[] {
+  const elements: object[] = [];
+  const blocked = run.steps.findIndex((s) => s.status === 'blocked');
+  const lastVerify = run.steps
+    .map((s, i) => (s.name === 'verify' && s.status !== 'pending' && s.status !== 'skipped' ? i : -1))
+    .filter((i) => i >= 0)
+    .at(-1);
+  if (run.status === 'running' && blocked !== -1) {
+    const v = { r: run.id, i: blocked, d: '' };
+    const env = run.steps[blocked]!.env;
+    elements.push(
+      button(ACTIONS.rollback, 'Roll back', v, {
+        style: 'danger',
+        ...confirm(`Roll back ${env}?`, `The down files of this run run on ${env}.`, 'Roll back'),
+      }),
+      button(ACTIONS.rerun, 'Re-run verification', v),
+    );
+  }
+  if (lastVerify !== undefined && blocked === -1)
+    elements.push(button(ACTIONS.verifyNow, 'Run verification', { r: run.id, i: lastVerify, d: '' }));
+  if (run.status === 'running')
+    elements.push(
+      button(
+        ACTIONS.cancel,
+        'Cancel',
+        { r: run.id, i: -1, d: '' },
+        confirm('Cancel this run?', `Run #${run.id} stops; nothing more is applied.`, 'Cancel run'),
+      ),
+    );
+  return elements.length ? [{ type: 'actions', block_id: 'run-actions', elements } as Block] : [];
 }
 
 export function formatPgError(e: PgErrorView): string {
@@ -339,6 +383,7 @@ export const HELP = [
   '• `/deploy-migration <migration> [to <environment>]`: deploy through every environment in order (or up to one), with approvals where deploy.yml asks for them (e.g. `/deploy-migration 024_atomic_user_behavior_updates`)',
   '• `/deploy-migration status [#run]`: a run (who approved what and when), or the latest runs',
   '• `/deploy-migration cancel #run`: stop a run (its requester or an approver of its next gate)',
+  '• `/deploy-migration verify <migration|#run> [on <environment>]`: run the checks now and show the table',
   '• `/deploy-migration list`: every migration in every environment (applied when, checksum, drift)',
   '• `/deploy-migration help`: this message',
 ].join('\n');

@@ -4,6 +4,7 @@ export type SlashCommand =
   | { kind: 'deploy'; migration: string; to?: string }
   | { kind: 'status'; runId?: number }
   | { kind: 'cancel'; runId: number }
+  | { kind: 'verify'; migration?: string; runId?: number; on?: string }
   | { kind: 'list' }
   | { kind: 'help' };
 
@@ -41,6 +42,24 @@ export function parseSlashText(raw: string): ParsedSlash {
       );
     return { ok: true, command: { kind: 'status', runId: Number(m[1]) } };
   }
+  if (verb === 'verify') {
+    const [target, on, env, ...more] = rest;
+    const run = target ? /^#(\d{1,9})$/.exec(target) : null;
+    const example =
+      '`/deploy-migration verify 024_atomic_user_behavior_updates on production` or `/deploy-migration verify #17`';
+    if (!target || (on !== undefined && (on.toLowerCase() !== 'on' || !env)) || more.length)
+      return usage(`Say what to verify, e.g. ${example}.`);
+    if (!run && !/^\d[A-Za-z0-9_.-]*$/.test(target))
+      return usage(`${quote(target)} is not a migration or a run: try ${example}.`);
+    return {
+      ok: true,
+      command: {
+        kind: 'verify',
+        ...(run ? { runId: Number(run[1]) } : { migration: target }),
+        ...(env ? { on: env.toLowerCase() } : {}),
+      },
+    };
+  }
   if (verb === 'cancel') {
     const m = rest.length === 1 ? /^#?(\d{1,9})$/.exec(rest[0]!) : null;
     if (!m) return usage('Say which run to cancel, e.g. `/deploy-migration cancel #17`.');
@@ -48,7 +67,7 @@ export function parseSlashText(raw: string): ParsedSlash {
   }
   if (!/^\d/.test(first))
     return usage(
-      `I don't know the command ${quote(first)}. Name a migration (e.g. ${EXAMPLE}), or use \`status\`, \`list\`, \`cancel\` or \`help\`.`,
+      `I don't know the command ${quote(first)}. Name a migration (e.g. ${EXAMPLE}), or use \`verify\`, \`status\`, \`list\`, \`cancel\` or \`help\`.`,
     );
   if (!/^[\w.-]{1,200}$/u.test(first) || !/^[A-Za-z0-9_.-]+$/.test(first))
     return usage(

@@ -50,6 +50,9 @@ const DECISIONS = {
   [ACTIONS.conditions]: 'conditions',
   [ACTIONS.reject]: 'reject',
   [ACTIONS.cancel]: 'cancel',
+  [ACTIONS.rollback]: 'rollback',
+  [ACTIONS.rerun]: 'rerun',
+  [ACTIONS.verifyNow]: 'verify',
 } as const;
 
 export function registerSlack(app: App, service: Service, chat: Chat, secrets: readonly string[]): void {

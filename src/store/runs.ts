@@ -116,6 +116,7 @@ export async function loadRun(db: Tx, id: number, lock = false): Promise<Run | u
       summary: s.summary ?? undefined,
       expiresAt: iso(s.expiresAt),
       resumeAt: iso(s.resumeAt),
+      purpose: (s.purpose as Step['purpose']) ?? undefined,
     })),
   );
 }
@@ -136,18 +137,23 @@ export async function saveRun(db: Tx, next: Run, expectedVersion: number): Promi
       .returning({ id: runs.id });
     if (updated.length === 0) return false;
     for (const [index, s] of next.steps.entries()) {
+      const values = {
+        env: s.env,
+        name: s.name,
+        status: s.status,
+        purpose: s.purpose ?? null,
+        startedAt: date(s.startedAt),
+        finishedAt: date(s.finishedAt),
+        durationMs: s.durationMs ?? null,
+        summary: s.summary ?? null,
+        expiresAt: date(s.expiresAt),
+        resumeAt: date(s.resumeAt),
+      };
+      // A rollback adds steps: insert what is new, update the rest.
       await tx
-        .update(steps)
-        .set({
-          status: s.status,
-          startedAt: date(s.startedAt),
-          finishedAt: date(s.finishedAt),
-          durationMs: s.durationMs ?? null,
-          summary: s.summary ?? null,
-          expiresAt: date(s.expiresAt),
-          resumeAt: date(s.resumeAt),
-        })
-        .where(and(eq(steps.runId, next.id), eq(steps.index, index)));
+        .insert(steps)
+        .values({ runId: next.id, index, ...values })
+        .onConflictDoUpdate({ target: [steps.runId, steps.index], set: values });
     }
     if (next.status !== 'running')
       await tx.delete(environmentLocks).where(eq(environmentLocks.runId, next.id));

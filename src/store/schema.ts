@@ -38,6 +38,8 @@ export const steps = stateSchema.table(
     resumeAt: timestamp('resume_at', { withTimezone: true }),
     remindAt: timestamp('remind_at', { withTimezone: true }),
     reminders: integer('reminders').notNull().default(0),
+    /** 'rollback' for the steps a rollback adds. */
+    purpose: text('purpose'),
     /** What the step measured, for the thread reply and the report. */
     result: jsonb('result'),
   },

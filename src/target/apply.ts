@@ -74,7 +74,11 @@ export async function ensureLedger(client: pg.ClientBase): Promise<void> {
     create table if not exists ${LEDGER_SCHEMA}.applied_migrations (
       id text primary key, version text not null, checksum text not null,
       applied_at timestamptz not null default now(), applied_by text, run_id integer,
-      duration_ms integer not null, statements integer not null, outside_transaction text)`);
+      duration_ms integer not null, statements integer not null, outside_transaction text);
+    create table if not exists ${LEDGER_SCHEMA}.rolled_back_migrations (
+      id text not null, version text not null, checksum text not null, applied_at timestamptz not null,
+      rolled_back_at timestamptz not null default now(), rolled_back_by text, run_id integer,
+      reason text, duration_ms integer not null)`);
 }
 
 export async function readLedger(client: pg.ClientBase): Promise<LedgerEntry[]> {
@@ -151,6 +155,7 @@ async function runInTransaction(
   file: MigrationFile,
   statements: Statement[],
   ctx: ApplyContext,
+  record: Recorder,
 ): Promise<FileResult | FileFailure> {
   const sleep = ctx.sleep ?? defaultSleep;
   const started = performance.now();
@@ -166,16 +171,7 @@ async function runInTransaction(
         });
       }
       const durationMs = Math.round(performance.now() - started);
-      await client.query(LEDGER_INSERT, [
-        file.id,
-        file.version,
-        file.checksum,
-        ctx.appliedBy,
-        ctx.runId,
-        durationMs,
-        statements.length,
-        null,
-      ]);
+      await record(client, { durationMs, statements: statements.length, outside: null });
       await client.query('commit');
       return { id: file.id, statements: statements.length, durationMs, lockRetries: attempt };
     } catch (e) {
@@ -206,6 +202,7 @@ async function runOutsideTransaction(
   statements: Statement[],
   reason: string,
   ctx: ApplyContext,
+  record: Recorder,
 ): Promise<FileResult | FileFailure> {
   const sleep = ctx.sleep ?? defaultSleep;
   const started = performance.now();
@@ -239,16 +236,7 @@ async function runOutsideTransaction(
       }
     }
     const durationMs = Math.round(performance.now() - started);
-    await client.query(LEDGER_INSERT, [
-      file.id,
-      file.version,
-      file.checksum,
-      ctx.appliedBy,
-      ctx.runId,
-      durationMs,
-      statements.length,
-      reason,
-    ]);
+    await record(client, { durationMs, statements: statements.length, outside: reason });
     return {
       id: file.id,
       statements: statements.length,
@@ -261,18 +249,42 @@ async function runOutsideTransaction(
   }
 }
 
-/** Apply one parsed file: in one transaction, or statement by statement when PostgreSQL requires it. */
+/**
+ * Writes what a file did to the ledger, in the file's own transaction (or right after its last statement
+ * for files that run outside one).
+ */
+export type Recorder = (
+  client: pg.ClientBase,
+  r: { durationMs: number; statements: number; outside: string | null },
+) => Promise<unknown>;
+
+const recordApplied =
+  (file: MigrationFile, ctx: ApplyContext): Recorder =>
+  (client, r) =>
+    client.query(LEDGER_INSERT, [
+      file.id,
+      file.version,
+      file.checksum,
+      ctx.appliedBy,
+      ctx.runId,
+      r.durationMs,
+      r.statements,
+      r.outside,
+    ]);
+
+/** Run one parsed file: in one transaction, or statement by statement when PostgreSQL requires it. */
 export async function applyFile(
   client: pg.ClientBase,
   env: ApplySettings,
   file: MigrationFile,
   statements: Statement[],
   ctx: ApplyContext,
+  record: Recorder = recordApplied(file, ctx),
 ): Promise<FileResult | FileFailure> {
   const outside = statements.find((s) => s.noTransaction)?.noTransaction;
   return outside
-    ? runOutsideTransaction(client, env, file, statements, outside, ctx)
-    : runInTransaction(client, env, file, statements, ctx);
+    ? runOutsideTransaction(client, env, file, statements, outside, ctx, record)
+    : runInTransaction(client, env, file, statements, ctx, record);
 }
 
 export const isFailure = (r: FileResult | FileFailure): r is FileFailure => 'error' in r;

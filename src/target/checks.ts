@@ -129,7 +129,7 @@ async function runConcurrent(
     const client = await pool.connect();
     try {
       return await inTransaction(client, true, timeout, async () =>
-        evaluate(plan.then.expect, await arrays(client, plan.then.sql)),
+        evaluate(plan.after.expect, await arrays(client, plan.after.sql)),
       );
     } finally {
       client.release();

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { type Check, parseChecks } from '../deploy/checks.js';
 import { groupMigrationFiles } from '../deploy/files.js';
 
 export interface MigrationFile {
@@ -51,4 +53,19 @@ export function digestOf(checksums: Readonly<Record<string, string>>): string {
 export function checksumsUpTo(migrations: readonly MigrationFile[], uptoId: string): Record<string, string> {
   const end = migrations.findIndex((m) => m.id === uptoId);
   return Object.fromEntries(migrations.slice(0, end + 1).map((m) => [m.id, m.checksum]));
+}
+
+/** The checks beside a migration (NNN_name.checks.yml); none when there is no such file. */
+export function loadChecks(
+  m: MigrationFile,
+): { ok: true; checks: Check[] } | { ok: false; problems: string[] } {
+  if (!m.checksPath) return { ok: true, checks: [] };
+  const name = `${m.id}.checks.yml`;
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(m.checksPath, 'utf8'));
+  } catch (e) {
+    return { ok: false, problems: [`${name}: not valid YAML: ${(e as Error).message.split('\n')[0]}`] };
+  }
+  return parseChecks(raw, name);
 }

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { Snapshot } from '../deploy/diff.js';
+import { fingerprint, type Snapshot } from '../deploy/diff.js';
 import { LEDGER_SCHEMA } from './client.js';
 
 /**
@@ -69,4 +70,9 @@ select json_build_object(
 export async function takeSnapshot(client: pg.ClientBase): Promise<Snapshot> {
   const r = await client.query<{ snapshot: Snapshot }>(SNAPSHOT_SQL);
   return r.rows[0]!.snapshot;
+}
+
+/** A short hash of the catalog: two snapshots with the same digest have the same objects. */
+export function snapshotDigest(s: Snapshot): string {
+  return createHash('sha256').update(fingerprint(s).join('\n')).digest('hex').slice(0, 16);
 }

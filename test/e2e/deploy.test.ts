@@ -24,8 +24,9 @@ describe('/deploy-migration to staging over signed HTTP', () => {
 
     const cardTs = h.slack.messages.find((m) => !m.threadTs)!.ts;
     const replies = posts.filter((c) => c.args.thread_ts === cardTs).map((c) => textOf(c.args));
-    expect(replies).toHaveLength(3);
-    expect(replies[2]).toContain('Run #1 report');
+    expect(replies).toHaveLength(4);
+    expect(replies[2]).toContain('Verify on staging');
+    expect(replies[3]).toContain('Run #1 report');
     expect(replies[0]).toContain('Preflight on staging');
     expect(replies[0]).toContain('001_initial_schema.sql');
     expect(replies[0]).toContain('024_atomic_user_behavior_updates.sql');

@@ -38,6 +38,7 @@ describe('deploy.yml', () => {
       window: undefined,
       expiresAfterMs: 3 * 86_400_000,
       remindEveryMs: 4 * 3_600_000,
+      checks: [],
     });
     expect(Object.isFrozen(c)).toBe(true);
   });

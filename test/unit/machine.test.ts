@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decide, environmentsFor, planSteps } from '../../src/deploy/machine.js';
 import type { Decision, Policy, Run, RunEvent } from '../../src/deploy/types.js';
 
-const policy: Policy = { gateTtlMs: () => 3_600_000 };
+const policy: Policy = { gateTtlMs: () => 3_600_000, gated: (env) => env === 'production' };
 const T0 = '2026-11-21T10:00:00.000Z';
 const T1 = '2026-11-21T10:00:01.000Z';
 const run = (patch: Partial<Run> = {}): Run => ({
@@ -39,9 +39,9 @@ describe('decide: a run without gates', () => {
   });
 
   it('a succeeded step starts the next; the last one ends the run with a report', () => {
-    const r = play(run(), { type: 'begin', at: T0 }, succeed(0));
-    expect(r.steps.map((s) => s.status)).toEqual(['succeeded', 'running']);
-    const end = ok(decide(r, succeed(1), policy));
+    const r = play(run(), { type: 'begin', at: T0 }, succeed(0), succeed(1));
+    expect(r.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'running']);
+    const end = ok(decide(r, succeed(2), policy));
     expect(end.next).toMatchObject({ status: 'succeeded', finishedAt: T1 });
     expect(end.effects).toEqual([{ type: 'renderCard' }, { type: 'report' }]);
   });
@@ -56,7 +56,7 @@ describe('decide: a run without gates', () => {
       ),
     );
     expect(d.next).toMatchObject({ status: 'failed', reason: 'drift' });
-    expect(d.next.steps.map((s) => s.status)).toEqual(['failed', 'skipped']);
+    expect(d.next.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped']);
   });
 
   it('refuses events for a step that is not running, and anything on an ended run', () => {
@@ -80,7 +80,44 @@ describe('decide: a run without gates', () => {
     const d = ok(decide(play(run(), { type: 'begin', at: T0 }), { type: 'interrupted', at: T1 }, policy));
     expect(d.next.status).toBe('failed');
     expect(d.next.reason).toContain('start the run again');
-    expect(d.next.steps.map((s) => s.status)).toEqual(['failed', 'skipped']);
+    expect(d.next.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped']);
+  });
+
+  it('failed verification blocks the run: re-run, or roll back (no gate on an ungated environment)', () => {
+    const r = play(run(), { type: 'begin', at: T0 }, succeed(0), succeed(1));
+    const fail = ok(
+      decide(
+        r,
+        {
+          type: 'stepFailed',
+          index: 2,
+          at: T1,
+          durationMs: 9,
+          summary: '5/6',
+          reason: 'Verification failed on staging: RPC deployed.',
+        },
+        policy,
+      ),
+    );
+    expect(fail.next.status).toBe('running');
+    expect(fail.next.steps[2]).toMatchObject({ status: 'blocked', summary: '5/6' });
+    const again = ok(decide(fail.next, { type: 'rerunVerify', index: 2, at: T1, by: 'U1' }, policy));
+    expect(again.effects).toContainEqual({ type: 'runStep', index: 2 });
+    const back = ok(
+      decide(
+        fail.next,
+        { type: 'rollbackRequested', index: 2, at: T1, by: 'U1', reason: 'checks failed' },
+        policy,
+      ),
+    );
+    expect(back.next.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'preflight:succeeded',
+      'apply:succeeded',
+      'verify:failed',
+      'rollback:running',
+    ]);
+    const done = ok(decide(back.next, succeed(3), policy));
+    expect(done.next).toMatchObject({ status: 'rolled_back', reason: 'checks failed', endedBy: 'U1' });
   });
 });
 
@@ -92,54 +129,76 @@ describe('decide: a pipeline with a gate', () => {
         { name: 'production', gated: true },
       ]),
     });
-  const atGate = () => play(gated(), { type: 'begin', at: T0 }, succeed(0), succeed(1), succeed(2));
+  const atGate = () =>
+    play(gated(), { type: 'begin', at: T0 }, succeed(0), succeed(1), succeed(2), succeed(3));
 
   it('staging preflight → apply → production preflight → gate opens with an expiry', () => {
-    const r = play(gated(), { type: 'begin', at: T0 }, succeed(0), succeed(1));
-    const d = ok(decide(r, succeed(2), policy));
+    const r = play(gated(), { type: 'begin', at: T0 }, succeed(0), succeed(1), succeed(2));
+    const d = ok(decide(r, succeed(3), policy));
     expect(d.next.steps.map((s) => `${s.env}:${s.name}:${s.status}`)).toEqual([
       'staging:preflight:succeeded',
       'staging:apply:succeeded',
+      'staging:verify:succeeded',
       'production:preflight:succeeded',
       'production:approval:waiting',
       'production:apply:pending',
+      'production:verify:pending',
     ]);
-    expect(d.next.steps[3]!.expiresAt).toBe('2026-11-21T11:00:01.000Z');
-    expect(d.effects).toEqual([{ type: 'renderCard' }, { type: 'openGate', index: 3 }]);
+    expect(d.next.steps[4]!.expiresAt).toBe('2026-11-21T11:00:01.000Z');
+    expect(d.effects).toEqual([{ type: 'renderCard' }, { type: 'openGate', index: 4 }]);
   });
 
   it('approval inside the window runs apply; outside it, the gate is scheduled and resumes when it opens', () => {
-    const now = ok(decide(atGate(), { type: 'gateApproved', index: 3, at: T1 }, policy));
-    expect(now.next.steps[4]!.status).toBe('running');
-    expect(now.effects).toContainEqual({ type: 'runStep', index: 4 });
+    const now = ok(decide(atGate(), { type: 'gateApproved', index: 4, at: T1 }, policy));
+    expect(now.next.steps[5]!.status).toBe('running');
+    expect(now.effects).toContainEqual({ type: 'runStep', index: 5 });
 
     const later = ok(
       decide(
         atGate(),
-        { type: 'gateApproved', index: 3, at: T1, resumeAt: '2026-11-22T02:00:00.000Z' },
+        { type: 'gateApproved', index: 4, at: T1, resumeAt: '2026-11-22T02:00:00.000Z' },
         policy,
       ),
     );
-    expect(later.next.steps[3]).toMatchObject({ status: 'scheduled', resumeAt: '2026-11-22T02:00:00.000Z' });
+    expect(later.next.steps[4]).toMatchObject({ status: 'scheduled', resumeAt: '2026-11-22T02:00:00.000Z' });
     expect(later.effects).not.toContainEqual(expect.objectContaining({ type: 'runStep' }));
     const opened = ok(
-      decide(later.next, { type: 'windowOpened', index: 3, at: '2026-11-22T02:00:00.000Z' }, policy),
+      decide(later.next, { type: 'windowOpened', index: 4, at: '2026-11-22T02:00:00.000Z' }, policy),
     );
-    expect(opened.next.steps[4]!.status).toBe('running');
+    expect(opened.next.steps[5]!.status).toBe('running');
   });
 
   it('reject ends the run as rejected with who and why; expiry ends it as expired', () => {
     const rej = ok(
-      decide(atGate(), { type: 'gateRejected', index: 3, at: T1, by: 'U5', reason: 'not tonight' }, policy),
+      decide(atGate(), { type: 'gateRejected', index: 4, at: T1, by: 'U5', reason: 'not tonight' }, policy),
     );
     expect(rej.next).toMatchObject({ status: 'rejected', endedBy: 'U5', reason: 'not tonight' });
-    expect(rej.effects).toContainEqual({ type: 'renderGate', index: 3 });
-    const exp = ok(decide(atGate(), { type: 'gateExpired', index: 3, at: T1 }, policy));
+    expect(rej.effects).toContainEqual({ type: 'renderGate', index: 4 });
+    const exp = ok(decide(atGate(), { type: 'gateExpired', index: 4, at: T1 }, policy));
     expect(exp.next.status).toBe('expired');
   });
 
+  it('a rollback on a gated environment goes through its own gate first', () => {
+    const verifying = play(atGate(), { type: 'gateApproved', index: 4, at: T1 }, succeed(5));
+    const blocked = ok(
+      decide(
+        verifying,
+        { type: 'stepFailed', index: 6, at: T1, durationMs: 1, summary: '0/1', reason: 'bad' },
+        policy,
+      ),
+    ).next;
+    const back = ok(
+      decide(blocked, { type: 'rollbackRequested', index: 6, at: T1, by: 'U2', reason: 'bad' }, policy),
+    );
+    expect(back.next.steps.slice(7).map((s) => `${s.name}:${s.status}:${s.purpose}`)).toEqual([
+      'approval:waiting:rollback',
+      'rollback:pending:rollback',
+    ]);
+    expect(back.effects).toContainEqual({ type: 'openGate', index: 7 });
+  });
+
   it('a stale gate index is refused; cancel works while waiting but not mid-step', () => {
-    expect(decide(atGate(), { type: 'gateApproved', index: 2, at: T1 }, policy)).toEqual({
+    expect(decide(atGate(), { type: 'gateApproved', index: 3, at: T1 }, policy)).toEqual({
       ok: false,
       refused: 'This gate is not waiting for approvals.',
     });

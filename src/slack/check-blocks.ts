@@ -1,0 +1,90 @@
+/** Pure renderers for verification results and rollbacks. */
+import type { CheckResult, CheckSummary } from '../deploy/checks.js';
+import type { RollbackResult, VerifyResult } from '../deploy/results.js';
+import { type Block, context, esc, formatMs, formatPgError, type Message, section } from './blocks.js';
+
+const ICON = { pass: '✅', fail: '❌', error: '❌' } as const;
+const statusIcon = (r: CheckResult) =>
+  r.status !== 'pass' && r.severity === 'warning' ? '⚠️' : ICON[r.status];
+/** A message holds one table; longer lists show failures first and fold the rest into the report. */
+const FOLD_AT = 25;
+
+export function summaryLine(s: CheckSummary): string {
+  const parts = [`${s.passed}/${s.total} pass`];
+  if (s.warnings) parts.push(`${s.warnings} warning${s.warnings === 1 ? '' : 's'}`);
+  if (s.blockersFailed) parts.push(`${s.blockersFailed} blocker${s.blockersFailed === 1 ? '' : 's'} failed`);
+  return parts.join(', ');
+}
+
+const cell = (text: string) => ({ type: 'raw_text', text: text.slice(0, 500) || ' ' });
+
+/** The checks table: Check · Target · Actual · Status · Time, as a Block Kit table. */
+export function checksTable(
+  results: readonly CheckResult[],
+  limit = FOLD_AT,
+): { block: Block; folded: number } {
+  const order = [...results].sort((a, b) => Number(a.status === 'pass') - Number(b.status === 'pass'));
+  const shown = order.slice(0, limit);
+  const rows = [
+    ['Check', 'Target', 'Actual', 'Status', 'Time'].map(cell),
+    ...shown.map((r) => [
+      cell(r.name),
+      cell(r.target),
+      cell(r.error ?? r.actual),
+      cell(statusIcon(r)),
+      cell(formatMs(r.durationMs)),
+    ]),
+  ];
+  return {
+    block: {
+      type: 'table',
+      column_settings: [
+        { is_wrapped: true },
+        { is_wrapped: true },
+        { is_wrapped: true },
+        { align: 'center' },
+        { align: 'right' },
+      ],
+      rows,
+    } as unknown as Block,
+    folded: results.length - shown.length,
+  };
+}
+
+export function checksReply(r: VerifyResult, title = `Verify on ${r.env}`): Message {
+  const head = `*${esc(title)}* ${r.ok ? '✅' : '❌'} · ${summaryLine(r.summary)} · ${formatMs(r.durationMs)}`;
+  if (r.problem) return { text: `${title}: ${r.problem}`, blocks: [section(`${head}\n${esc(r.problem)}`)] };
+  if (!r.results.length)
+    return {
+      text: `${title}: no checks`,
+      blocks: [section(`${head}\nNo checks are defined for this migration or environment.`)],
+    };
+  const { block, folded } = checksTable(r.results);
+  const blocks: Block[] = [section(head, 'verify-summary'), block];
+  if (folded)
+    blocks.push(context(`${folded} more passing check(s) not shown; the run report lists them all.`));
+  if (!r.ok)
+    blocks.push(
+      context(
+        'Blockers failed: the run waits. *Roll back* runs this run’s down files; *Re-run verification* checks again.',
+      ),
+    );
+  return { text: `${title}: ${summaryLine(r.summary)}`, blocks };
+}
+
+export function rollbackReply(r: RollbackResult): Message {
+  const lines = [`*Rollback on ${esc(r.env)}* ${r.ok ? '✅' : '❌'}`];
+  for (const f of r.files)
+    lines.push(
+      `• \`${esc(f.id)}.down.sql\` · ${f.statements} statements in ${formatMs(f.durationMs)} · ${f.lockRetries} lock retries`,
+    );
+  if (r.failure) lines.push(formatPgError(r.failure.error));
+  if (r.problem) lines.push(esc(r.problem));
+  if (r.catalogRestored === true) lines.push('The catalog now equals the catalog before apply.');
+  if (r.catalogRestored === false)
+    lines.push(
+      `⚠️ The catalog differs from before apply${r.countsSummary ? ` (${esc(r.countsSummary)})` : ''}: look before deploying again.`,
+    );
+  if (r.ok) lines.push('The ledger no longer lists these files (see migration_gate.rolled_back_migrations).');
+  return { text: `Rollback on ${r.env}: ${r.ok ? 'done' : 'failed'}`, blocks: [section(lines.join('\n'))] };
+}

@@ -1,0 +1,78 @@
+/** Roll back: run down files through the same executor, newest first, and take the ledger rows out. */
+import { readFileSync } from 'node:fs';
+import type pg from 'pg';
+import {
+  type ApplyContext,
+  type ApplySettings,
+  applyFile,
+  ensureLedger,
+  type FileFailure,
+  type FileResult,
+  isFailure,
+  readLedger,
+  withAdvisoryLock,
+} from './apply.js';
+import { LEDGER_SCHEMA, serverVersionNum, withTargetClient } from './client.js';
+import { type MigrationFile, sha256 } from './files.js';
+import { takeSnapshot } from './snapshot.js';
+import { loadParser, splitStatements, statementProblems } from './sql.js';
+
+export type RollbackOutcome =
+  | { ok: true; rolledBack: FileResult[]; skipped: string[]; after: Awaited<ReturnType<typeof takeSnapshot>> }
+  | { ok: false; message: string; rolledBack: FileResult[]; failure?: FileFailure };
+
+const MOVE_TO_HISTORY = `with gone as (delete from ${LEDGER_SCHEMA}.applied_migrations where id = $1 returning *)
+  insert into ${LEDGER_SCHEMA}.rolled_back_migrations (id, version, checksum, applied_at, rolled_back_by, run_id, reason, duration_ms)
+  select id, version, checksum, applied_at, $2, $3, $4, $5 from gone`;
+
+/** Files without a down file cannot be rolled back by the bot: say which, before doing anything. */
+export function missingDownFiles(files: readonly MigrationFile[]): string[] {
+  return files.filter((f) => !f.downPath).map((f) => f.id);
+}
+
+export async function rollbackMigrations(
+  env: ApplySettings,
+  files: readonly MigrationFile[],
+  ctx: ApplyContext & { reason: string },
+): Promise<RollbackOutcome> {
+  await loadParser();
+  const missing = missingDownFiles(files);
+  if (missing.length)
+    return {
+      ok: false,
+      rolledBack: [],
+      message: `No down file for ${missing.map((m) => `${m}.sql`).join(', ')}: write ${missing.map((m) => `${m}.down.sql`).join(', ')} or roll back by hand.`,
+    };
+  const downs = [...files].reverse().map((f) => {
+    const text = readFileSync(f.downPath!, 'utf8');
+    return { ...f, path: f.downPath!, fileName: `${f.id}.down.sql`, text, checksum: sha256(text) };
+  });
+  return withTargetClient(env, async (client) => {
+    const versionNum = await serverVersionNum(client);
+    const locked = await withAdvisoryLock(client, async (): Promise<RollbackOutcome> => {
+      await ensureLedger(client);
+      const applied = new Set((await readLedger(client)).map((l) => l.id));
+      const rolledBack: FileResult[] = [];
+      const skipped: string[] = [];
+      for (const down of downs) {
+        if (!applied.has(down.id)) {
+          skipped.push(down.id);
+          continue;
+        }
+        const split = splitStatements(down.text, versionNum);
+        const problems = split.ok
+          ? statementProblems(split.statements)
+          : [`${split.at.line}:${split.at.column}: ${split.message}`];
+        if (!split.ok || problems.length)
+          return { ok: false, rolledBack, message: `${down.fileName}: ${problems.join('; ')}` };
+        const record = (c: pg.ClientBase, r: { durationMs: number }) =>
+          c.query(MOVE_TO_HISTORY, [down.id, ctx.appliedBy, ctx.runId, ctx.reason, r.durationMs]);
+        const r = await applyFile(client, env, down, split.statements, ctx, record);
+        if (isFailure(r)) return { ok: false, rolledBack, failure: r, message: `${down.fileName} failed.` };
+        rolledBack.push(r);
+      }
+      return { ok: true, rolledBack, skipped, after: await takeSnapshot(client) };
+    });
+    return locked.ok ? locked.value : { ok: false, rolledBack: [], message: locked.message };
+  });
+}

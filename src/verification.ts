@@ -1,0 +1,169 @@
+/** The verify and rollback steps, and the checks a run owes an environment. */
+import type { DeployConfig, Environment } from './config.js';
+import { type Check, type CheckResult, summarize } from './deploy/checks.js';
+import { countSnapshot, summarizeCounts } from './deploy/diff.js';
+import type {
+  AppliedFile,
+  ApplyResult,
+  PreflightResult,
+  RollbackResult,
+  VerifyResult,
+} from './deploy/results.js';
+import type { StepOutcome } from './steps.js';
+import { runChecks } from './target/checks.js';
+import { discoverMigrations, loadChecks, type MigrationFile } from './target/files.js';
+import { rollbackMigrations } from './target/rollback.js';
+import { snapshotDigest } from './target/snapshot.js';
+
+/** The checks of these migrations plus the environment's own; bad check files are reported, not skipped. */
+export function checksFor(
+  env: Environment,
+  migrations: readonly MigrationFile[],
+): { ok: true; checks: Check[] } | { ok: false; problems: string[] } {
+  const checks: Check[] = [];
+  const problems: string[] = [];
+  for (const m of migrations) {
+    const loaded = loadChecks(m);
+    if (loaded.ok) checks.push(...loaded.checks);
+    else problems.push(...loaded.problems);
+  }
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, checks: [...checks, ...env.checks] };
+}
+
+/** Tables whose exact row counts preflight must record for rows_unchanged (true: every table). */
+export function rowsUnchangedTables(checks: readonly Check[]): string[] | true {
+  const lists = checks.flatMap((c) => (c.plan.kind === 'rows_unchanged' ? [c.plan.tables] : []));
+  if (lists.includes(true)) return true;
+  return [...new Set(lists.flat() as string[])];
+}
+
+/** The migrations a verify step checks: the run's target, and every file this run applied here. */
+export function migrationsToVerify(
+  deploy: DeployConfig,
+  target: string,
+  applied: readonly string[],
+): MigrationFile[] {
+  const all = discoverMigrations(deploy.migrationsDir).migrations;
+  const wanted = new Set([target, ...applied]);
+  return all.filter((m) => wanted.has(m.id));
+}
+
+export async function runVerify(
+  env: Environment,
+  migrations: readonly MigrationFile[],
+  preflight: PreflightResult | undefined,
+): Promise<StepOutcome<VerifyResult>> {
+  const started = performance.now();
+  const found = checksFor(env, migrations);
+  if (!found.ok) {
+    const problem = `Check files are not valid: ${found.problems.join('; ')}`;
+    return {
+      ok: false,
+      summary: 'invalid checks',
+      reason: problem,
+      result: { env: env.name, ok: false, results: [], summary: summarize([]), durationMs: 0, problem },
+    };
+  }
+  let results: CheckResult[];
+  try {
+    results = await runChecks(env.databaseUrl, found.checks, {
+      baselineRowCounts: preflight?.rowCounts,
+      defaultTimeoutMs: Math.min(env.statementTimeoutMs, 60_000),
+    });
+  } catch (e) {
+    const problem = `Could not run the checks on ${env.name}: ${(e as Error).message}`;
+    return {
+      ok: false,
+      summary: 'failed',
+      reason: problem,
+      result: { env: env.name, ok: false, results: [], summary: summarize([]), durationMs: 0, problem },
+    };
+  }
+  const s = summarize(results);
+  const ok = s.blockersFailed === 0;
+  const summary = `${s.passed}/${s.total}${s.warnings ? `, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}` : ''}`;
+  const failed = results.filter((r) => r.status !== 'pass' && r.severity === 'blocker').map((r) => r.name);
+  return {
+    ok,
+    summary,
+    reason: ok ? undefined : `Verification failed on ${env.name}: ${failed.join(', ')}.`,
+    result: { env: env.name, ok, results, summary: s, durationMs: Math.round(performance.now() - started) },
+  };
+}
+
+const view = (f: {
+  id: string;
+  statements: number;
+  durationMs: number;
+  lockRetries: number;
+  outsideTransaction?: string;
+}): AppliedFile => ({
+  id: f.id,
+  statements: f.statements,
+  durationMs: f.durationMs,
+  lockRetries: f.lockRetries,
+  outsideTransaction: f.outsideTransaction,
+});
+
+export async function runRollback(
+  deploy: DeployConfig,
+  env: Environment,
+  apply: ApplyResult | undefined,
+  ctx: { runId: number; by: string; reason: string },
+): Promise<StepOutcome<RollbackResult>> {
+  const ids = apply?.files.map((f) => f.id) ?? [];
+  const files = discoverMigrations(deploy.migrationsDir).migrations.filter((m) => ids.includes(m.id));
+  let outcome: Awaited<ReturnType<typeof rollbackMigrations>>;
+  try {
+    outcome = await rollbackMigrations(env, files, {
+      runId: ctx.runId,
+      appliedBy: ctx.by,
+      reason: ctx.reason,
+    });
+  } catch (e) {
+    const problem = `Could not reach ${env.name} (${env.databaseVar}): ${(e as Error).message}.`;
+    return {
+      ok: false,
+      summary: 'failed',
+      reason: problem,
+      result: { env: env.name, ok: false, files: [], problem },
+    };
+  }
+  if (!outcome.ok) {
+    const f = outcome.failure;
+    const reason = f
+      ? `${f.error.file}:${f.error.line}:${f.error.column}: ${f.error.code ?? ''} ${f.error.message}`
+      : outcome.message;
+    return {
+      ok: false,
+      summary: 'failed',
+      reason: `Rollback failed: ${reason}`,
+      result: {
+        env: env.name,
+        ok: false,
+        files: outcome.rolledBack.map(view),
+        failure: f && { ...view(f), error: f.error, statementsKept: f.statementsKept },
+        problem: f ? undefined : outcome.message,
+      },
+    };
+  }
+  const restored = apply?.catalogBefore
+    ? snapshotDigest(outcome.after) === apply.catalogBefore.digest
+    : undefined;
+  const countsSummary = apply?.catalogBefore
+    ? summarizeCounts(apply.catalogBefore.counts, countSnapshot(outcome.after))
+    : undefined;
+  const ms = outcome.rolledBack.reduce((t, f) => t + f.durationMs, 0);
+  return {
+    ok: true,
+    summary: `${outcome.rolledBack.length} file(s) in ${ms} ms${restored === true ? ', catalog restored' : restored === false ? ', catalog differs' : ''}`,
+    result: {
+      env: env.name,
+      ok: true,
+      files: outcome.rolledBack.map(view),
+      catalogRestored: restored,
+      countsSummary,
+    },
+  };
+}
