@@ -20,6 +20,9 @@ export interface StepOutcome<R> {
 
 function connectProblem(env: Environment, e: unknown): string {
   const err = e as { code?: string; message?: string };
+  // A SQLSTATE outside connection (08), auth (28) and database (3D) errors: we reached it, a query failed.
+  if (err.code && /^[0-9A-Z]{5}$/.test(err.code) && !/^(08|28|3D)/.test(err.code))
+    return `A query failed on ${env.name}: ${err.code} ${err.message}.`;
   return `Could not reach ${env.name} (${env.databaseVar}): ${err.message ?? String(e)}${err.code ? ` [${err.code}]` : ''}. Check that the database is up and that ${env.databaseVar} is right.`;
 }
 
@@ -95,7 +98,13 @@ export async function runPreflight(
         wanted === true
           ? snapshot.tables.filter((t) => t.kind === 'r' || t.kind === 'p').map((t) => t.qname)
           : wanted;
-      const rowCounts = tables.length ? await countRows(client, tables) : undefined;
+      // Tables this run creates have no count before it: rows_unchanged skips them.
+      const existing = tables.filter((t) =>
+        snapshot.tables.some(
+          (x) => x.qname === t || `${x.schema}.${x.name}` === t || (x.schema === 'public' && x.name === t),
+        ),
+      );
+      const rowCounts = wanted === true || wanted.length ? await countRows(client, existing) : undefined;
       const alreadyApplied = pending.length === 0;
       return {
         ok: true,

@@ -82,7 +82,11 @@ const kinds = {
   }),
   trigger: z.strictObject({ table: ident, name: z.string().min(1) }),
   rows_unchanged: z.union([z.array(ident).min(1), z.literal(true)]),
-  concurrent: z.strictObject({ times: z.int().min(2).max(50), sql: z.string().min(1) }),
+  concurrent: z.strictObject({
+    times: z.int().min(2).max(50),
+    sql: z.string().min(1),
+    setup: z.string().min(1).optional(),
+  }),
 } as const;
 
 type KindName = keyof typeof kinds;
@@ -153,6 +157,8 @@ export type CheckPlan =
       sql: string;
       /** The `then` query of the check file. */
       after: { sql: string; expect: Expectation };
+      /** Runs once, committed, before the calls (cleanup undoes it). */
+      setup?: string;
       cleanup?: string;
     }
   | { kind: 'rows_unchanged'; tables: string[] | true };
@@ -216,6 +222,7 @@ function compile(c: ParsedCheck): { kind: KindName; plan: CheckPlan } {
           times: c.concurrent!.times,
           sql: c.concurrent!.sql,
           after: c.then!,
+          setup: c.concurrent!.setup,
           cleanup: c.cleanup,
         },
       };

@@ -87,17 +87,18 @@ async function runOne(pool: pg.Pool, url: string, check: Check, opts: RunChecksO
           throw new CheckError(
             'rows_unchanged compares with the row counts taken at preflight; it runs as part of a deploy, not on its own.',
           );
-        const tables = plan.tables === true ? Object.keys(baseline) : plan.tables;
-        const missing = tables.filter((t) => baseline[t] === undefined);
-        if (missing.length) throw new CheckError(`No preflight row count for ${missing.join(', ')}.`);
+        const listed = plan.tables === true ? Object.keys(baseline) : plan.tables;
+        // A table with no count before the run did not exist then: nothing of it could be lost.
+        const tables = listed.filter((t) => baseline[t] !== undefined);
+        const created = listed.length - tables.length;
         const now = await inTransaction(client, true, timeout, () => countRows(client, tables));
         const changed = tables.filter((t) => now[t] !== baseline[t]);
         return {
           pass: changed.length === 0,
-          target: `row counts of ${tables.length} table(s) unchanged`,
+          target: `row counts of ${listed.length} table(s) unchanged`,
           actual: changed.length
             ? changed.map((t) => `${t} ${baseline[t]} → ${now[t]}`).join(', ')
-            : `${tables.length} unchanged`,
+            : `${tables.length} unchanged${created ? ` (${created} new)` : ''}`,
         };
       }
     }
@@ -120,6 +121,7 @@ async function runConcurrent(
   try {
     await Promise.all(clients.map((c) => c.connect()));
     await Promise.all(clients.map((c) => c.query(`set statement_timeout = ${timeout}`)));
+    if (plan.setup) await clients[0]!.query(plan.setup);
     const settled = await Promise.allSettled(clients.map((c) => c.query(plan.sql)));
     const failed = settled.filter((s) => s.status === 'rejected') as PromiseRejectedResult[];
     if (failed.length)
