@@ -12,9 +12,11 @@ describe('verification in runs and on command', () => {
     h = await startHarness({
       envs: ['staging', 'production'],
       migrations: {
-        '001_fn.sql': 'create table points (id int primary key, n int);\ncreate function score() returns int language sql as $$ select 1 $$;\n',
+        '001_fn.sql':
+          'create table points (id int primary key, n int);\ncreate function score() returns int language sql as $$ select 1 $$;\n',
         '001_fn.down.sql': 'drop function score();\ndrop table points;\n',
-        '001_fn.checks.yml': '- { name: score returns 2, sql: "select score()", expect: 2 }\n- { name: points exists, table: points }\n',
+        '001_fn.checks.yml':
+          '- { name: score returns 2, sql: "select score()", expect: 2 }\n- { name: points exists, table: points }\n',
       },
       envYaml: { production: '    approvals:\n      - { role: dba, users: [U0DBA], count: 1 }\n' },
     });
@@ -32,7 +34,9 @@ describe('verification in runs and on command', () => {
 
     await h.click(CARD, 'run.rollback', 'U0OUTSIDER');
     await h.settle();
-    expect(ephemerals(h.slack).at(-1)).toContain('Only <@U0REQUESTER> or an approver for staging can roll back run #1.');
+    expect(ephemerals(h.slack).at(-1)).toContain(
+      'Only <@U0REQUESTER> or an approver for staging can roll back run #1.',
+    );
 
     await h.click(CARD, 'run.rerun_verify', 'U0REQUESTER');
     await h.settle();
@@ -44,12 +48,14 @@ describe('verification in runs and on command', () => {
     const rollback = lastPost(h.slack, 'Rollback on staging');
     expect(rollback).toContain('`001_fn.down.sql` · 2 statements');
     expect(rollback).toContain('The catalog now equals the catalog before apply.');
-    expect(current(h.slack, CARD)).toContain('Rolled back by <@U0REQUESTER>: Verification failed on staging: score returns 2.');
+    expect(current(h.slack, CARD)).toContain(
+      'Rolled back by <@U0REQUESTER>: Verification failed on staging: score returns 2.',
+    );
     expect(await query(h.targets.staging!, "select to_regproc('score') as f")).toEqual([{ f: null }]);
     expect(await query(h.targets.staging!, 'select id from migration_gate.applied_migrations')).toEqual([]);
-    expect(await query(h.targets.staging!, 'select id, rolled_back_by from migration_gate.rolled_back_migrations')).toEqual([
-      { id: '001_fn', rolled_back_by: 'U0REQUESTER' },
-    ]);
+    expect(
+      await query(h.targets.staging!, 'select id, rolled_back_by from migration_gate.rolled_back_migrations'),
+    ).toEqual([{ id: '001_fn', rolled_back_by: 'U0REQUESTER' }]);
     expect(lastPost(h.slack, 'Run #1 report')).toContain('↩️ Rolled back');
   });
 
@@ -57,13 +63,18 @@ describe('verification in runs and on command', () => {
     writeFileSync(join(h.migrationsDir, '001_fn.checks.yml'), '- { name: points exists, table: points }\n');
     writeFileSync(join(h.migrationsDir, '002_more.sql'), 'create table more (id int);\n');
     writeFileSync(join(h.migrationsDir, '002_more.down.sql'), 'drop table more;\n');
-    writeFileSync(join(h.migrationsDir, '002_more.checks.yml'), '- { name: more has rows, sql: "select count(*) from more", expect: "> 0" }\n');
+    writeFileSync(
+      join(h.migrationsDir, '002_more.checks.yml'),
+      '- { name: more has rows, sql: "select count(*) from more", expect: "> 0" }\n',
+    );
     await h.slash('002');
     await h.settle();
     expect(lastPost(h.slack, 'Verify on staging')).toContain('1/2 pass'); // 001's table check passes, 002's fails
     await h.click(CARD, 'run.rollback', 'U0DBA'); // a dba for production, not for staging
     await h.settle();
-    expect(ephemerals(h.slack).at(-1)).toContain('Only <@U0REQUESTER> or an approver for staging can roll back run #2.');
+    expect(ephemerals(h.slack).at(-1)).toContain(
+      'Only <@U0REQUESTER> or an approver for staging can roll back run #2.',
+    );
     await h.click(CARD, 'run.rollback', 'U0REQUESTER');
     await h.settle();
     expect(await query(h.targets.staging!, "select to_regclass('more') as t")).toEqual([{ t: null }]);
@@ -80,7 +91,7 @@ describe('verification in runs and on command', () => {
       join(h.migrationsDir, '003_flag.checks.yml'),
       [
         '- { name: flags seeded, sql: "select count(*) from flags", expect: 1, severity: warning }',
-        "- { name: no legacy table left, sql: \"select count(*) from pg_tables where tablename = 'legacy'\", expect: 0 }",
+        '- { name: no legacy table left, sql: "select count(*) from pg_tables where tablename = \'legacy\'", expect: 0 }',
       ].join('\n'),
     );
     await query(h.targets.production!, 'create table legacy (id int)'); // production alone has it
@@ -93,7 +104,9 @@ describe('verification in runs and on command', () => {
     expect(current(h.slack, CARD)).toMatch(/production:.*⛔ verify/s);
     await h.click(CARD, 'run.rollback', 'U0REQUESTER');
     await h.settle();
-    expect(current(h.slack, 'Rollback approval needed for production')).toContain('Will run on *production* the down files');
+    expect(current(h.slack, 'Rollback approval needed for production')).toContain(
+      'Will run on *production* the down files',
+    );
     await h.click('Rollback approval needed for production', 'gate.approve', 'U0REQUESTER');
     await h.settle();
     expect(ephemerals(h.slack).at(-1)).toContain('You are not in a rule for production');
@@ -109,7 +122,10 @@ describe('verification in runs and on command', () => {
     const answer = ephemerals(h.slack).at(-1)!;
     expect(answer).toContain('Verification of 001_fn on staging');
     expect(answer).toContain('1/1 pass');
-    const table = h.slack.callsTo('response_url').at(-1)!.args.blocks as { type: string; rows?: { text: string }[][] }[];
+    const table = h.slack.callsTo('response_url').at(-1)!.args.blocks as {
+      type: string;
+      rows?: { text: string }[][];
+    }[];
     const rows = table.find((b) => b.type === 'table')!.rows!.map((r) => r.map((c) => c.text));
     expect(rows).toEqual([
       ['Check', 'Target', 'Actual', 'Status', 'Time'],
@@ -117,7 +133,9 @@ describe('verification in runs and on command', () => {
     ]);
     await h.slash('verify #1');
     await h.settle();
-    expect(ephemerals(h.slack).at(-1)).toContain("Ran the checks of run #1 on staging; the table is in the run's thread.");
+    expect(ephemerals(h.slack).at(-1)).toContain(
+      "Ran the checks of run #1 on staging; the table is in the run's thread.",
+    );
     expect(lastPost(h.slack, 'Verification on staging, run now by')).toContain('1/1 pass');
     await h.click(CARD, 'run.verify', 'U0PO');
     await h.settle();

@@ -1,0 +1,111 @@
+/**
+ * The same engine from a terminal or CI.
+ *   migration-gate verify --env staging [--migration 024_x] [--json]
+ * Exit codes: 0 every blocker passed · 1 a blocker failed · 2 usage or configuration error.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadDeployConfig } from './config.js';
+import { findMigration } from './deploy/files.js';
+import { readLedger } from './target/apply.js';
+import { withTargetClient } from './target/client.js';
+import { discoverMigrations } from './target/files.js';
+import { runVerify } from './verification.js';
+
+const USAGE = `Usage: migration-gate verify --env <environment> [--migration <id>] [--json]
+
+  --env        an environment from deploy.yml (DEPLOY_CONFIG, default ./deploy.yml)
+  --migration  check one migration; without it, every migration the environment's ledger lists
+  --json       print the results as JSON instead of a table
+
+Exit codes: 0 every blocker passed, 1 a blocker failed, 2 usage or configuration error.`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.min(60, Math.max(...rows.map((r) => [...(r[i] ?? '')].length))));
+  const fit = (s: string, w: number) => {
+    const chars = [...s];
+    return chars.length > w ? `${chars.slice(0, w - 1).join('')}…` : s + ' '.repeat(w - chars.length);
+  };
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => fit(c, widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  if (command !== 'verify') fail(`Unknown command "${command}".`);
+  let args: { env?: string; migration?: string; json?: boolean };
+  try {
+    args = parseArgs({
+      args: rest,
+      options: { env: { type: 'string' }, migration: { type: 'string' }, json: { type: 'boolean' } },
+      strict: true,
+    }).values;
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  let deploy: ReturnType<typeof loadDeployConfig>;
+  try {
+    deploy = loadDeployConfig(process.env.DEPLOY_CONFIG ?? './deploy.yml', process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  const names = deploy.environments.map((e) => e.name);
+  if (!args.env) fail(`Say which environment with --env (${names.join(', ')}).`);
+  const env = deploy.environments.find((e) => e.name === args.env);
+  if (!env) fail(`There is no environment "${args.env}" in deploy.yml (${names.join(', ')}).`);
+  const { migrations, problems } = discoverMigrations(deploy.migrationsDir);
+  if (problems.length) fail(`The migrations folder has files with bad names:\n  ${problems.join('\n  ')}`);
+  let chosen = migrations;
+  if (args.migration) {
+    const m = findMigration(migrations, args.migration);
+    if (!m)
+      fail(
+        `There is no migration "${args.migration}". Available: ${migrations.map((x) => x.id).join(', ')}.`,
+      );
+    chosen = [m];
+  } else {
+    const applied = new Set((await withTargetClient(env, readLedger)).map((l) => l.id));
+    chosen = migrations.filter((m) => applied.has(m.id));
+  }
+  const outcome = await runVerify(env, chosen, undefined);
+  const r = outcome.result;
+  if (args.json)
+    process.stdout.write(
+      `${JSON.stringify({ migrations: chosen.map((m) => m.id), ...r }, null, 2)}\n`,
+    );
+  else {
+    if (r.problem) process.stdout.write(`${r.problem}\n`);
+    const icon = (x: (typeof r.results)[number]) =>
+      x.status === 'pass' ? 'PASS' : x.severity === 'warning' ? 'WARN' : 'FAIL';
+    process.stdout.write(
+      `${table([['Check', 'Target', 'Actual', 'Status', 'ms'], ...r.results.map((x) => [x.name, x.target, x.error ?? x.actual, icon(x), String(x.durationMs)])])}\n\n`,
+    );
+    process.stdout.write(
+      `${r.summary.passed}/${r.summary.total} pass, ${r.summary.warnings} warning(s), ${r.summary.blockersFailed} blocker(s) failed on ${env.name}\n`,
+    );
+  }
+  return r.problem ? 2 : outcome.ok ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`migration-gate: ${(e as Error).message}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { applyMigrations } from '../../src/target/apply.js';
+import { discoverMigrations } from '../../src/target/files.js';
+import { createTestDatabase } from '../support/pg.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+let dir: string;
+let url: string;
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/migration-gate.js'), ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, DEPLOY_CONFIG: join(dir, 'deploy.yml'), STAGING_DATABASE_URL: url },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mg-cli-'));
+  url = await createTestDatabase('mg_cli');
+  writeFileSync(join(dir, 'deploy.yml'), 'migrations: .\nenvironments:\n  - name: staging\n    database: ${STAGING_DATABASE_URL}\n');
+  writeFileSync(join(dir, '001_t.sql'), 'create table t (id int primary key);\n');
+  writeFileSync(join(dir, '001_t.checks.yml'), '- { name: t exists, table: t }\n- { name: t empty, sql: "select count(*) from t", expect: 0 }\n');
+  writeFileSync(join(dir, '002_u.sql'), 'create table u (id int);\n');
+  writeFileSync(join(dir, '002_u.checks.yml'), '- { name: u has rows, sql: "select count(*) from u", expect: "> 0" }\n- { name: soft, severity: warning, sql: "select 1", expect: 2 }\n');
+  const { migrations } = discoverMigrations(dir);
+  await applyMigrations(
+    { name: 'staging', databaseUrl: url, lockTimeoutMs: 1000, statementTimeoutMs: 10_000, lockRetries: 0, retryBackoffMs: 0 },
+    migrations,
+    '002_u',
+    { runId: 0, appliedBy: 'test' },
+  );
+});
+
+describe('migration-gate verify (CLI)', () => {
+  it('exits 0 when every blocker passes, with a readable table', () => {
+    const r = cli('verify', '--env', 'staging', '--migration', '001');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Check\s+Target\s+Actual\s+Status\s+ms$/m);
+    expect(r.out).toMatch(/^t exists\s+public\.t exists\s+table\s+PASS/m);
+    expect(r.out).toContain('2/2 pass, 0 warning(s), 0 blocker(s) failed on staging');
+  });
+
+  it('exits 1 when a blocker fails; JSON has the results and the summary', () => {
+    const r = cli('verify', '--env', 'staging', '--json');
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.out);
+    expect(json).toMatchObject({
+      env: 'staging',
+      ok: false,
+      migrations: ['001_t', '002_u'],
+      summary: { passed: 2, total: 4, warnings: 1, blockersFailed: 1 },
+    });
+    expect(json.results.find((x: { name: string }) => x.name === 'u has rows')).toMatchObject({
+      status: 'fail',
+      target: '> 0',
+      actual: '0',
+      severity: 'blocker',
+    });
+  });
+
+  it('exits 2 on usage and configuration errors, saying what was wrong', () => {
+    expect(cli('verify').code).toBe(2);
+    expect(cli('verify').err).toContain('Say which environment with --env (staging).');
+    const unknown = cli('verify', '--env', 'prod');
+    expect(unknown).toMatchObject({ code: 2 });
+    expect(unknown.err).toContain('There is no environment "prod" in deploy.yml (staging).');
+    expect(cli('verify', '--env', 'staging', '--migration', '9').err).toContain('There is no migration "9". Available: 001_t, 002_u.');
+    expect(cli('frobnicate').err).toContain('Unknown command "frobnicate".');
+    expect(cli('verify', '--bogus').err).toContain("Unknown option '--bogus'");
+  });
+});
