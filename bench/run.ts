@@ -1,11 +1,12 @@
 /** npm run bench: every benchmark, each printing our figure beside a baseline measured in the same run. */
 import { benchAck } from './ack.bench.js';
 import { benchApply } from './apply.bench.js';
+import { benchChecks } from './checks.bench.js';
 import { benchSnapshot } from './snapshot.bench.js';
 import { benchPostgres } from './support.js';
 
 const only = process.argv[2];
-const benches = { ack: benchAck, apply: benchApply, snapshot: benchSnapshot };
+const benches = { ack: benchAck, apply: benchApply, snapshot: benchSnapshot, checks: benchChecks };
 const pgs = await benchPostgres();
 try {
   for (const [name, bench] of Object.entries(benches)) {

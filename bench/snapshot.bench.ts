@@ -1,10 +1,9 @@
 /** Snapshot + diff of a generated 10,000-table schema: ours against pg_dump --schema-only on the same database. */
 import { execFileSync } from 'node:child_process';
-import pg from 'pg';
 import { diffSnapshots, summarizeDiff } from '../src/deploy/diff.js';
 import { withTargetClient } from '../src/target/client.js';
 import { takeSnapshot } from '../src/target/snapshot.js';
-import { type BenchPg, ms, table, which } from './support.js';
+import { type BenchPg, makeTables, ms, table, which } from './support.js';
 
 async function countingSnapshot(
   url: string,
@@ -20,20 +19,6 @@ async function countingSnapshot(
     const snapshot = await takeSnapshot(client);
     return { ms: performance.now() - t, roundTrips, snapshot };
   });
-}
-
-async function makeTables(url: string, n: number, from = 0): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  for (let start = from; start < from + n; start += 500) {
-    const stmts: string[] = [];
-    for (let i = start; i < Math.min(from + n, start + 500); i++)
-      stmts.push(
-        `create table t_${i} (id bigint primary key, parent bigint${i > 0 ? ` references t_${i - 1} (id)` : ''}, name text not null check (name <> ''), created_at timestamptz default now()); create index t_${i}_name on t_${i} (name);`,
-      );
-    await c.query(stmts.join('\n'));
-  }
-  await c.end();
 }
 
 export async function benchSnapshot(pgs: BenchPg): Promise<string> {

@@ -60,3 +60,18 @@ export function table(rows: (string | number)[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i]!)).join('  ')).join('\n');
 }
+
+/** Generate tables t_<from>…t_<from+n-1>, each with a primary key, an FK to the previous one, a CHECK and an index. */
+export async function makeTables(url: string, n: number, from = 0): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  for (let start = from; start < from + n; start += 500) {
+    const stmts: string[] = [];
+    for (let i = start; i < Math.min(from + n, start + 500); i++)
+      stmts.push(
+        `create table t_${i} (id bigint primary key, parent bigint${i > 0 ? ` references t_${i - 1} (id)` : ''}, name text not null check (name <> ''), created_at timestamptz default now()); create index t_${i}_name on t_${i} (name);`,
+      );
+    await c.query(stmts.join('\n'));
+  }
+  await c.end();
+}

@@ -85,9 +85,7 @@ async function main(argv: string[]): Promise<number> {
   const outcome = await runVerify(env, chosen, undefined);
   const r = outcome.result;
   if (args.json)
-    process.stdout.write(
-      `${JSON.stringify({ migrations: chosen.map((m) => m.id), ...r }, null, 2)}\n`,
-    );
+    process.stdout.write(`${JSON.stringify({ migrations: chosen.map((m) => m.id), ...r }, null, 2)}\n`);
   else {
     if (r.problem) process.stdout.write(`${r.problem}\n`);
     const icon = (x: (typeof r.results)[number]) =>

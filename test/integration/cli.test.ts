@@ -22,14 +22,30 @@ function cli(...args: string[]) {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mg-cli-'));
   url = await createTestDatabase('mg_cli');
-  writeFileSync(join(dir, 'deploy.yml'), 'migrations: .\nenvironments:\n  - name: staging\n    database: ${STAGING_DATABASE_URL}\n');
+  writeFileSync(
+    join(dir, 'deploy.yml'),
+    'migrations: .\nenvironments:\n  - name: staging\n    database: ${STAGING_DATABASE_URL}\n',
+  );
   writeFileSync(join(dir, '001_t.sql'), 'create table t (id int primary key);\n');
-  writeFileSync(join(dir, '001_t.checks.yml'), '- { name: t exists, table: t }\n- { name: t empty, sql: "select count(*) from t", expect: 0 }\n');
+  writeFileSync(
+    join(dir, '001_t.checks.yml'),
+    '- { name: t exists, table: t }\n- { name: t empty, sql: "select count(*) from t", expect: 0 }\n',
+  );
   writeFileSync(join(dir, '002_u.sql'), 'create table u (id int);\n');
-  writeFileSync(join(dir, '002_u.checks.yml'), '- { name: u has rows, sql: "select count(*) from u", expect: "> 0" }\n- { name: soft, severity: warning, sql: "select 1", expect: 2 }\n');
+  writeFileSync(
+    join(dir, '002_u.checks.yml'),
+    '- { name: u has rows, sql: "select count(*) from u", expect: "> 0" }\n- { name: soft, severity: warning, sql: "select 1", expect: 2 }\n',
+  );
   const { migrations } = discoverMigrations(dir);
   await applyMigrations(
-    { name: 'staging', databaseUrl: url, lockTimeoutMs: 1000, statementTimeoutMs: 10_000, lockRetries: 0, retryBackoffMs: 0 },
+    {
+      name: 'staging',
+      databaseUrl: url,
+      lockTimeoutMs: 1000,
+      statementTimeoutMs: 10_000,
+      lockRetries: 0,
+      retryBackoffMs: 0,
+    },
     migrations,
     '002_u',
     { runId: 0, appliedBy: 'test' },
@@ -69,7 +85,9 @@ describe('migration-gate verify (CLI)', () => {
     const unknown = cli('verify', '--env', 'prod');
     expect(unknown).toMatchObject({ code: 2 });
     expect(unknown.err).toContain('There is no environment "prod" in deploy.yml (staging).');
-    expect(cli('verify', '--env', 'staging', '--migration', '9').err).toContain('There is no migration "9". Available: 001_t, 002_u.');
+    expect(cli('verify', '--env', 'staging', '--migration', '9').err).toContain(
+      'There is no migration "9". Available: 001_t, 002_u.',
+    );
     expect(cli('frobnicate').err).toContain('Unknown command "frobnicate".');
     expect(cli('verify', '--bogus').err).toContain("Unknown option '--bogus'");
   });
