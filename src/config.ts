@@ -4,6 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Rule } from './deploy/approvals.js';
 import { type Check, parseChecks } from './deploy/checks.js';
+import { BUILTIN_METRICS, type MetricSource, metricKey } from './deploy/metrics.js';
+import { type MetricRule, type Phase, parseThreshold } from './deploy/monitoring.js';
 import { DAYS, isValidTimezone, type Window } from './deploy/schedule.js';
 
 /** Raised when deploy.yml or the environment is wrong; `problems` lists every one, each with its path. */
@@ -95,9 +97,73 @@ const environmentSchema = z.strictObject({
   remindEvery: duration.default(4 * 3_600_000),
   /** Checks run on this environment in every verify step (validated with the check file schema). */
   checks: z.array(z.unknown()).optional(),
+  /** A plan name from monitoring.plans: the monitor step after verify. */
+  monitor: z.string().optional(),
+  /** Roll back at once when a rollback: true metric goes critical (otherwise a rollback gate opens). */
+  autoRollback: z.boolean().default(false),
+});
+
+const threshold = z.string().refine((t) => parseThreshold(t) !== undefined, {
+  message: 'write a line like "> 0", ">= 15", "> 1%" or "> baseline + 20%"',
+});
+
+const phaseSchema = z
+  .strictObject({ every: duration, for: duration.optional(), until: duration.optional() })
+  .refine(
+    (p) => (p.for === undefined) !== (p.until === undefined),
+    'give a phase either for: (how long) or until: (since the start)',
+  )
+  .refine((p) => p.every > 0, { message: 'every must be longer than 0', path: ['every'] });
+
+const FUNCTION_METRICS = ['function_calls', 'function_mean_ms'];
+const metricSchema = z
+  .strictObject({
+    metric: z.enum(BUILTIN_METRICS).optional(),
+    function: z.string().min(1).optional(),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/, 'a name like shield_failures')
+      .optional(),
+    sql: z.string().min(1).optional(),
+    warn: threshold.optional(),
+    critical: threshold.optional(),
+    consecutive: z.int().min(1).max(100).default(1),
+    rollback: z.boolean().default(false),
+    dryRun: z.boolean().default(false),
+  })
+  .superRefine((m, ctx) => {
+    if (!m.metric === !m.sql)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give either metric: (a built-in) or name: and sql: (a custom metric)',
+      });
+    if (m.sql && !m.name)
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'a custom metric needs a name' });
+    if (m.metric && FUNCTION_METRICS.includes(m.metric) && !m.function)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['function'],
+        message: `${m.metric} needs function: (the function's name)`,
+      });
+    if (m.rollback && !m.critical)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rollback'],
+        message: 'rollback: true needs a critical: line to trigger it',
+      });
+  });
+
+const monitoringSchema = z.strictObject({
+  plans: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/), z.array(phaseSchema).min(1)).default({}),
+  metrics: z.array(metricSchema).default([]),
+  oncall: z
+    .string()
+    .regex(/^S[A-Z0-9]{2,}$/, 'a Slack user group id like S01ONCALL')
+    .optional(),
 });
 
 const fileSchema = z.strictObject({
+  monitoring: monitoringSchema.optional(),
   migrations: z.string().min(1).default('./migrations'),
   environments: z
     .array(environmentSchema)
@@ -128,12 +194,26 @@ export interface Environment {
   readonly remindEveryMs: number;
   /** Environment-wide checks, run in every verify step there. */
   readonly checks: readonly Check[];
+  /** The monitoring plan after verify, if any. */
+  readonly monitor?: { readonly plan: string; readonly phases: readonly Phase[] };
+  readonly autoRollback: boolean;
+}
+
+export interface MonitorMetric {
+  readonly source: MetricSource;
+  readonly rule: MetricRule;
+}
+
+export interface Monitoring {
+  readonly metrics: readonly MonitorMetric[];
+  readonly oncall?: string;
 }
 
 export interface DeployConfig {
   readonly source: string;
   readonly migrationsDir: string;
   readonly environments: readonly Environment[];
+  readonly monitoring: Monitoring;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -175,6 +255,20 @@ export function parseDeployConfig(
   const parsed = fileSchema.safeParse(raw ?? {});
   if (!parsed.success) throw new ConfigError(source, zodProblems(parsed.error));
   const problems: string[] = [];
+  const plans = parsed.data.monitoring?.plans ?? {};
+  const planFor = (name: string, i: number) => {
+    const phases = plans[name];
+    if (!phases) {
+      problems.push(
+        `environments[${i}].monitor: there is no plan "${name}" in monitoring.plans (${Object.keys(plans).join(', ') || 'none defined'})`,
+      );
+      return undefined;
+    }
+    return {
+      plan: name,
+      phases: phases.map((p) => ({ everyMs: p.every, forMs: p.for, untilMs: p.until })),
+    };
+  };
   const environments = parsed.data.environments.map((e, i) => {
     const variable = envVarRef.exec(e.database)?.[1] ?? '';
     const url = env[variable];
@@ -197,13 +291,34 @@ export function parseDeployConfig(
       expiresAfterMs: e.expiresAfter,
       remindEveryMs: e.remindEvery,
       checks: envChecks(e.checks, i, problems),
+      monitor: e.monitor === undefined ? undefined : planFor(e.monitor, i),
+      autoRollback: e.autoRollback,
     };
   });
   const migrationsDir = resolve(dirname(source), parsed.data.migrations);
   if (!existsSync(migrationsDir))
     problems.push(`migrations: folder ${parsed.data.migrations} does not exist`);
   if (problems.length) throw new ConfigError(source, problems);
-  return Object.freeze({ source, migrationsDir, environments: Object.freeze(environments) });
+  const monitoring: Monitoring = {
+    oncall: parsed.data.monitoring?.oncall,
+    metrics: (parsed.data.monitoring?.metrics ?? []).map((m) => {
+      const src: MetricSource = m.sql
+        ? { kind: 'custom', name: m.name!, sql: m.sql }
+        : { kind: 'builtin', metric: m.metric!, function: m.function };
+      return {
+        source: src,
+        rule: {
+          key: metricKey(src),
+          warn: m.warn ? parseThreshold(m.warn) : undefined,
+          critical: m.critical ? parseThreshold(m.critical) : undefined,
+          consecutive: m.consecutive,
+          rollback: m.rollback,
+          dryRun: m.dryRun,
+        },
+      };
+    }),
+  };
+  return Object.freeze({ source, migrationsDir, environments: Object.freeze(environments), monitoring });
 }
 
 export function loadDeployConfig(

@@ -45,6 +45,11 @@ export function createEngine(deps: EngineDeps) {
     gated: (name) => (env(name)?.approvals.length ?? 0) > 0,
   };
   const inflight = new Set<Promise<unknown>>();
+  /** Set by the monitor (built on this engine): start a monitor step; its progress for the card. */
+  const hooks: {
+    startMonitor?: (run: Run, index: number) => Promise<void>;
+    monitorLabel?: (run: Run, index: number) => Promise<string>;
+  } = {};
 
   /** Slow work continues after the Slack ack; failures are logged, never unhandled. */
   function background(what: string, work: () => Promise<unknown>): void {
@@ -89,6 +94,13 @@ export function createEngine(deps: EngineDeps) {
     for (const [i, s] of run.steps.entries())
       if (s.name === 'approval' && (s.status === 'waiting' || s.status === 'scheduled'))
         out.set(i, await gateView(run, i));
+    return out;
+  }
+
+  async function monitorLabels(run: Run): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    for (const [i, s] of run.steps.entries())
+      if (s.status === 'watching' && hooks.monitorLabel) out.set(i, await hooks.monitorLabel(run, i));
     return out;
   }
 
@@ -173,7 +185,8 @@ export function createEngine(deps: EngineDeps) {
         return { outcome, message: rollbackReply(outcome.result) };
       }
       case 'approval':
-        throw new Error('an approval step is not work');
+      case 'monitor':
+        throw new Error(`a${step.name === 'approval' ? 'n approval' : ' monitor'} step is not work`);
     }
   }
 
@@ -213,7 +226,7 @@ export function createEngine(deps: EngineDeps) {
     for (const effect of effects) {
       switch (effect.type) {
         case 'renderCard':
-          await update(run.id, 'card', runCard(run, await gateViews(run)));
+          await update(run.id, 'card', runCard(run, await gateViews(run), await monitorLabels(run)));
           break;
         case 'openGate': {
           await reply(run, `gate:${effect.index}`, approvalCard(run, await gateView(run, effect.index)));
@@ -237,6 +250,9 @@ export function createEngine(deps: EngineDeps) {
           break;
         case 'runStep':
           next = await executeStep(run, effect.index);
+          break;
+        case 'startMonitor':
+          await hooks.startMonitor?.(run, effect.index);
           break;
       }
     }
@@ -286,6 +302,8 @@ export function createEngine(deps: EngineDeps) {
 
   return {
     db,
+    deploy,
+    hooks,
     clock,
     verifyOnDemand,
     now,
@@ -300,7 +318,7 @@ export function createEngine(deps: EngineDeps) {
     update,
     reply,
     renderAll: async (run: Run) => {
-      await update(run.id, 'card', runCard(run, await gateViews(run)));
+      await update(run.id, 'card', runCard(run, await gateViews(run), await monitorLabels(run)));
       for (const [i, s] of run.steps.entries())
         if (s.name === 'approval' && s.status !== 'pending')
           await update(run.id, `gate:${i}`, approvalCard(run, await gateView(run, i)));

@@ -10,8 +10,10 @@ import { describeEnd } from './deploy/machine.js';
 import { nextOpening } from './deploy/schedule.js';
 import type { Decision, Run } from './deploy/types.js';
 import type { Engine } from './engine.js';
-import { type ButtonValue, esc, reasonModal, textMessage } from './slack/blocks.js';
+import { type ButtonValue, esc, type Message, reasonModal, textMessage } from './slack/blocks.js';
 import type { Chat, Respond } from './slack/chat.js';
+import { acknowledgedAlert } from './slack/monitor-blocks.js';
+import { acknowledge, findAlert } from './store/checkpoints.js';
 import * as runs from './store/runs.js';
 import { digestOf } from './target/files.js';
 
@@ -186,7 +188,9 @@ export function createGates(engine: Engine, chat: Chat) {
     if (user === run.requestedBy) return true;
     const p = engine.gatePolicy(envName);
     const groups = await engine.groupsFor(p).catch(() => ({}));
-    return p.rules.some((r) => ruleMembers(r, groups).includes(user));
+    if (p.rules.some((r) => ruleMembers(r, groups).includes(user))) return true;
+    const oncall = engine.deploy.monitoring.oncall;
+    return !!oncall && (await chat.groupMembers(oncall).catch((): string[] => [])).includes(user);
   }
 
   /** Roll back or re-run the blocked verification of a run (the buttons on its card). */
@@ -200,7 +204,8 @@ export function createGates(engine: Engine, chat: Chat) {
     if (!run) return respond(textMessage(`There is no run #${v.r}.`));
     if (run.status !== 'running') return respond(textMessage(describeEnd(run)));
     const step = run.steps[v.i];
-    if (step?.status !== 'blocked') {
+    const holding = step?.status === 'blocked' || (what === 'rollback' && step?.status === 'watching');
+    if (!holding) {
       await engine.renderAll(run);
       return respond(
         textMessage(
@@ -302,5 +307,39 @@ export function createGates(engine: Engine, chat: Chat) {
     );
   }
 
-  return { click, record, cancel, tick, onBlocked, verifyNow };
+  /** Acknowledge or keep watching a critical alert: recorded once, the alert's buttons go. */
+  async function acknowledgeAlert(
+    user: string,
+    v: ButtonValue,
+    keep: boolean,
+    respond: Respond,
+  ): Promise<void> {
+    const run = await runs.loadRun(db, v.r);
+    const alert = await findAlert(db, v.i);
+    if (!run || !alert || alert.runId !== run.id)
+      return respond(textMessage('That alert was not found; use the latest one.'));
+    if (
+      !(await mayAct(user, run, run.steps.find((s) => s.status === 'watching')?.env ?? run.steps.at(-1)!.env))
+    )
+      return respond(
+        textMessage(
+          `Only <@${run.requestedBy}>, an approver or on-call can acknowledge alerts of run #${run.id}.`,
+        ),
+      );
+    const acked = await acknowledge(db, alert.id, user, new Date(engine.now()));
+    if (!acked)
+      return respond(textMessage(`Already acknowledged by <@${alert.acknowledgedBy}>; nothing changed.`));
+    await runs.audit(db, {
+      actor: user,
+      action: keep ? 'alert.keep_watching' : 'alert.acknowledged',
+      runId: run.id,
+      detail: { alert: alert.id },
+    });
+    if (alert.channel && alert.ts) {
+      const original = (alert.metrics as { message?: Message }).message;
+      if (original) await chat.update(alert.channel, alert.ts, acknowledgedAlert(original, user, keep));
+    }
+  }
+
+  return { click, record, cancel, tick, onBlocked, verifyNow, acknowledgeAlert };
 }

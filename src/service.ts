@@ -7,6 +7,7 @@ import { environmentsFor, planSteps } from './deploy/machine.js';
 import { createEngine } from './engine.js';
 import { createGates } from './gates.js';
 import type { Logger } from './log.js';
+import { createMonitor } from './monitor.js';
 import {
   type ButtonValue,
   esc,
@@ -21,6 +22,7 @@ import {
 import type { Chat, Respond } from './slack/chat.js';
 import { checksReply } from './slack/check-blocks.js';
 import { parseSlashText, type SlashCommand } from './slack/command.js';
+import { monitorMessage } from './slack/monitor-blocks.js';
 import type { Store } from './store/db.js';
 import * as runs from './store/runs.js';
 import { readLedger } from './target/apply.js';
@@ -49,6 +51,9 @@ export function createService(deps: ServiceDeps) {
   const { deploy, log } = deps;
   const engine = createEngine(deps);
   const gates = createGates(engine, deps.chat);
+  const monitor = createMonitor(engine, deps.chat);
+  engine.hooks.startMonitor = monitor.start;
+  engine.hooks.monitorLabel = monitor.progressText;
   const db = engine.db;
 
   async function startDeploy(
@@ -88,7 +93,13 @@ export function createService(deps: ServiceDeps) {
       migration: migration.id,
       requestedBy: input.user,
       channel: input.channel,
-      steps: planSteps(envs.envs.map((name) => ({ name, gated: engine.gatePolicy(name).rules.length > 0 }))),
+      steps: planSteps(
+        envs.envs.map((name) => ({
+          name,
+          gated: engine.gatePolicy(name).rules.length > 0,
+          monitored: !!engine.env(name)?.monitor,
+        })),
+      ),
       checksums: checksumsUpTo(migrations, migration.id),
     });
     if (!created.ok) {
@@ -170,6 +181,31 @@ export function createService(deps: ServiceDeps) {
     return respond(checksReply(outcome.result, `Verification of ${migration.id} on ${env.name}`));
   }
 
+  /** watch #run: the latest figures; checkpoint #run: take one now. */
+  async function watch(cmd: Extract<SlashCommand, { kind: 'watch' | 'checkpoint' }>, respond: Respond) {
+    const run = await runs.loadRun(db, cmd.runId);
+    if (!run)
+      return respond(
+        textMessage(`There is no run #${cmd.runId}. \`/deploy-migration status\` lists the latest runs.`),
+      );
+    const index = run.steps
+      .map((s, i) => (s.name === 'monitor' && s.status !== 'pending' ? i : -1))
+      .filter((i) => i >= 0)
+      .at(-1);
+    if (index === undefined)
+      return respond(
+        textMessage(
+          `Run #${run.id} has no monitoring ${run.steps.some((s) => s.name === 'monitor') ? 'yet' : '(no environment it deploys to has a monitor plan)'}.`,
+        ),
+      );
+    if (cmd.kind === 'checkpoint') {
+      if (run.steps[index]!.status !== 'watching')
+        return respond(textMessage(`Run #${run.id} is not being watched any more.`));
+      await monitor.takeNow(run, index, engine.clock());
+    }
+    return respond(monitorMessage(run, await monitor.view((await runs.loadRun(db, run.id))!, index)));
+  }
+
   async function status(runId: number | undefined, respond: Respond) {
     if (runId === undefined) return respond(statusList(await runs.recentRuns(db, 10)));
     const run = await runs.loadRun(db, runId);
@@ -247,6 +283,9 @@ export function createService(deps: ServiceDeps) {
         return gates.cancel(input.user, cmd.runId, respond);
       case 'verify':
         return verify(cmd, input, respond);
+      case 'watch':
+      case 'checkpoint':
+        return watch(cmd, respond);
       case 'deploy':
         return startDeploy(cmd, input, respond);
     }
@@ -286,7 +325,7 @@ export function createService(deps: ServiceDeps) {
     click: (c: {
       user: string;
       value: ButtonValue;
-      decision: ApprovalDecision | 'cancel' | 'rollback' | 'rerun' | 'verify';
+      decision: ApprovalDecision | 'cancel' | 'rollback' | 'rerun' | 'verify' | 'ack' | 'keep';
       channel: string;
       triggerId?: string;
       reason?: string;
@@ -301,13 +340,17 @@ export function createService(deps: ServiceDeps) {
             return gates.onBlocked(c.user, c.value, c.decision, c.respond);
           case 'verify':
             return gates.verifyNow(c.user, c.value, c.respond);
+          case 'ack':
+          case 'keep':
+            return gates.acknowledgeAlert(c.user, c.value, c.decision === 'keep', c.respond);
           default:
             return c.reason !== undefined
               ? gates.record({ ...c, decision: c.decision })
               : gates.click({ ...c, decision: c.decision });
         }
       }),
-    tick: (now: Date) => gates.tick(now),
+    /** The scheduler's tick: gates (windows, expiry, reminders), then monitoring checkpoints. */
+    tick: async (now: Date) => (await gates.tick(now)) + (await monitor.tick(now)),
     reconcile,
     /** Resolves when every piece of background work has finished (tests, graceful shutdown). */
     idle: engine.idle,

@@ -1,12 +1,20 @@
 /** The work behind each step of a run: talks to the target, returns what it measured. */
 import type { DeployConfig, Environment } from './config.js';
-import { countSnapshot, isEmptyDiff, notableChanges, summarizeCounts, summarizeDiff } from './deploy/diff.js';
+import {
+  countSnapshot,
+  isEmptyDiff,
+  notableChanges,
+  summarizeCounts,
+  summarizeDiff,
+  touchedTables,
+} from './deploy/diff.js';
 import { checksumChanges, describeDrift, planPending } from './deploy/ledger.js';
 import type { ApplyResult, PreflightResult } from './deploy/results.js';
 import { applyMigrations, readLedger } from './target/apply.js';
 import { countRows } from './target/checks.js';
 import { serverVersionNum, withTargetClient } from './target/client.js';
 import { discoverMigrations } from './target/files.js';
+import { sampleMetrics } from './target/metrics.js';
 import { snapshotDigest, takeSnapshot } from './target/snapshot.js';
 import { loadParser, splitStatements, statementProblems } from './target/sql.js';
 import { checksFor, rowsUnchangedTables } from './verification.js';
@@ -106,6 +114,14 @@ export async function runPreflight(
       );
       const rowCounts = wanted === true || wanted.length ? await countRows(client, existing) : undefined;
       const alreadyApplied = pending.length === 0;
+      const metricsBaseline = env.monitor
+        ? await sampleMetrics(
+            client,
+            deploy.monitoring.metrics.map((m) => m.source),
+            [],
+            new Date().toISOString(),
+          )
+        : undefined;
       return {
         ok: true,
         summary: alreadyApplied ? 'nothing pending' : `${pending.length} pending`,
@@ -118,6 +134,7 @@ export async function runPreflight(
           alreadyApplied,
           rowCounts,
           checks: checks.checks.length,
+          metricsBaseline,
         },
       };
     });
@@ -180,6 +197,7 @@ export async function runApply(
         countsSummary,
         changes,
         catalogBefore: { digest: snapshotDigest(outcome.before), counts: countSnapshot(outcome.before) },
+        touchedTables: touchedTables(outcome.diff),
       },
     };
   }

@@ -166,6 +166,15 @@ export function fingerprint(s: Snapshot): string[] {
   ).sort();
 }
 
+/** Tables a diff touches: added or changed tables, and tables whose columns, indexes or rules changed. */
+export function touchedTables(d: SnapshotDiff): string[] {
+  const out = new Set<string>([...d.tables.added, ...d.tables.changed]);
+  for (const cat of CHILDREN)
+    for (const k of [...d[cat].added, ...d[cat].removed, ...d[cat].changed])
+      out.add(k.slice(0, k.lastIndexOf('.')));
+  return [...out].filter((t) => !d.tables.removed.includes(t)).sort();
+}
+
 export function isEmptyDiff(d: SnapshotDiff): boolean {
   return CATEGORIES.every((c) => d[c].added.length + d[c].removed.length + d[c].changed.length === 0);
 }

@@ -82,6 +82,14 @@ function enter(
       effects: [...extra, { type: 'renderCard' }, { type: 'openGate', index }],
     };
   }
+  if (step.name === 'monitor') {
+    steps[index] = { ...step, status: 'watching', startedAt: when };
+    return {
+      ok: true,
+      next: { ...run, steps, version: run.version + 1 },
+      effects: [...extra, { type: 'renderCard' }, { type: 'startMonitor', index }],
+    };
+  }
   steps[index] = { ...step, status: 'running', startedAt: when };
   return {
     ok: true,
@@ -115,7 +123,7 @@ export function describeEnd(run: Run): string {
 export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
   if (run.status !== 'running') return { ok: false, refused: describeEnd(run) };
   const current = run.steps.findIndex((s) =>
-    ['running', 'waiting', 'scheduled', 'blocked'].includes(s.status),
+    ['running', 'waiting', 'scheduled', 'blocked', 'watching'].includes(s.status),
   );
   const isCurrent = (index: number, ...statuses: Step['status'][]) =>
     index === current && statuses.includes(run.steps[index]!.status);
@@ -228,9 +236,23 @@ export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
         effects: [{ type: 'renderCard' }, { type: 'runStep', index: event.index }],
       };
     }
+    case 'monitorDone': {
+      if (!isCurrent(event.index, 'watching'))
+        return { ok: false, refused: 'That monitor step is not watching.' };
+      const steps = withStep(run, event.index, {
+        status: 'succeeded',
+        finishedAt: event.at,
+        summary: event.summary,
+      });
+      return enter(run, steps, event.index + 1, event.at, policy);
+    }
     case 'rollbackRequested': {
-      if (!isCurrent(event.index, 'blocked'))
-        return { ok: false, refused: 'There is nothing to roll back: verification is not blocked.' };
+      if (!isCurrent(event.index, 'blocked', 'watching'))
+        return {
+          ok: false,
+          refused:
+            'There is nothing to roll back now: the run is not holding after verification or watching.',
+        };
       const env = run.steps[event.index]!.env;
       // The verify step stays failed; the rest of the deploy is skipped; rollback steps follow it.
       const before = run.steps
@@ -238,7 +260,7 @@ export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
         .map((s, i) => (i === event.index ? { ...s, status: 'failed' as const } : s));
       const after = run.steps.slice(event.index + 1).map((s) => ({ ...s, status: 'skipped' as const }));
       const rollback: Step[] = [
-        ...(policy.gated(env)
+        ...(policy.gated(env) && !event.automatic
           ? [{ env, name: 'approval' as const, status: 'pending' as const, purpose: 'rollback' as const }]
           : []),
         { env, name: 'rollback', status: 'pending', purpose: 'rollback' },

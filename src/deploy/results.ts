@@ -2,6 +2,7 @@
 import type { CheckResult, CheckSummary } from './checks.js';
 import type { NotableChanges, SnapshotCounts } from './diff.js';
 import type { Drift } from './ledger.js';
+import type { RawSample } from './monitoring.js';
 
 export interface PgErrorView {
   readonly code?: string;
@@ -29,6 +30,8 @@ export interface PreflightResult {
   /** Why preflight failed, as a sentence (connection refused, parse error with line:column, drift …). */
   readonly problem?: string;
   readonly parseError?: PgErrorView;
+  /** The monitoring metrics read before apply: the baseline for relative lines and the first deltas. */
+  readonly metricsBaseline?: RawSample;
   /** Exact row counts of the tables that rows_unchanged checks name, taken before apply. */
   readonly rowCounts?: Record<string, number>;
   /** How many checks will run in verify. */
@@ -56,6 +59,8 @@ export interface ApplyResult {
   readonly catalogUnchanged?: boolean;
   readonly problem?: string;
   readonly drift?: Drift[];
+  /** Tables the files created or changed (their sequential scans are watched). */
+  readonly touchedTables?: string[];
   /** The catalog just before the first file ran: what a rollback must return to. */
   readonly catalogBefore?: { digest: string; counts: SnapshotCounts };
 }

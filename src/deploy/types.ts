@@ -8,7 +8,7 @@ export type RunStatus =
   | 'rejected'
   | 'expired'
   | 'rolled_back';
-export type StepName = 'preflight' | 'approval' | 'apply' | 'verify' | 'rollback';
+export type StepName = 'preflight' | 'approval' | 'apply' | 'verify' | 'monitor' | 'rollback';
 /**
  * `waiting`: a gate waiting for approvals; `scheduled`: approved, waiting for the deployment window;
  * `blocked`: verification failed and the run waits for a person to roll back, re-run it, or cancel.
@@ -19,6 +19,8 @@ export type StepStatus =
   | 'waiting'
   | 'scheduled'
   | 'blocked'
+  /** A monitor step between its checkpoints (durable: it survives restarts). */
+  | 'watching'
   | 'succeeded'
   | 'failed'
   | 'skipped';
@@ -85,18 +87,25 @@ export type RunEvent =
       readonly at: string;
       readonly by: string;
       readonly reason: string;
+      readonly automatic?: boolean;
     }
   | { readonly type: 'gateExpired'; readonly index: number; readonly at: string }
   | { readonly type: 'cancel'; readonly at: string; readonly by: string }
+  /** The monitor step's last checkpoint is done. */
+  | { readonly type: 'monitorDone'; readonly index: number; readonly at: string; readonly summary: string }
   /** Someone allowed to pressed Re-run verification on a blocked verify step. */
   | { readonly type: 'rerunVerify'; readonly index: number; readonly at: string; readonly by: string }
-  /** Roll back the environment of a blocked verify step (through a gate when the environment has approvals). */
+  /**
+   * Roll back the environment of a blocked verify step or a watching monitor step: through a gate when the
+   * environment has approvals, unless `automatic` (a rollback: true metric went critical with autoRollback on).
+   */
   | {
       readonly type: 'rollbackRequested';
       readonly index: number;
       readonly at: string;
       readonly by: string;
       readonly reason: string;
+      readonly automatic?: boolean;
     }
   | { readonly type: 'interrupted'; readonly at: string };
 
@@ -108,7 +117,9 @@ export type Effect =
   /** Redraw a gate's approval card (its buttons go when it closes). */
   | { readonly type: 'renderGate'; readonly index: number }
   /** The run ended: post the report in the thread. */
-  | { readonly type: 'report' };
+  | { readonly type: 'report' }
+  /** A monitor step began: schedule its checkpoints and post the monitoring message. */
+  | { readonly type: 'startMonitor'; readonly index: number };
 
 export type Decision =
   | { readonly ok: true; readonly next: Run; readonly effects: readonly Effect[] }

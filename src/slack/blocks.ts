@@ -39,12 +39,15 @@ const ICON: Record<StepStatus, string> = {
   waiting: '⏸',
   scheduled: '🕑',
   blocked: '⛔',
+  watching: '👀',
   succeeded: '✅',
   failed: '❌',
   skipped: '⏭️',
 };
 
-function stepLabel(s: Step, gate?: GateView): string {
+function stepLabel(s: Step, gate?: GateView, monitor?: string): string {
+  if (s.name === 'monitor' && s.status === 'watching' && monitor)
+    return `${ICON[s.status]} monitor ${esc(monitor)}`;
   if (s.name === 'approval' && gate && (s.status === 'waiting' || s.status === 'scheduled'))
     return `${ICON[s.status]} approval (${gateProgressText(gate, false)})${s.status === 'scheduled' && s.resumeAt ? ` · proceeds ${when(s.resumeAt)}` : ''}`;
   if (s.name === 'approval' && s.status === 'succeeded') return `${ICON[s.status]} approved`;
@@ -230,12 +233,16 @@ function runStatusLine(run: Run): string {
 }
 
 /** The run card: one message in the channel, updated in place as the run moves. */
-export function runCard(run: Run, gates: ReadonlyMap<number, GateView> = new Map()): Message {
+export function runCard(
+  run: Run,
+  gates: ReadonlyMap<number, GateView> = new Map(),
+  monitors: ReadonlyMap<number, string> = new Map(),
+): Message {
   const envs = [...new Set(run.steps.map((s) => s.env))];
   const lines = envs.map(
     (env) =>
       `*${esc(env)}:*  ${run.steps
-        .map((s, i) => (s.env === env ? stepLabel(s, gates.get(i)) : ''))
+        .map((s, i) => (s.env === env ? stepLabel(s, gates.get(i), monitors.get(i)) : ''))
         .filter(Boolean)
         .join('  ·  ')}`,
   );
@@ -384,6 +391,7 @@ export const HELP = [
   '• `/deploy-migration status [#run]`: a run (who approved what and when), or the latest runs',
   '• `/deploy-migration cancel #run`: stop a run (its requester or an approver of its next gate)',
   '• `/deploy-migration verify <migration|#run> [on <environment>]`: run the checks now and show the table',
+  '• `/deploy-migration watch #run`: the latest monitoring figures; `checkpoint #run` takes one now',
   '• `/deploy-migration list`: every migration in every environment (applied when, checksum, drift)',
   '• `/deploy-migration help`: this message',
 ].join('\n');

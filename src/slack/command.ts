@@ -5,6 +5,7 @@ export type SlashCommand =
   | { kind: 'status'; runId?: number }
   | { kind: 'cancel'; runId: number }
   | { kind: 'verify'; migration?: string; runId?: number; on?: string }
+  | { kind: 'watch' | 'checkpoint'; runId: number }
   | { kind: 'list' }
   | { kind: 'help' };
 
@@ -59,6 +60,11 @@ export function parseSlashText(raw: string): ParsedSlash {
         ...(env ? { on: env.toLowerCase() } : {}),
       },
     };
+  }
+  if (verb === 'watch' || verb === 'checkpoint') {
+    const m = rest.length === 1 ? /^#?(\d{1,9})$/.exec(rest[0]!) : null;
+    if (!m) return usage(`Say which run, e.g. \`/deploy-migration ${verb} #17\`.`);
+    return { ok: true, command: { kind: verb, runId: Number(m[1]) } };
   }
   if (verb === 'cancel') {
     const m = rest.length === 1 ? /^#?(\d{1,9})$/.exec(rest[0]!) : null;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Service } from '../service.js';
 import { ACTIONS, textMessage } from './blocks.js';
 import { type Chat, ephemeral } from './chat.js';
+import { MONITOR_ACTIONS } from './monitor-blocks.js';
 
 export const COMMAND = '/deploy-migration';
 
@@ -17,7 +18,7 @@ const slashPayload = z.object({
     .transform((t) => t.replace(/\u0000/g, '')),
 });
 
-const buttonValue = z.object({ r: z.int().positive(), i: z.int().min(-1).max(1000), d: z.string().max(64) });
+const buttonValue = z.object({ r: z.int().positive(), i: z.int().min(-1).max(2_000_000_000), d: z.string().max(64) });
 const jsonOf = <T extends z.ZodType>(schema: T) =>
   z.string().transform((s, ctx) => {
     try {
@@ -53,6 +54,8 @@ const DECISIONS = {
   [ACTIONS.rollback]: 'rollback',
   [ACTIONS.rerun]: 'rerun',
   [ACTIONS.verifyNow]: 'verify',
+  [MONITOR_ACTIONS.ack]: 'ack',
+  [MONITOR_ACTIONS.keep]: 'keep',
 } as const;
 
 export function registerSlack(app: App, service: Service, chat: Chat, secrets: readonly string[]): void {

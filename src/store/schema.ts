@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { integer, jsonb, pgSchema, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgSchema, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** The bot's own state lives in this schema of DATABASE_URL (never in a target's). */
 export const stateSchema = pgSchema('migration_gate_state');
@@ -96,3 +96,43 @@ export const approvals = stateSchema.table(
   },
   (t) => [uniqueIndex('approvals_one_per_person').on(t.runId, t.index, t.user)],
 );
+
+/** The monitor step's schedule: one row per checkpoint, claimed with FOR UPDATE SKIP LOCKED. */
+export const checkpoints = stateSchema.table(
+  'checkpoints',
+  {
+    id: serial('id').primaryKey(),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    index: integer('idx').notNull(),
+    seq: integer('seq').notNull(),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    /** pending, done, missed (overdue and folded into a later one), cancelled. */
+    status: text('status').notNull().default('pending'),
+    takenAt: timestamp('taken_at', { withTimezone: true }),
+    /** The raw counters read (the next checkpoint's deltas start here) and the judged metrics. */
+    sample: jsonb('sample'),
+    judged: jsonb('judged'),
+  },
+  (t) => [
+    uniqueIndex('checkpoints_run_step_seq').on(t.runId, t.index, t.seq),
+    index('checkpoints_due').on(t.status, t.dueAt),
+  ],
+);
+
+/** Warn and critical alerts posted in a run's thread, and who acknowledged them. */
+export const alerts = stateSchema.table('alerts', {
+  id: serial('id').primaryKey(),
+  runId: integer('run_id')
+    .notNull()
+    .references(() => runs.id, { onDelete: 'cascade' }),
+  checkpointId: integer('checkpoint_id').references(() => checkpoints.id, { onDelete: 'cascade' }),
+  level: text('level').notNull(),
+  metrics: jsonb('metrics').notNull(),
+  channel: text('channel'),
+  ts: text('ts'),
+  acknowledgedBy: text('acknowledged_by'),
+  acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -39,6 +39,8 @@ describe('deploy.yml', () => {
       expiresAfterMs: 3 * 86_400_000,
       remindEveryMs: 4 * 3_600_000,
       checks: [],
+      monitor: undefined,
+      autoRollback: false,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });

@@ -1,0 +1,147 @@
+/**
+ * Monitoring, pure: checkpoint times from a plan, thresholds ("> 1%", "> baseline + 20%"), consecutive
+ * breaches, and metric values derived from two raw samples. Time is passed in.
+ */
+import { compareNumber } from './expectations.js';
+
+export interface Phase {
+  readonly everyMs: number;
+  /** The phase lasts this long after it starts … */
+  readonly forMs?: number;
+  /** … or until this long after the monitor step started. */
+  readonly untilMs?: number;
+}
+
+/** Checkpoint offsets from the step's start: phases run back to back; the first checkpoint is one interval in. */
+export function checkpointOffsets(plan: readonly Phase[]): number[] {
+  const out: number[] = [];
+  let start = 0;
+  for (const p of plan) {
+    const end = p.untilMs ?? start + (p.forMs ?? 0);
+    for (let t = start + p.everyMs; t <= end + 1e-6; t += p.everyMs) out.push(Math.round(t));
+    start = Math.max(start, end);
+  }
+  return [...new Set(out)].sort((a, b) => a - b);
+}
+
+export function checkpointTimes(startIso: string, plan: readonly Phase[]): string[] {
+  const start = Date.parse(startIso);
+  return checkpointOffsets(plan).map((o) => new Date(start + o).toISOString());
+}
+
+export type Level = 'ok' | 'warn' | 'critical';
+
+export interface Threshold {
+  readonly op: '>' | '>=' | '<' | '<=';
+  /** Absolute line, or relative to the baseline: line = baseline × (1 + pct/100) or baseline + add. */
+  readonly value: number;
+  readonly relative?: 'percent' | 'absolute';
+  readonly text: string;
+}
+
+const THRESHOLD = /^\s*(>=|<=|>|<)\s*(?:(baseline)\s*([+-])\s*)?(\d+(?:\.\d+)?)\s*(%?)\s*$/;
+
+/** Parse "> 1%", ">= 15", "< 90%", "> baseline + 20%", "> baseline + 5". Percent signs on absolute lines are the unit. */
+export function parseThreshold(text: string): Threshold | undefined {
+  const m = THRESHOLD.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[4]) * (m[3] === '-' ? -1 : 1);
+  if (m[2])
+    return {
+      op: m[1] as Threshold['op'],
+      value: n,
+      relative: m[5] ? 'percent' : 'absolute',
+      text: text.trim(),
+    };
+  return { op: m[1] as Threshold['op'], value: n, text: text.trim() };
+}
+
+/** The line a threshold draws, given the baseline (undefined when a relative line has no baseline). */
+export function lineOf(t: Threshold, baseline: number | undefined): number | undefined {
+  if (!t.relative) return t.value;
+  if (baseline === undefined) return undefined;
+  return t.relative === 'percent' ? baseline * (1 + t.value / 100) : baseline + t.value;
+}
+
+export function breaches(value: number, t: Threshold, baseline: number | undefined): boolean {
+  const line = lineOf(t, baseline);
+  return line !== undefined && compareNumber(value, `${t.op} ${line}`) === true;
+}
+
+export interface MetricRule {
+  readonly key: string;
+  readonly warn?: Threshold;
+  readonly critical?: Threshold;
+  /** A level counts only after this many checkpoints in a row are over its line (default 1). */
+  readonly consecutive: number;
+  readonly rollback: boolean;
+  readonly dryRun: boolean;
+}
+
+export interface Judged {
+  readonly key: string;
+  readonly value?: number;
+  /** The level this sample alone reaches. */
+  readonly raw: Level;
+  /** The level after consecutive counting (what alerts and rollbacks act on). */
+  readonly level: Level;
+  /** How many checkpoints in a row (this one included) reached `raw` or worse. */
+  readonly streak: number;
+  readonly line?: string;
+  readonly unavailable?: string;
+}
+
+const rank: Record<Level, number> = { ok: 0, warn: 1, critical: 2 };
+
+/**
+ * Judge one metric's value against its rule, given the raw levels of its previous checkpoints, newest last.
+ * A missed or unavailable checkpoint in the history breaks nothing and counts for nothing.
+ */
+export function judge(
+  rule: MetricRule,
+  value: number | undefined,
+  baseline: number | undefined,
+  history: readonly Level[],
+  unavailable?: string,
+): Judged {
+  if (value === undefined || unavailable)
+    return { key: rule.key, raw: 'ok', level: 'ok', streak: 0, unavailable: unavailable ?? 'no value' };
+  const raw: Level =
+    rule.critical && breaches(value, rule.critical, baseline)
+      ? 'critical'
+      : rule.warn && breaches(value, rule.warn, baseline)
+        ? 'warn'
+        : 'ok';
+  let streak = raw === 'ok' ? 0 : 1;
+  for (let i = history.length - 1; i >= 0 && raw !== 'ok' && rank[history[i]!] >= rank[raw]; i--) streak++;
+  // Not yet N in a row: report the level below that does hold.
+  let level: Level = streak >= rule.consecutive ? raw : 'ok';
+  if (level === 'ok' && raw === 'critical' && rule.warn && breaches(value, rule.warn, baseline)) {
+    let warnStreak = 1;
+    for (let i = history.length - 1; i >= 0 && rank[history[i]!] >= 1; i--) warnStreak++;
+    if (warnStreak >= rule.consecutive) level = 'warn';
+  }
+  const t = raw === 'critical' ? rule.critical : (rule.warn ?? rule.critical);
+  const line = t ? `${t.op} ${fmt(lineOf(t, baseline))}${t.relative ? ` (${t.text})` : ''}` : undefined;
+  return { key: rule.key, value, raw, level, streak, line };
+}
+
+export function fmt(n: number | undefined): string {
+  if (n === undefined) return 'n/a';
+  return Math.abs(n) >= 100 || Number.isInteger(n) ? String(Math.round(n * 100) / 100) : n.toPrecision(3);
+}
+
+/** Raw counters and gauges read at one instant. */
+export interface RawSample {
+  readonly at: string;
+  readonly counters: Readonly<Record<string, number>>;
+  readonly gauges: Readonly<Record<string, number>>;
+  readonly unavailable: Readonly<Record<string, string>>;
+}
+
+export const delta = (prev: RawSample | undefined, cur: RawSample, key: string): number | undefined => {
+  const a = prev?.counters[key];
+  const b = cur.counters[key];
+  if (b === undefined) return undefined;
+  return a === undefined ? undefined : Math.max(0, b - a);
+};

@@ -1,0 +1,107 @@
+/** Pure renderers for monitoring: the single monitoring message, alerts. */
+import { fmt, type Judged } from '../deploy/monitoring.js';
+import type { Run } from '../deploy/types.js';
+import { type Block, context, esc, type Message, section } from './blocks.js';
+
+export const MONITOR_ACTIONS = { ack: 'alert.ack', keep: 'alert.keep' } as const;
+
+const when = (iso: string) => `${iso.slice(11, 16)} UTC`;
+const ICON = { ok: '✅', warn: '⚠️', critical: '🔴' } as const;
+
+export interface MonitorView {
+  readonly env: string;
+  readonly plan: string;
+  readonly done: number;
+  readonly missed: number;
+  readonly total: number;
+  readonly nextAt?: string;
+  /** The newest checkpoint's judged metrics, with units. */
+  readonly latest?: {
+    readonly at: string;
+    readonly judged: readonly (Judged & { unit: string; dryRun: boolean })[];
+  };
+  readonly finished?: boolean;
+}
+
+export function progressText(v: MonitorView): string {
+  const missed = v.missed ? `, ${v.missed} missed` : '';
+  return `${v.done + v.missed}/${v.total} checkpoints${missed}${v.nextAt && !v.finished ? ` · next ${when(v.nextAt)}` : ''}`;
+}
+
+function line(j: Judged & { unit: string; dryRun: boolean }): string {
+  if (j.unavailable) return `⚠️ *${esc(j.key)}*: not measured: ${esc(j.unavailable)}`;
+  const against = j.line ? ` (line ${esc(j.line)}${j.streak > 1 ? `, ${j.streak} in a row` : ''})` : '';
+  return `${ICON[j.level]} *${esc(j.key)}* ${fmt(j.value)}${esc(j.unit)}${against}${j.dryRun && j.raw !== 'ok' ? ' · dry run: reported only' : ''}`;
+}
+
+/** One message per monitor step, edited at every checkpoint so the thread does not flood. */
+export function monitorMessage(run: Run, v: MonitorView): Message {
+  const head = `*Monitoring ${esc(v.env)}* · plan \`${esc(v.plan)}\` · ${progressText(v)}${v.finished ? ' · done' : ''}`;
+  const blocks: Block[] = [section(head, 'monitor-head')];
+  if (v.latest)
+    blocks.push(
+      section(
+        `Checkpoint at ${when(v.latest.at)}:\n${v.latest.judged.map(line).join('\n')}`,
+        'monitor-latest',
+      ),
+    );
+  else blocks.push(context('The first checkpoint is still to come.'));
+  return { text: `Monitoring ${v.env} for run #${run.id}: ${progressText(v)}`, blocks };
+}
+
+export function alertMessage(
+  run: Run,
+  env: string,
+  level: 'warn' | 'critical',
+  judged: readonly (Judged & { unit: string; dryRun: boolean })[],
+  opts: { oncall?: string; alertId: number; rollingBack: boolean },
+): Message {
+  const bad = judged.filter((j) => j.level === level && !j.dryRun);
+  const mention = level === 'critical' && opts.oncall ? `<!subteam^${opts.oncall}> ` : '';
+  const head = `${mention}${level === 'critical' ? '🔴 *Critical*' : '⚠️ *Warning*'} on ${esc(env)} · run #${run.id} \`${esc(run.migration)}\``;
+  const text = `${head}\n${bad.map(line).join('\n')}${opts.rollingBack ? '\n↩️ A rollback trigger fired: rolling back now.' : ''}`;
+  const blocks: Block[] = [section(text, `alert-${opts.alertId}`)];
+  if (level === 'critical' && !opts.rollingBack) {
+    const value = JSON.stringify({ r: run.id, i: opts.alertId, d: '' });
+    const rollback = { r: run.id, i: run.steps.findIndex((s) => s.status === 'watching'), d: '' };
+    blocks.push({
+      type: 'actions',
+      block_id: `alert-actions-${opts.alertId}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: 'run.rollback',
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Roll back' },
+          value: JSON.stringify(rollback),
+        },
+        {
+          type: 'button',
+          action_id: MONITOR_ACTIONS.ack,
+          text: { type: 'plain_text', text: 'Acknowledge' },
+          value,
+        },
+        {
+          type: 'button',
+          action_id: MONITOR_ACTIONS.keep,
+          text: { type: 'plain_text', text: 'Keep watching' },
+          value,
+        },
+      ],
+    } as Block);
+  }
+  return {
+    text: `${level === 'critical' ? 'Critical' : 'Warning'} on ${env}: ${bad.map((j) => `${j.key} ${fmt(j.value)}${j.unit}`).join(', ')}`,
+    blocks,
+  };
+}
+
+export function acknowledgedAlert(original: Message, user: string, keep: boolean): Message {
+  return {
+    text: original.text,
+    blocks: [
+      ...original.blocks.filter((b) => b.type !== 'actions'),
+      context(keep ? `👀 <@${user}> chose to keep watching.` : `✔️ Acknowledged by <@${user}>.`),
+    ],
+  };
+}

@@ -1,0 +1,166 @@
+/** Checkpoint rows: scheduled when a monitor step starts, claimed by whichever scheduler gets there first. */
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import type { Judged, RawSample } from '../deploy/monitoring.js';
+import type { Tx } from './runs.js';
+import { alerts, checkpoints } from './schema.js';
+
+/** Checkpoints numbered from 1; extra ones taken on command are numbered from EXTRA. */
+export const EXTRA = 100_000;
+
+export async function scheduleCheckpoints(
+  db: Tx,
+  runId: number,
+  index: number,
+  times: readonly string[],
+): Promise<void> {
+  if (!times.length) return;
+  await db
+    .insert(checkpoints)
+    .values(times.map((t, i) => ({ runId, index, seq: i + 1, dueAt: new Date(t) })))
+    .onConflictDoNothing();
+}
+
+export async function addExtraCheckpoint(db: Tx, runId: number, index: number, at: Date): Promise<void> {
+  await db.execute(sql`insert into migration_gate_state.checkpoints (run_id, idx, seq, due_at)
+    select ${runId}, ${index}, greatest(coalesce(max(seq), 0) + 1, ${EXTRA}), ${at.toISOString()}
+    from migration_gate_state.checkpoints where run_id = ${runId} and idx = ${index} and seq >= ${EXTRA}`);
+}
+
+export interface DueCheckpoint {
+  readonly id: number;
+  readonly runId: number;
+  readonly index: number;
+  readonly seq: number;
+  readonly dueAt: string;
+}
+
+/**
+ * Due checkpoints of watching monitor steps, with their runs' rows locked (SKIP LOCKED): two schedulers never
+ * take the same run, and a click on that run waits for this transaction.
+ */
+export async function claimDue(db: Tx, now: Date, limitRuns: number): Promise<DueCheckpoint[]> {
+  const r = await db.execute<{ id: number; run_id: number; idx: number; seq: number; due_at: string }>(sql`
+    select c.id, c.run_id, c.idx, c.seq, c.due_at from migration_gate_state.checkpoints c
+    join migration_gate_state.runs r on r.id = c.run_id
+    join migration_gate_state.steps s on s.run_id = c.run_id and s.idx = c.idx
+    where c.status = 'pending' and c.due_at <= ${now.toISOString()} and r.status = 'running' and s.status = 'watching'
+      and r.id in (select distinct c2.run_id from migration_gate_state.checkpoints c2
+                   where c2.status = 'pending' and c2.due_at <= ${now.toISOString()} order by c2.run_id limit ${limitRuns * 4})
+    order by c.run_id, c.due_at
+    for update of r skip locked`);
+  const rows = r.rows.map((x) => ({
+    id: x.id,
+    runId: x.run_id,
+    index: x.idx,
+    seq: x.seq,
+    dueAt: new Date(x.due_at).toISOString(),
+  }));
+  const runsSeen = [...new Set(rows.map((x) => x.runId))].slice(0, limitRuns);
+  return rows.filter((x) => runsSeen.includes(x.runId));
+}
+
+export interface DoneCheckpoint {
+  readonly seq: number;
+  readonly takenAt: string;
+  readonly sample: RawSample;
+  readonly judged: Judged[];
+}
+
+export async function doneCheckpoints(db: Tx, runId: number, index: number): Promise<DoneCheckpoint[]> {
+  const rows = await db
+    .select()
+    .from(checkpoints)
+    .where(and(eq(checkpoints.runId, runId), eq(checkpoints.index, index), eq(checkpoints.status, 'done')))
+    .orderBy(asc(checkpoints.takenAt), asc(checkpoints.seq));
+  return rows.map((r) => ({
+    seq: r.seq,
+    takenAt: r.takenAt!.toISOString(),
+    sample: r.sample as RawSample,
+    judged: r.judged as Judged[],
+  }));
+}
+
+export async function progressOf(
+  db: Tx,
+  runId: number,
+  index: number,
+): Promise<{ done: number; missed: number; total: number; nextAt?: string }> {
+  const rows = await db
+    .select({ status: checkpoints.status, dueAt: checkpoints.dueAt, seq: checkpoints.seq })
+    .from(checkpoints)
+    .where(and(eq(checkpoints.runId, runId), eq(checkpoints.index, index)))
+    .orderBy(asc(checkpoints.dueAt));
+  const planned = rows.filter((r) => r.seq < EXTRA);
+  return {
+    done: planned.filter((r) => r.status === 'done').length,
+    missed: planned.filter((r) => r.status === 'missed').length,
+    total: planned.length,
+    nextAt: planned.find((r) => r.status === 'pending')?.dueAt.toISOString(),
+  };
+}
+
+export async function finishCheckpoint(
+  db: Tx,
+  id: number,
+  status: 'done' | 'missed',
+  at: Date,
+  sample?: RawSample,
+  judged?: Judged[],
+): Promise<void> {
+  await db
+    .update(checkpoints)
+    .set({ status, takenAt: at, sample: sample ?? null, judged: judged ?? null })
+    .where(eq(checkpoints.id, id));
+}
+
+export async function pendingCount(db: Tx, runId: number, index: number): Promise<number> {
+  const [r] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(checkpoints)
+    .where(
+      and(eq(checkpoints.runId, runId), eq(checkpoints.index, index), eq(checkpoints.status, 'pending')),
+    );
+  return r?.n ?? 0;
+}
+
+export async function recordAlert(
+  db: Tx,
+  a: { runId: number; level: string; metrics: unknown; channel?: string; ts?: string },
+): Promise<number> {
+  const [row] = await db
+    .insert(alerts)
+    .values({
+      runId: a.runId,
+      level: a.level,
+      metrics: a.metrics,
+      channel: a.channel ?? null,
+      ts: a.ts ?? null,
+    })
+    .returning({ id: alerts.id });
+  return row!.id;
+}
+
+/** Where the alert was posted and what it said (so Acknowledge can redraw it without its buttons). */
+export async function rememberAlertMessage(
+  db: Tx,
+  alertId: number,
+  channel: string,
+  ts: string,
+  metrics: unknown,
+): Promise<void> {
+  await db.update(alerts).set({ channel, ts, metrics }).where(eq(alerts.id, alertId));
+}
+
+export async function acknowledge(db: Tx, alertId: number, user: string, at: Date) {
+  const [row] = await db
+    .update(alerts)
+    .set({ acknowledgedBy: user, acknowledgedAt: at })
+    .where(and(eq(alerts.id, alertId), sql`${alerts.acknowledgedBy} is null`))
+    .returning();
+  return row;
+}
+
+export async function findAlert(db: Tx, alertId: number) {
+  const [row] = await db.select().from(alerts).where(eq(alerts.id, alertId)).orderBy(desc(alerts.id));
+  return row;
+}
