@@ -1,10 +1,11 @@
 /** The monitor step: checkpoints on a durable schedule, metrics against their lines, alerts, rollback triggers. */
 import type { Environment, MonitorMetric } from './config.js';
 import { valueOf } from './deploy/metrics.js';
-import { checkpointTimes, fmt, type Judged, judge, type RawSample } from './deploy/monitoring.js';
+import { actionable, checkpointTimes, fmt, type Judged, judge, type RawSample } from './deploy/monitoring.js';
 import type { ApplyResult, PreflightResult } from './deploy/results.js';
 import type { Run } from './deploy/types.js';
 import type { Engine } from './engine.js';
+import { SYSTEM_ACTOR } from './slack/blocks.js';
 import type { Chat } from './slack/chat.js';
 import { alertMessage, type MonitorView, monitorMessage, progressText } from './slack/monitor-blocks.js';
 import * as cps from './store/checkpoints.js';
@@ -119,7 +120,7 @@ export function createMonitor(engine: Engine, chat: Chat) {
       const v = valueOf(m.source, prev, cur);
       const base = baseline ? valueOf(m.source, undefined, baseline).value : undefined;
       const history = done.map((d) => d.judged.find((j) => j.key === m.rule.key)?.raw ?? 'ok');
-      return judge(m.rule, v.value, base, history, v.unavailable);
+      return judge(m.rule, v.value, base, history, v.unavailable, v.quiet);
     });
     const newest = due.at(-1)!;
     for (const d of due.slice(0, -1)) await cps.finishCheckpoint(tx, d.id, 'missed', now);
@@ -149,10 +150,10 @@ export function createMonitor(engine: Engine, chat: Chat) {
           },
         ],
       });
-    const rule = (key: string) => metrics().find((x) => x.rule.key === key)!.rule;
-    const live = judged.filter((j) => !rule(j.key).dryRun);
-    const critical = live.filter((j) => j.level === 'critical');
-    const trigger = critical.find((j) => rule(j.key).rollback);
+    const { critical, warn, trigger } = actionable(
+      judged,
+      metrics().map((m) => m.rule),
+    );
     const gated = (env.approvals.length ?? 0) > 0;
     const card = await runs.findMessage(db, run.id, 'card');
     const post = async (level: 'warn' | 'critical', rollingBack: boolean) => {
@@ -181,21 +182,21 @@ export function createMonitor(engine: Engine, chat: Chat) {
           type: 'rollbackRequested',
           index,
           at: engine.now(),
-          by: 'migration-gate',
+          by: SYSTEM_ACTOR,
           reason,
           automatic: env.autoRollback,
         });
       return;
     }
     if (critical.length) await post('critical', false);
-    else if (live.some((j) => j.level === 'warn')) await post('warn', false);
+    else if (warn.length) await post('warn', false);
     if (m.pending === 0) {
       const p = await cps.progressOf(db, run.id, index);
       await engine.advance(run.id, {
         type: 'monitorDone',
         index,
         at: engine.now(),
-        summary: `${p.done}/${p.total} checkpoints${p.missed ? `, ${p.missed} missed` : ''}`,
+        summary: `${p.done + p.missed}/${p.total} checkpoints${p.missed ? `, ${p.missed} missed` : ''}`,
       });
     }
   }

@@ -1,11 +1,15 @@
 import type { Decision, Effect, Policy, Run, RunEvent, Step, StepName } from './types.js';
 
 /** The steps of a run that deploys to `envs` in order; environments with approval rules get a gate. */
-export function planSteps(envs: readonly { name: string; gated: boolean }[]): Step[] {
+export function planSteps(envs: readonly { name: string; gated: boolean; monitored?: boolean }[]): Step[] {
   return envs.flatMap((env) => {
-    const names: StepName[] = env.gated
-      ? ['preflight', 'approval', 'apply', 'verify']
-      : ['preflight', 'apply', 'verify'];
+    const names: StepName[] = [
+      'preflight',
+      ...(env.gated ? (['approval'] as const) : []),
+      'apply',
+      'verify',
+      ...(env.monitored ? (['monitor'] as const) : []),
+    ];
     return names.map((name) => ({ env: env.name, name, status: 'pending' as const }));
   });
 }
@@ -87,7 +91,7 @@ function enter(
     return {
       ok: true,
       next: { ...run, steps, version: run.version + 1 },
-      effects: [...extra, { type: 'renderCard' }, { type: 'startMonitor', index }],
+      effects: [...extra, { type: 'startMonitor', index }, { type: 'renderCard' }],
     };
   }
   steps[index] = { ...step, status: 'running', startedAt: when };

@@ -66,7 +66,7 @@ export function valueOf(
   s: MetricSource,
   prev: RawSample | undefined,
   cur: RawSample,
-): { value?: number; unavailable?: string } {
+): { value?: number; unavailable?: string; quiet?: string } {
   const key = metricKey(s);
   if (cur.unavailable[key]) return { unavailable: cur.unavailable[key] };
   const zero: RawSample = {
@@ -95,11 +95,11 @@ export function valueOf(
       return { value: d(`fn.${fn}.calls`) };
     case 'function_mean_ms': {
       const v = ratio(d(`fn.${fn}.time`), d(`fn.${fn}.calls`));
-      return v === undefined ? { unavailable: `no calls to ${fn} in the interval` } : { value: v };
+      return v === undefined ? { quiet: `no calls to ${fn} in the interval` } : { value: v };
     }
     case 'mean_query_ms': {
       const v = ratio(d('pgss.time'), d('pgss.calls'));
-      return v === undefined ? { unavailable: 'no statements in the interval' } : { value: v };
+      return v === undefined ? { quiet: 'no statements in the interval' } : { value: v };
     }
     case 'query_calls':
       return { value: d('pgss.calls') };

@@ -89,6 +89,8 @@ export interface Judged {
   readonly streak: number;
   readonly line?: string;
   readonly unavailable?: string;
+  /** Nothing to measure this time (e.g. no calls): neither good nor bad. */
+  readonly quiet?: string;
 }
 
 const rank: Record<Level, number> = { ok: 0, warn: 1, critical: 2 };
@@ -103,9 +105,11 @@ export function judge(
   baseline: number | undefined,
   history: readonly Level[],
   unavailable?: string,
+  quiet?: string,
 ): Judged {
-  if (value === undefined || unavailable)
-    return { key: rule.key, raw: 'ok', level: 'ok', streak: 0, unavailable: unavailable ?? 'no value' };
+  if (unavailable) return { key: rule.key, raw: 'ok', level: 'ok', streak: 0, unavailable };
+  if (value === undefined)
+    return { key: rule.key, raw: 'ok', level: 'ok', streak: 0, quiet: quiet ?? 'no value' };
   const raw: Level =
     rule.critical && breaches(value, rule.critical, baseline)
       ? 'critical'
@@ -124,6 +128,21 @@ export function judge(
   const t = raw === 'critical' ? rule.critical : (rule.warn ?? rule.critical);
   const line = t ? `${t.op} ${fmt(lineOf(t, baseline))}${t.relative ? ` (${t.text})` : ''}` : undefined;
   return { key: rule.key, value, raw, level, streak, line };
+}
+
+/** What a checkpoint calls for: dry-run metrics are reported and never act. */
+export function actionable(
+  judged: readonly Judged[],
+  rules: readonly MetricRule[],
+): { critical: Judged[]; warn: Judged[]; trigger?: Judged } {
+  const rule = new Map(rules.map((r) => [r.key, r]));
+  const live = judged.filter((j) => !rule.get(j.key)?.dryRun);
+  const critical = live.filter((j) => j.level === 'critical');
+  return {
+    critical,
+    warn: live.filter((j) => j.level === 'warn'),
+    trigger: critical.find((j) => rule.get(j.key)?.rollback),
+  };
 }
 
 export function fmt(n: number | undefined): string {

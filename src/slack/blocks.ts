@@ -85,6 +85,9 @@ export interface ButtonValue {
   readonly d: string;
 }
 
+/** Who acts when nobody pressed a button (automatic rollbacks, scheduler decisions). */
+export const SYSTEM_ACTOR = 'migration-gate';
+
 export const ACTIONS = {
   approve: 'gate.approve',
   conditions: 'gate.conditions',
@@ -228,7 +231,9 @@ function runStatusLine(run: Run): string {
     case 'expired':
       return `⌛ Expired: ${esc(run.reason ?? 'nobody approved in time')}`;
     case 'rolled_back':
-      return `↩️ Rolled back by <@${run.endedBy}>: ${esc(run.reason ?? '')}`;
+      return run.endedBy === SYSTEM_ACTOR
+        ? `↩️ Rolled back automatically: ${esc(run.reason ?? '')}`
+        : `↩️ Rolled back by <@${run.endedBy}>: ${esc(run.reason ?? '')}`;
   }
 }
 

@@ -30,6 +30,7 @@ export function progressText(v: MonitorView): string {
 
 function line(j: Judged & { unit: string; dryRun: boolean }): string {
   if (j.unavailable) return `⚠️ *${esc(j.key)}*: not measured: ${esc(j.unavailable)}`;
+  if (j.quiet) return `➖ *${esc(j.key)}*: ${esc(j.quiet)}`;
   const against = j.line ? ` (line ${esc(j.line)}${j.streak > 1 ? `, ${j.streak} in a row` : ''})` : '';
   return `${ICON[j.level]} *${esc(j.key)}* ${fmt(j.value)}${esc(j.unit)}${against}${j.dryRun && j.raw !== 'ok' ? ' · dry run: reported only' : ''}`;
 }

@@ -18,7 +18,11 @@ const slashPayload = z.object({
     .transform((t) => t.replace(/\u0000/g, '')),
 });
 
-const buttonValue = z.object({ r: z.int().positive(), i: z.int().min(-1).max(2_000_000_000), d: z.string().max(64) });
+const buttonValue = z.object({
+  r: z.int().positive(),
+  i: z.int().min(-1).max(2_000_000_000),
+  d: z.string().max(64),
+});
 const jsonOf = <T extends z.ZodType>(schema: T) =>
   z.string().transform((s, ctx) => {
     try {

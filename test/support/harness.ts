@@ -44,6 +44,8 @@ export interface HarnessOptions {
   /** Extra deploy.yml lines per environment (approvals, window, …), indented as in the file. */
   envYaml?: Record<string, string>;
   usergroups?: Record<string, string[]>;
+  /** More top-level deploy.yml (e.g. a monitoring: section). */
+  topYaml?: string;
 }
 
 /** The bot's clock in tests: real time unless a test sets it. */
@@ -64,6 +66,7 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
   for (const e of envNames) targets[e] ??= options.targetUrls?.[e] ?? (await createTestDatabase(`mg_${e}`));
   const stateUrl = reuse?.stateUrl ?? (await createTestDatabase('mg_state'));
   const yaml = [
+    options.topYaml ?? '',
     'migrations: ./migrations',
     'environments:',
     ...envNames.map(
@@ -179,7 +182,11 @@ export function textOf(args: Record<string, unknown>): string {
     (args.blocks as { text?: { text: string }; elements?: { text?: string }[] }[] | undefined) ?? [];
   return [
     String(args.text ?? ''),
-    ...blocks.map((b) => [b.text?.text ?? '', ...(b.elements ?? []).map((e) => e.text ?? '')].join('\n')),
+    ...blocks.map((b) =>
+      [b.text?.text ?? '', ...(b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : ''))].join(
+        '\n',
+      ),
+    ),
   ].join('\n');
 }
 
