@@ -26,14 +26,14 @@ function fail(message: string): never {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.min(60, Math.max(...rows.map((r) => [...(r[i] ?? '')].length))));
-  const fit = (s: string, w: number) => {
+  const pad = (s: string, w: number) => {
     const chars = [...s];
     return chars.length > w ? `${chars.slice(0, w - 1).join('')}…` : s + ' '.repeat(w - chars.length);
   };
   return rows
     .map((r) =>
       r
-        .map((c, i) => fit(c, widths[i]!))
+        .map((c, i) => pad(c, widths[i]!))
         .join('  ')
         .trimEnd(),
     )

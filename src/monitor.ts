@@ -1,6 +1,6 @@
 /** The monitor step: checkpoints on a durable schedule, metrics against their lines, alerts, rollback triggers. */
 import type { Environment, MonitorMetric } from './config.js';
-import { valueOf } from './deploy/metrics.js';
+import { metricValue } from './deploy/metrics.js';
 import { actionable, checkpointTimes, fmt, type Judged, judge, type RawSample } from './deploy/monitoring.js';
 import type { ApplyResult, PreflightResult } from './deploy/results.js';
 import type { Run } from './deploy/types.js';
@@ -117,8 +117,8 @@ export function createMonitor(engine: Engine, chat: Chat) {
       };
     }
     const judged = metrics().map((m) => {
-      const v = valueOf(m.source, prev, cur);
-      const base = baseline ? valueOf(m.source, undefined, baseline).value : undefined;
+      const v = metricValue(m.source, prev, cur);
+      const base = baseline ? metricValue(m.source, undefined, baseline).value : undefined;
       const history = done.map((d) => d.judged.find((j) => j.key === m.rule.key)?.raw ?? 'ok');
       return judge(m.rule, v.value, base, history, v.unavailable, v.quiet);
     });

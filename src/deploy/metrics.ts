@@ -62,7 +62,7 @@ const ratio = (num: number | undefined, den: number | undefined, scale = 1) =>
  * With `prev` undefined, counters count from zero: the cumulative value since the server's stats were reset,
  * which is what a baseline is.
  */
-export function valueOf(
+export function metricValue(
   s: MetricSource,
   prev: RawSample | undefined,
   cur: RawSample,

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type MetricSource, valueOf } from '../../src/deploy/metrics.js';
+import { type MetricSource, metricValue } from '../../src/deploy/metrics.js';
 import { judge, parseThreshold, type RawSample } from '../../src/deploy/monitoring.js';
 import { withTargetClient } from '../../src/target/client.js';
 import { sampleMetrics } from '../../src/target/metrics.js';
@@ -57,11 +57,11 @@ describe('metrics from a real server', () => {
     let after: RawSample = before;
     await until(async () => {
       after = await sample();
-      return valueOf(SOURCES[0]!, before, after).value! >= 1;
+      return metricValue(SOURCES[0]!, before, after).value! >= 1;
     });
-    expect(valueOf(SOURCES[0]!, before, after).value).toBe(1);
-    expect(valueOf(SOURCES[1]!, before, after).value).toBeGreaterThanOrEqual(2);
-    expect(valueOf(SOURCES[2]!, before, after).value).toBeGreaterThan(0);
+    expect(metricValue(SOURCES[0]!, before, after).value).toBe(1);
+    expect(metricValue(SOURCES[1]!, before, after).value).toBeGreaterThanOrEqual(2);
+    expect(metricValue(SOURCES[2]!, before, after).value).toBeGreaterThan(0);
     const j = judge(
       { key: 'deadlocks', critical: parseThreshold('> 0'), consecutive: 1, rollback: true, dryRun: false },
       1,
@@ -77,9 +77,9 @@ describe('metrics from a real server', () => {
     let after: RawSample = before;
     await until(async () => {
       after = await sample();
-      return (valueOf(SOURCES[3]!, before, after).value ?? 0) > 0;
+      return (metricValue(SOURCES[3]!, before, after).value ?? 0) > 0;
     });
-    const mean = valueOf(SOURCES[3]!, before, after).value!;
+    const mean = metricValue(SOURCES[3]!, before, after).value!;
     expect(mean).toBeGreaterThanOrEqual(30);
     expect(
       judge(
@@ -89,7 +89,7 @@ describe('metrics from a real server', () => {
         [],
       ).level,
     ).toBe('warn');
-    expect(valueOf(SOURCES[5]!, before, after).value).toBe(3);
+    expect(metricValue(SOURCES[5]!, before, after).value).toBe(3);
   });
 
   it('sequential scans on the tables the migration touched', async () => {
@@ -98,9 +98,9 @@ describe('metrics from a real server', () => {
     let after: RawSample = before;
     await until(async () => {
       after = await sample();
-      return (valueOf(SOURCES[4]!, before, after).value ?? 0) > 0;
+      return (metricValue(SOURCES[4]!, before, after).value ?? 0) > 0;
     });
-    expect(valueOf(SOURCES[4]!, before, after).value).toBe(1);
+    expect(metricValue(SOURCES[4]!, before, after).value).toBe(1);
   });
 
   it('a server without track_functions says which setting to change; a broken custom metric says why', async () => {
@@ -111,7 +111,7 @@ describe('metrics from a real server', () => {
         SOURCES[3]!,
         { kind: 'custom', name: 'broken', sql: 'select nope from failures' },
       ]);
-      expect(valueOf(SOURCES[3]!, undefined, s).unavailable).toContain(
+      expect(metricValue(SOURCES[3]!, undefined, s).unavailable).toContain(
         "track_functions is 'none' on this server: set track_functions = 'pl'",
       );
       expect(s.unavailable.broken).toContain('42703 column "nope" does not exist');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { valueOf } from '../../src/deploy/metrics.js';
+import { metricValue } from '../../src/deploy/metrics.js';
 import {
   actionable,
   checkpointOffsets,
@@ -113,16 +113,16 @@ describe('metric values from two samples', () => {
       { 'db.commit': 190, 'db.rollback': 10, 'db.deadlocks': 3, 'fn.f.calls': 15, 'fn.f.time': 200 },
       { lock_waits: 2 },
     );
-    expect(valueOf({ kind: 'builtin', metric: 'deadlocks' }, a, b).value).toBe(2);
-    expect(valueOf({ kind: 'builtin', metric: 'error_rate' }, a, b).value).toBe(10);
-    expect(valueOf({ kind: 'builtin', metric: 'function_mean_ms', function: 'f' }, a, b).value).toBe(20);
-    expect(valueOf({ kind: 'builtin', metric: 'lock_waits' }, a, b).value).toBe(2);
+    expect(metricValue({ kind: 'builtin', metric: 'deadlocks' }, a, b).value).toBe(2);
+    expect(metricValue({ kind: 'builtin', metric: 'error_rate' }, a, b).value).toBe(10);
+    expect(metricValue({ kind: 'builtin', metric: 'function_mean_ms', function: 'f' }, a, b).value).toBe(20);
+    expect(metricValue({ kind: 'builtin', metric: 'lock_waits' }, a, b).value).toBe(2);
     // with no earlier sample: cumulative, which is what a baseline is
     expect(
-      valueOf({ kind: 'builtin', metric: 'function_mean_ms', function: 'f' }, undefined, b).value,
+      metricValue({ kind: 'builtin', metric: 'function_mean_ms', function: 'f' }, undefined, b).value,
     ).toBeCloseTo(13.33, 1);
-    expect(valueOf({ kind: 'builtin', metric: 'function_mean_ms', function: 'f' }, b, b)).toEqual({
-      unavailable: 'no calls to f in the interval',
+    expect(metricValue({ kind: 'builtin', metric: 'function_mean_ms', function: 'f' }, b, b)).toEqual({
+      quiet: 'no calls to f in the interval',
     });
   });
 });
