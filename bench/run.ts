@@ -2,11 +2,18 @@
 import { benchAck } from './ack.bench.js';
 import { benchApply } from './apply.bench.js';
 import { benchChecks } from './checks.bench.js';
+import { benchMonitor } from './monitor.bench.js';
 import { benchSnapshot } from './snapshot.bench.js';
 import { benchPostgres } from './support.js';
 
 const only = process.argv[2];
-const benches = { ack: benchAck, apply: benchApply, snapshot: benchSnapshot, checks: benchChecks };
+const benches = {
+  ack: benchAck,
+  apply: benchApply,
+  snapshot: benchSnapshot,
+  checks: benchChecks,
+  monitor: benchMonitor,
+};
 const pgs = await benchPostgres();
 try {
   for (const [name, bench] of Object.entries(benches)) {

@@ -317,6 +317,8 @@ export function createEngine(deps: EngineDeps) {
     background,
     update,
     reply,
+    renderCard: async (run: Run) =>
+      update(run.id, 'card', runCard(run, await gateViews(run), await monitorLabels(run))),
     renderAll: async (run: Run) => {
       await update(run.id, 'card', runCard(run, await gateViews(run), await monitorLabels(run)));
       for (const [i, s] of run.steps.entries())

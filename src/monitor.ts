@@ -1,11 +1,15 @@
-/** The monitor step: checkpoints on a durable schedule, metrics against their lines, alerts, rollback triggers. */
+/**
+ * The monitor step: checkpoints on a durable schedule, metrics against their lines, alerts, rollback triggers.
+ * A tick works in batches: claim due checkpoints (locking their runs), read what they need in a few queries,
+ * sample each environment once, judge every run, store it all in one statement, then tell people.
+ */
 import type { Environment, MonitorMetric } from './config.js';
 import { metricValue } from './deploy/metrics.js';
 import { actionable, checkpointTimes, fmt, type Judged, judge, type RawSample } from './deploy/monitoring.js';
 import type { ApplyResult, PreflightResult } from './deploy/results.js';
 import type { Run } from './deploy/types.js';
 import type { Engine } from './engine.js';
-import { SYSTEM_ACTOR } from './slack/blocks.js';
+import { type Message, SYSTEM_ACTOR, section } from './slack/blocks.js';
 import type { Chat } from './slack/chat.js';
 import { alertMessage, type MonitorView, monitorMessage, progressText } from './slack/monitor-blocks.js';
 import * as cps from './store/checkpoints.js';
@@ -15,8 +19,8 @@ import { sampleMetrics } from './target/metrics.js';
 
 type Shown = Judged & { unit: string; dryRun: boolean };
 
-/** Runs taken per transaction, and target samples taken at once. */
-const BATCH = 50;
+/** Runs taken per transaction, and targets sampled at once. */
+const BATCH = 250;
 const PARALLEL = 8;
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -30,20 +34,31 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
   return out;
 }
 
+interface Measured {
+  readonly runId: number;
+  readonly index: number;
+  readonly env: Environment;
+  readonly judged: Judged[];
+  readonly firstUnavailable: Judged[];
+  readonly view: MonitorView;
+  readonly pending: number;
+  readonly messages: { kind: string; channel: string; ts: string }[];
+}
+
 export function createMonitor(engine: Engine, chat: Chat) {
   const db = engine.db;
   const metrics = (): readonly MonitorMetric[] => engine.deploy.monitoring.metrics;
   const unitOf = (key: string) => {
     const m = metrics().find((x) => x.rule.key === key);
-    return m?.source.kind === 'builtin'
-      ? m.source.metric.endsWith('_ms')
-        ? ' ms'
-        : m.source.metric === 'error_rate' || m.source.metric === 'cache_hit_ratio'
-          ? '%'
-          : m.source.metric === 'database_size_mb'
-            ? ' MB'
-            : ''
-      : '';
+    if (m?.source.kind !== 'builtin') return '';
+    const name = m.source.metric;
+    return name.endsWith('_ms')
+      ? ' ms'
+      : name === 'error_rate' || name === 'cache_hit_ratio'
+        ? '%'
+        : name === 'database_size_mb'
+          ? ' MB'
+          : '';
   };
   const shown = (j: Judged): Shown => ({
     ...j,
@@ -51,25 +66,50 @@ export function createMonitor(engine: Engine, chat: Chat) {
     dryRun: metrics().find((m) => m.rule.key === j.key)?.rule.dryRun ?? false,
   });
 
-  async function view(run: Run, index: number): Promise<MonitorView> {
-    const step = run.steps[index]!;
-    const p = await cps.progressOf(db, run.id, index);
-    const done = await cps.doneCheckpoints(db, run.id, index);
-    const last = done.at(-1);
+  /** Progress and the newest figures, from a step's checkpoint rows. */
+  function viewOf(
+    env: string,
+    rows: readonly { seq: number; status: string; dueAt: Date; takenAt: Date | null; judged: unknown }[],
+    finished: boolean,
+  ): MonitorView {
+    const planned = rows.filter((r) => r.seq < cps.EXTRA);
+    const last = rows
+      .filter((r) => r.status === 'done')
+      .sort((a, b) => a.takenAt!.getTime() - b.takenAt!.getTime())
+      .at(-1);
     return {
-      env: step.env,
-      plan: engine.env(step.env)?.monitor?.plan ?? '?',
-      ...p,
-      latest: last && { at: last.takenAt, judged: last.judged.map(shown) },
-      finished: step.status !== 'watching',
+      env,
+      plan: engine.env(env)?.monitor?.plan ?? '?',
+      done: planned.filter((r) => r.status === 'done').length,
+      missed: planned.filter((r) => r.status === 'missed').length,
+      total: planned.length,
+      nextAt: planned.find((r) => r.status === 'pending')?.dueAt.toISOString(),
+      latest: last && { at: last.takenAt!.toISOString(), judged: (last.judged as Judged[]).map(shown) },
+      finished,
     };
   }
 
-  async function render(run: Run, index: number): Promise<void> {
-    const message = monitorMessage(run, await view(run, index));
-    if (await runs.findMessage(db, run.id, `monitor:${index}`))
-      await engine.update(run.id, `monitor:${index}`, message);
-    else await engine.reply(run, `monitor:${index}`, message);
+  async function view(run: Run, index: number): Promise<MonitorView> {
+    const ctx = await cps.batchContext(db, [run.id]);
+    return viewOf(
+      run.steps[index]!.env,
+      ctx.rows.filter((r) => r.index === index),
+      run.steps[index]!.status !== 'watching',
+    );
+  }
+
+  async function postOrUpdate(
+    runId: number,
+    kind: string,
+    message: Message,
+    messages: Measured['messages'],
+  ): Promise<void> {
+    const mine = messages.find((m) => m.kind === kind);
+    if (mine) return void (await chat.update(mine.channel, mine.ts, message).catch(() => {}));
+    const card = messages.find((m) => m.kind === 'card');
+    if (!card) return;
+    const ts = await chat.post(card.channel, message, card.ts);
+    await runs.rememberMessage(db, runId, kind, card.channel, ts);
   }
 
   /** A monitor step began: schedule its checkpoints from the plan and post the monitoring message. */
@@ -78,86 +118,145 @@ export function createMonitor(engine: Engine, chat: Chat) {
     const env = engine.env(step.env);
     if (!env?.monitor) return;
     await cps.scheduleCheckpoints(db, run.id, index, checkpointTimes(step.startedAt!, env.monitor.phases));
-    await render(run, index);
+    const ctx = await cps.batchContext(db, [run.id]);
+    await postOrUpdate(
+      run.id,
+      `monitor:${index}`,
+      monitorMessage(run.id, await view(run, index)),
+      ctx.messages,
+    );
   }
 
-  /** Measure one run's due checkpoints: the newest is taken, older overdue ones are folded into it (missed). */
-  async function measure(tx: runs.Tx, due: cps.DueCheckpoint[], now: Date) {
-    const { runId, index } = due[0]!;
-    const run = (await runs.loadRun(tx, runId))!;
-    const env = engine.env(run.steps[index]!.env) as Environment;
-    const results = await runs.loadStepResults(tx, runId);
-    const before = (name: string) => {
-      for (let i = index - 1; i >= 0; i--)
-        if (run.steps[i]!.env === env.name && run.steps[i]!.name === name && results.has(i))
-          return results.get(i);
-      return undefined;
-    };
-    const baseline = (before('preflight') as PreflightResult | undefined)?.metricsBaseline;
-    const touched = (before('apply') as ApplyResult | undefined)?.touchedTables ?? [];
-    const done = await cps.doneCheckpoints(tx, runId, index);
-    const prev: RawSample | undefined = done.at(-1)?.sample ?? baseline;
-    let cur: RawSample;
-    try {
-      cur = await withTargetClient(env, (c) =>
-        sampleMetrics(
-          c,
-          metrics().map((m) => m.source),
-          touched,
-          now.toISOString(),
-        ),
-      );
-    } catch (e) {
-      const why = `could not sample ${env.name}: ${(e as Error).message}`;
-      cur = {
-        at: now.toISOString(),
-        counters: {},
-        gauges: {},
-        unavailable: Object.fromEntries(metrics().map((m) => [m.rule.key, why])),
-      };
-    }
-    const judged = metrics().map((m) => {
-      const v = metricValue(m.source, prev, cur);
-      const base = baseline ? metricValue(m.source, undefined, baseline).value : undefined;
-      const history = done.map((d) => d.judged.find((j) => j.key === m.rule.key)?.raw ?? 'ok');
-      return judge(m.rule, v.value, base, history, v.unavailable, v.quiet);
+  /** Claim, sample and judge one batch of due checkpoints, in one store transaction. */
+  async function measureBatch(now: Date): Promise<{ measured: Measured[]; rows: number }> {
+    return db.transaction(async (tx) => {
+      const due = await cps.claimDue(tx, now, BATCH);
+      if (!due.length) return { measured: [], rows: 0 };
+      const groups = new Map<string, cps.DueCheckpoint[]>();
+      for (const d of due)
+        groups.set(`${d.runId}:${d.index}`, [...(groups.get(`${d.runId}:${d.index}`) ?? []), d]);
+      const ctx = await cps.batchContext(tx, [...new Set(due.map((d) => d.runId))]);
+      const plan = [...groups.values()].map((g) => {
+        const { runId, index } = g[0]!;
+        const mine = ctx.stepRows.filter((s) => s.runId === runId);
+        const env = engine.env(mine.find((s) => s.index === index)!.env) as Environment;
+        const before = (name: string) =>
+          mine
+            .filter((s) => s.env === env.name && s.name === name && s.index < index && s.result)
+            .sort((a, b) => a.index - b.index)
+            .at(-1)?.result;
+        const rows = ctx.rows.filter((r) => r.runId === runId && r.index === index);
+        return {
+          g,
+          env,
+          rows,
+          baseline: (before('preflight') as PreflightResult | undefined)?.metricsBaseline,
+          touched: ((before('apply') as ApplyResult | undefined)?.touchedTables ?? []).slice().sort(),
+          done: rows.filter((r) => r.status === 'done'),
+        };
+      });
+      // Every run watching one environment (and the same tables) reads the same numbers at this instant.
+      const sampleKey = (p: (typeof plan)[number]) => `${p.env.name}|${p.touched.join(',')}`;
+      const samples = new Map<string, RawSample>();
+      await mapLimit([...new Map(plan.map((p) => [sampleKey(p), p])).values()], PARALLEL, async (p) => {
+        let cur: RawSample;
+        try {
+          cur = await withTargetClient(p.env, (c) =>
+            sampleMetrics(
+              c,
+              metrics().map((m) => m.source),
+              p.touched,
+              now.toISOString(),
+            ),
+          );
+        } catch (e) {
+          const why = `could not sample ${p.env.name}: ${(e as Error).message}`;
+          cur = {
+            at: now.toISOString(),
+            counters: {},
+            gauges: {},
+            unavailable: Object.fromEntries(metrics().map((m) => [m.rule.key, why])),
+          };
+        }
+        samples.set(sampleKey(p), cur);
+      });
+      const updates: Parameters<typeof cps.finishMany>[1][number][] = [];
+      const measured = plan.map((p): Measured => {
+        const cur = samples.get(sampleKey(p))!;
+        const prev = (p.done.at(-1)?.sample as RawSample | undefined) ?? p.baseline;
+        const history = (key: string) =>
+          p.done.map((d) => (d.judged as Judged[]).find((j) => j.key === key)?.raw ?? 'ok');
+        const judged = metrics().map((m) => {
+          const v = metricValue(m.source, prev, cur);
+          const base = p.baseline ? metricValue(m.source, undefined, p.baseline).value : undefined;
+          return judge(m.rule, v.value, base, history(m.rule.key), v.unavailable, v.quiet);
+        });
+        const newest = p.g.at(-1)!;
+        for (const d of p.g.slice(0, -1)) updates.push({ id: d.id, status: 'missed' });
+        updates.push({ id: newest.id, status: 'done', sample: cur, judged });
+        // The rows as they are once this batch commits: for the monitoring message.
+        const taken = new Set(p.g.map((d) => d.id));
+        const after = p.rows.map((r) =>
+          r.id === newest.id
+            ? { ...r, status: 'done', takenAt: now, judged }
+            : taken.has(r.id)
+              ? { ...r, status: 'missed', takenAt: now }
+              : r,
+        );
+        return {
+          runId: newest.runId,
+          index: newest.index,
+          env: p.env,
+          judged,
+          firstUnavailable: judged.filter(
+            (j) =>
+              j.unavailable &&
+              !p.done.some((d) => (d.judged as Judged[]).find((x) => x.key === j.key)?.unavailable),
+          ),
+          view: viewOf(p.env.name, after, false),
+          pending: after.filter((r) => r.status === 'pending').length,
+          messages: ctx.messages.filter((m) => m.runId === newest.runId),
+        };
+      });
+      await cps.finishMany(tx, updates, now);
+      return { measured, rows: due.length };
     });
-    const newest = due.at(-1)!;
-    for (const d of due.slice(0, -1)) await cps.finishCheckpoint(tx, d.id, 'missed', now);
-    await cps.finishCheckpoint(tx, newest.id, 'done', now, cur, judged);
-    const firstUnavailable = judged.filter(
-      (j) => j.unavailable && !done.some((d) => d.judged.find((x) => x.key === j.key)?.unavailable),
-    );
-    return { run, index, env, judged, firstUnavailable, pending: await cps.pendingCount(tx, runId, index) };
   }
 
   /** After the checkpoint is stored: tell people, and act on rollback triggers. */
-  async function act(m: Awaited<ReturnType<typeof measure>>): Promise<void> {
-    const { run, index, env, judged } = m;
-    await render(run, index);
-    if (m.firstUnavailable.length)
-      await engine.reply(run, `monitor-unavailable:${index}:${Date.now()}`, {
-        text: `Some metrics cannot be measured on ${env.name}`,
-        blocks: [
-          {
-            type: 'section',
-            text: {
-              type: 'mrkdwn',
-              text: m.firstUnavailable
+  async function act(m: Measured): Promise<void> {
+    const { runId, index, env, judged } = m;
+    await postOrUpdate(runId, `monitor:${index}`, monitorMessage(runId, m.view), m.messages);
+    const card = m.messages.find((x) => x.kind === 'card');
+    if (m.firstUnavailable.length && card)
+      await chat.post(
+        card.channel,
+        {
+          text: `Some metrics cannot be measured on ${env.name}`,
+          blocks: [
+            section(
+              m.firstUnavailable
                 .map((j) => `⚠️ *${j.key}* cannot be measured on ${env.name}: ${j.unavailable}`)
                 .join('\n'),
-            },
-          },
-        ],
-      });
+            ),
+          ],
+        },
+        card.ts,
+      );
     const { critical, warn, trigger } = actionable(
       judged,
-      metrics().map((m) => m.rule),
+      metrics().map((x) => x.rule),
     );
-    const gated = (env.approvals.length ?? 0) > 0;
-    const card = await runs.findMessage(db, run.id, 'card');
+    const quiet = !critical.length && !warn.length && m.pending > 0;
+    if (quiet) {
+      // The card shows the monitor's progress: redraw it (only runs with a card have anyone to show it to).
+      if (card) await engine.renderCard((await runs.loadRun(db, runId))!);
+      return;
+    }
+    const run = (await runs.loadRun(db, runId))!;
+    const gated = env.approvals.length > 0;
     const post = async (level: 'warn' | 'critical', rollingBack: boolean) => {
-      const alertId = await cps.recordAlert(db, { runId: run.id, level, metrics: judged });
+      const alertId = await cps.recordAlert(db, { runId, level, metrics: judged });
       const message = alertMessage(run, env.name, level, judged.map(shown), {
         oncall: engine.deploy.monitoring.oncall,
         alertId,
@@ -170,15 +269,18 @@ export function createMonitor(engine: Engine, chat: Chat) {
     };
     if (trigger) {
       const reason = `${trigger.key} ${fmt(trigger.value)}${unitOf(trigger.key)} crossed its critical line (${trigger.line}) on ${env.name}`;
-      await post('critical', env.autoRollback || gated);
+      const rollingBack = env.autoRollback || gated;
+      await post('critical', rollingBack);
       await runs.audit(db, {
-        actor: 'migration-gate',
+        actor: SYSTEM_ACTOR,
         action: 'rollback.triggered',
-        runId: run.id,
+        runId,
         detail: { metric: trigger.key, value: trigger.value, automatic: env.autoRollback },
       });
-      if (env.autoRollback || gated)
-        await engine.advance(run.id, {
+      // Automatic with autoRollback; otherwise through a rollback gate where the environment has approval rules,
+      // or by a person pressing Roll back on the alert.
+      if (rollingBack)
+        await engine.advance(runId, {
           type: 'rollbackRequested',
           index,
           at: engine.now(),
@@ -190,32 +292,26 @@ export function createMonitor(engine: Engine, chat: Chat) {
     }
     if (critical.length) await post('critical', false);
     else if (warn.length) await post('warn', false);
-    if (m.pending === 0) {
-      const p = await cps.progressOf(db, run.id, index);
-      await engine.advance(run.id, {
+    if (m.pending === 0)
+      await engine.advance(runId, {
         type: 'monitorDone',
         index,
         at: engine.now(),
-        summary: `${p.done + p.missed}/${p.total} checkpoints${p.missed ? `, ${p.missed} missed` : ''}`,
+        summary: progressText(m.view).replace(/ · next.*/, ''),
       });
-    }
+    else if (card) await engine.renderCard(run);
   }
 
   /** The scheduler's tick: every due checkpoint of every watching run, each exactly once across replicas. */
-  async function tick(now: Date): Promise<number> {
-    let acted = 0;
+  async function tick(now: Date): Promise<{ runs: number; checkpoints: number }> {
+    let taken = 0;
+    let rows = 0;
     for (;;) {
-      const measured = await db.transaction(async (tx) => {
-        const due = await cps.claimDue(tx, now, BATCH);
-        const byStep = new Map<string, cps.DueCheckpoint[]>();
-        for (const d of due)
-          byStep.set(`${d.runId}:${d.index}`, [...(byStep.get(`${d.runId}:${d.index}`) ?? []), d]);
-        const groups = [...byStep.values()];
-        return mapLimit(groups, PARALLEL, (g) => measure(tx, g, now));
-      });
-      for (const m of measured) await act(m);
-      acted += measured.length;
-      if (measured.length < BATCH) return acted;
+      const batch = await measureBatch(now);
+      await mapLimit(batch.measured, PARALLEL, act);
+      taken += batch.measured.length;
+      rows += batch.rows;
+      if (batch.measured.length < BATCH) return { runs: taken, checkpoints: rows };
     }
   }
 
@@ -227,7 +323,6 @@ export function createMonitor(engine: Engine, chat: Chat) {
 
   return {
     start,
-    render,
     view,
     tick,
     takeNow,

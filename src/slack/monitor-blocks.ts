@@ -36,7 +36,7 @@ function line(j: Judged & { unit: string; dryRun: boolean }): string {
 }
 
 /** One message per monitor step, edited at every checkpoint so the thread does not flood. */
-export function monitorMessage(run: Run, v: MonitorView): Message {
+export function monitorMessage(runId: number, v: MonitorView): Message {
   const head = `*Monitoring ${esc(v.env)}* · plan \`${esc(v.plan)}\` · ${progressText(v)}${v.finished ? ' · done' : ''}`;
   const blocks: Block[] = [section(head, 'monitor-head')];
   if (v.latest)
@@ -47,7 +47,7 @@ export function monitorMessage(run: Run, v: MonitorView): Message {
       ),
     );
   else blocks.push(context('The first checkpoint is still to come.'));
-  return { text: `Monitoring ${v.env} for run #${run.id}: ${progressText(v)}`, blocks };
+  return { text: `Monitoring ${v.env} for run #${runId}: ${progressText(v)}`, blocks };
 }
 
 export function alertMessage(
