@@ -323,7 +323,7 @@ function compile(c: ParsedCheck): { kind: KindName; plan: CheckPlan } {
           if (typeof ix.where === 'string')
             w.add(`${norm('pg_get_expr(i.indpred, i.indrelid)')} = ${norm('?')}`, ix.where);
           return `select coalesce(bool_or(${w.cond}), false) as ok,
-            coalesce(string_agg(pg_get_indexdef(i.indexrelid), '; '), 'no index') as actual
+            coalesce(string_agg(pg_get_indexdef(i.indexrelid), '; ') filter (where ${w.cond}), string_agg(pg_get_indexdef(i.indexrelid), '; '), 'no index') as actual
             from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace ns on ns.oid = c.relnamespace
             join pg_class ic on ic.oid = i.indexrelid where ns.nspname = ${s} and c.relname = ${t}`;
         }),
@@ -351,7 +351,7 @@ function compile(c: ParsedCheck): { kind: KindName; plan: CheckPlan } {
               );
             }
             return `select coalesce(bool_or(${w.cond}), false) as ok,
-            coalesce(string_agg(k.conname || ': ' || pg_get_constraintdef(k.oid), '; ') filter (where k.contype = ${w.p(code)}), 'none') as actual
+            coalesce(string_agg(k.conname || ': ' || pg_get_constraintdef(k.oid), '; ') filter (where ${w.cond}), string_agg(k.conname || ': ' || pg_get_constraintdef(k.oid), '; ') filter (where k.contype = ${w.p(code)}), 'none') as actual
             from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace ns on ns.oid = c.relnamespace
             where ns.nspname = ${s} and c.relname = ${t}`;
           },

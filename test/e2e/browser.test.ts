@@ -62,7 +62,7 @@ describe.skipIf(skip)('the sandbox page in a browser', () => {
   const thread = () => page.locator('#thread');
   const actAs = (id: string) => page.selectOption('#user', id);
 
-  it('deploys staging, gates production, takes two approvals (one with conditions) and finishes', async () => {
+  it('deploys staging, gates production, takes two approvals (one with conditions), verifies and watches', async () => {
     await page.goto(url);
     await actAs('U0REQUESTER');
     await page.fill('#text', '/deploy-migration 024_atomic_user_behavior_updates');
@@ -91,10 +91,17 @@ describe.skipIf(skip)('the sandbox page in a browser', () => {
     await thread().locator('button[data-action="gate.conditions"]').last().click();
     await page.locator('#modal textarea').fill('Only after the nightly backup finishes');
     await page.locator('#modal-submit').click();
-    await expect.poll(() => card().innerText(), { timeout: 30_000 }).toContain('Succeeded');
+    // production is applied and verified; the monitor now watches it for five minutes
+    await expect.poll(() => card().innerText(), { timeout: 30_000 }).toMatch(/monitor 0\/5 checkpoints/);
     await expect.poll(() => thread().innerText()).toContain('Only after the nightly backup finishes');
     expect(await thread().innerText()).toContain('Apply on production');
-    if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: join(ROOT, 'docs/sandbox.png') });
+    await expect.poll(() => thread().innerText()).toContain('Verify on production');
+    expect(await thread().innerText()).toContain('Monitoring production');
+    expect(await thread().locator('table.checks').count()).toBeGreaterThan(0); // the checks table
+    if (process.env.UPDATE_SCREENSHOTS) {
+      await thread().getByText('Verify on production').last().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ROOT, 'docs/sandbox.png') });
+    }
 
     const fn = await query(production, "select 1 from pg_proc where proname = 'atomic_update_user_behavior'");
     expect(fn).toHaveLength(1);

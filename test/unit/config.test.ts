@@ -150,3 +150,56 @@ describe('environment', () => {
     );
   });
 });
+
+describe('monitoring in deploy.yml', () => {
+  const base = (extra: string, envExtra = '') =>
+    `${extra}\nmigrations: .\nenvironments:\n  - name: staging\n    database: \${STAGING_DATABASE_URL}\n${envExtra}`;
+  it('reads plans, metrics and the on-call group; an environment picks a plan', () => {
+    const c = parseDeployConfig(
+      base(
+        `monitoring:\n  plans:\n    day: [{ every: 5m, for: 1h }, { every: 2h, until: 4h }]\n  metrics:\n    - { metric: error_rate, warn: "> 0.1%", critical: "> 1%", consecutive: 3, rollback: true }\n    - { metric: function_mean_ms, function: f, warn: "> 15" }\n    - { name: shield_failures, sql: "select 1", critical: "> 10", dryRun: true }\n  oncall: S01ONCALL`,
+        '    monitor: day\n    autoRollback: true\n',
+      ),
+      source,
+      env,
+    );
+    expect(c.environments[0]!.monitor).toEqual({
+      plan: 'day',
+      phases: [
+        { everyMs: 300_000, forMs: 3_600_000 },
+        { everyMs: 7_200_000, untilMs: 14_400_000 },
+      ],
+    });
+    expect(c.monitoring.oncall).toBe('S01ONCALL');
+    expect(c.monitoring.metrics.map((m) => m.rule.key)).toEqual([
+      'error_rate',
+      'function_mean_ms(f)',
+      'shield_failures',
+    ]);
+    expect(c.monitoring.metrics[0]!.rule).toMatchObject({
+      consecutive: 3,
+      rollback: true,
+      critical: { op: '>', value: 1 },
+    });
+  });
+  it('every mistake at once, with its path', () => {
+    expect(
+      problems(
+        base(
+          `monitoring:\n  plans:\n    day: [{ every: 5m }]\n  metrics:\n    - { metric: nope }\n    - { metric: function_mean_ms, warn: "> 15" }\n    - { metric: deadlocks, warn: "lots", rollback: true }\n    - { name: x, metric: deadlocks, sql: "select 1" }`,
+          '    monitor: week\n',
+        ),
+      ),
+    ).toEqual([
+      'monitoring.plans.day[0]: give a phase either for: (how long) or until: (since the start)',
+      expect.stringMatching(/^monitoring\.metrics\[0\]\.metric: /),
+      "monitoring.metrics[1].function: function_mean_ms needs function: (the function's name)",
+      'monitoring.metrics[2].warn: write a line like "> 0", ">= 15", "> 1%" or "> baseline + 20%"',
+      'monitoring.metrics[2].rollback: rollback: true needs a critical: line to trigger it',
+      'monitoring.metrics[3]: give either metric: (a built-in) or name: and sql: (a custom metric)',
+    ]);
+    expect(
+      problems(base('monitoring:\n  plans:\n    day: [{ every: 5m, for: 1h }]', '    monitor: week\n')),
+    ).toEqual(['environments[0].monitor: there is no plan "week" in monitoring.plans (day)']);
+  });
+});
