@@ -1,9 +1,10 @@
 /** Moves runs: load → decide → save → perform effects. Shared by commands, clicks and the scheduler. */
 import type { DeployConfig, Environment } from './config.js';
 import { type Approval, type GatePolicy, progress } from './deploy/approvals.js';
+import type { CheckResult } from './deploy/checks.js';
 import { decide } from './deploy/machine.js';
 import { redactDeep } from './deploy/redact.js';
-import type { ApplyResult, PreflightResult } from './deploy/results.js';
+import type { ApplyResult, PreflightResult, VerifyResult } from './deploy/results.js';
 import type { Decision, Effect, Policy, Run, RunEvent, Step } from './deploy/types.js';
 import type { Logger } from './log.js';
 import {
@@ -101,6 +102,15 @@ export function createEngine(deps: EngineDeps) {
     const out = new Map<number, string>();
     for (const [i, s] of run.steps.entries())
       if (s.status === 'watching' && hooks.monitorLabel) out.set(i, await hooks.monitorLabel(run, i));
+    return out;
+  }
+
+  /** The check results of every verify step that ran, for the report. */
+  async function verifyResults(run: Run): Promise<Map<number, CheckResult[]>> {
+    const results = await runs.loadStepResults(db, run.id);
+    const out = new Map<number, CheckResult[]>();
+    for (const [i, s] of run.steps.entries())
+      if (s.name === 'verify' && results.has(i)) out.set(i, (results.get(i) as VerifyResult).results ?? []);
     return out;
   }
 
@@ -245,7 +255,11 @@ export function createEngine(deps: EngineDeps) {
           await update(run.id, `gate:${effect.index}`, approvalCard(run, await gateView(run, effect.index)));
           break;
         case 'report':
-          await reply(run, 'report', runReport(run, await runs.allApprovals(db, run.id)));
+          await reply(
+            run,
+            'report',
+            runReport(run, await runs.allApprovals(db, run.id), await verifyResults(run)),
+          );
           log.info({ runId: run.id, status: run.status }, 'run ended');
           break;
         case 'runStep':

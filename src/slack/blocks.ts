@@ -1,6 +1,7 @@
 /** Pure renderers: runs and results → Block Kit. No I/O. */
 import type { types } from '@slack/bolt';
 import type { Approval, GateProgress } from '../deploy/approvals.js';
+import type { CheckResult } from '../deploy/checks.js';
 import { describeCounts } from '../deploy/diff.js';
 import type { ApplyResult, PgErrorView, PreflightResult } from '../deploy/results.js';
 import { describeWindow, type Window } from '../deploy/schedule.js';
@@ -445,7 +446,11 @@ export function migrationList(
 }
 
 /** The run report: every step with what it measured, every decision with who and when. */
-export function runReport(run: Run, approvals: readonly (Approval & { index: number })[]): Message {
+export function runReport(
+  run: Run,
+  approvals: readonly (Approval & { index: number })[],
+  checks: ReadonlyMap<number, readonly CheckResult[]> = new Map(),
+): Message {
   const lines = [
     `*Run #${run.id} report* · \`${esc(run.migration)}\` · requested by <@${run.requestedBy}> ${when(run.createdAt)}`,
   ];
@@ -470,5 +475,17 @@ export function runReport(run: Run, approvals: readonly (Approval & { index: num
         .join(', ') || '(none)'
     }`,
   );
-  return { text: `Run #${run.id} report: ${run.status}`, blocks: [section(lines.join('\n'), 'report')] };
+  const blocks: Block[] = [section(lines.join('\n'), 'report')];
+  // Every check, not just the ones the thread's table had room for.
+  for (const [i, results] of checks) {
+    const list = results.map(
+      (r) =>
+        `${r.status === 'pass' ? '✅' : r.severity === 'warning' ? '⚠️' : '❌'} ${esc(r.name)}: ${esc(r.error ?? r.actual)}${r.status === 'pass' ? '' : ` (target ${esc(r.target)})`}`,
+    );
+    if (list.length)
+      blocks.push(
+        section(`*Checks, ${esc(run.steps[i]!.env)} verify*\n${list.join('\n')}`, `report-checks-${i}`),
+      );
+  }
+  return { text: `Run #${run.id} report: ${run.status}`, blocks: blocks.slice(0, 50) };
 }

@@ -27,6 +27,8 @@ describe('/deploy-migration to staging over signed HTTP', () => {
     expect(replies).toHaveLength(4);
     expect(replies[2]).toContain('Verify on staging');
     expect(replies[3]).toContain('Run #1 report');
+    expect(replies[3]).toContain('✅ 5 concurrent calls are all counted: 5');
+    expect(replies[3]).toContain('⚠️ at least 45 foreign keys (the production target): 7 (target &gt;= 45)');
     expect(replies[0]).toContain('Preflight on staging');
     expect(replies[0]).toContain('001_initial_schema.sql');
     expect(replies[0]).toContain('024_atomic_user_behavior_updates.sql');
