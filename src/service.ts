@@ -1,12 +1,9 @@
-/** The imperative shell for slash commands and clicks: parse → decide → save → render → act. */
-import type { DeployConfig } from './config.js';
 import { type Decision as ApprovalDecision, unsatisfiable } from './deploy/approvals.js';
 import { findMigration } from './deploy/files.js';
 import { describeDrift, planPending } from './deploy/ledger.js';
 import { environmentsFor, planSteps } from './deploy/machine.js';
-import { createEngine } from './engine.js';
+import { createEngine, type EngineDeps } from './engine.js';
 import { createGates } from './gates.js';
-import type { Logger } from './log.js';
 import { createMonitor } from './monitor.js';
 import {
   type ButtonValue,
@@ -19,25 +16,17 @@ import {
   statusList,
   textMessage,
 } from './slack/blocks.js';
-import type { Chat, Respond } from './slack/chat.js';
+import type { Respond } from './slack/chat.js';
 import { checksReply } from './slack/check-blocks.js';
 import { parseSlashText, type SlashCommand } from './slack/command.js';
 import { monitorMessage } from './slack/monitor-blocks.js';
-import type { Store } from './store/db.js';
 import * as runs from './store/runs.js';
 import { readLedger } from './target/apply.js';
 import { withTargetClient } from './target/client.js';
 import { checksumsUpTo, discoverMigrations } from './target/files.js';
 import { runVerify } from './verification.js';
 
-export interface ServiceDeps {
-  readonly store: Store;
-  readonly deploy: DeployConfig;
-  readonly chat: Chat;
-  readonly log: Logger;
-  readonly secrets: readonly string[];
-  readonly now?: () => Date;
-}
+export type ServiceDeps = EngineDeps;
 
 export interface SlashInput {
   readonly user: string;

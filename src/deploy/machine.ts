@@ -102,6 +102,12 @@ function enter(
   };
 }
 
+/** A gate's rules hold (and its window is open): it closes as approved and the next step starts. */
+function passGate(run: Run, index: number, when: string, policy: Policy): Decision {
+  const steps = withStep(run, index, { status: 'succeeded', finishedAt: when, summary: 'approved' });
+  return enter(run, steps, index + 1, when, policy, [{ type: 'renderGate', index }]);
+}
+
 export function describeEnd(run: Run): string {
   const by = run.endedBy ? ` by <@${run.endedBy}>` : '';
   const when = run.finishedAt ? ` at ${run.finishedAt.slice(0, 16).replace('T', ' ')} UTC` : '';
@@ -178,26 +184,12 @@ export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
           effects: [{ type: 'renderCard' }, { type: 'renderGate', index: event.index }],
         };
       }
-      const steps = withStep(run, event.index, {
-        status: 'succeeded',
-        finishedAt: event.at,
-        summary: 'approved',
-      });
-      return enter(run, steps, event.index + 1, event.at, policy, [
-        { type: 'renderGate', index: event.index },
-      ]);
+      return passGate(run, event.index, event.at, policy);
     }
     case 'windowOpened': {
       if (!isCurrent(event.index, 'scheduled'))
         return { ok: false, refused: 'This gate is not waiting for its window.' };
-      const steps = withStep(run, event.index, {
-        status: 'succeeded',
-        finishedAt: event.at,
-        summary: 'approved',
-      });
-      return enter(run, steps, event.index + 1, event.at, policy, [
-        { type: 'renderGate', index: event.index },
-      ]);
+      return passGate(run, event.index, event.at, policy);
     }
     case 'gateRejected': {
       if (!isCurrent(event.index, 'waiting', 'scheduled'))

@@ -29,20 +29,23 @@ export async function sendSlashCommand(
     trigger_id: fields.trigger_id ?? `trigger.${Date.now()}`,
     ...fields,
   }).toString();
-  const res = await fetch(`${botUrl}/slack/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      ...signSlackRequest(signingSecret, body),
-    },
-    body,
-  });
-  return { status: res.status, body: await res.text() };
+  return postSigned(botUrl, signingSecret, body);
 }
 
 /** POST a signed interaction payload (button click, view submission). */
 export async function sendInteraction(botUrl: string, signingSecret: string, payload: unknown) {
-  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return postSigned(
+    botUrl,
+    signingSecret,
+    new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+  );
+}
+
+async function postSigned(
+  botUrl: string,
+  signingSecret: string,
+  body: string,
+): Promise<{ status: number; body: string }> {
   const res = await fetch(`${botUrl}/slack/events`, {
     method: 'POST',
     headers: {

@@ -10,6 +10,7 @@ export type ApplySettings = Pick<
 import { diffSnapshots, type SnapshotDiff } from '../deploy/diff.js';
 import { type Drift, type LedgerEntry, planPending } from '../deploy/ledger.js';
 import { lineColAt } from '../deploy/position.js';
+import type { PgErrorView } from '../deploy/results.js';
 import { LEDGER_SCHEMA, serverVersionNum, withTargetClient } from './client.js';
 import type { MigrationFile } from './files.js';
 import { takeSnapshot } from './snapshot.js';
@@ -18,17 +19,8 @@ import { loadParser, type Statement, splitStatements, statementProblems } from '
 const LOCK_KEY = [0x6d67, 1] as const; // 'mg', 1: one applier per target database
 const RETRYABLE = new Set(['55P03', '40P01']); // lock_not_available, deadlock_detected
 
-export interface PgErrorInfo {
-  readonly code?: string;
-  readonly message: string;
-  readonly detail?: string;
-  readonly hint?: string;
-  readonly where?: string;
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly statement?: number;
-}
+/** A PostgreSQL error as the user sees it, with file:line:column. */
+export type PgErrorInfo = PgErrorView;
 
 export interface FileResult {
   readonly id: string;
