@@ -156,6 +156,12 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
         if (req.headers.authorization !== `Bearer ${options.botToken}`)
           return send(200, { ok: false, error: 'invalid_auth' });
         record(method, args);
+        // Slack refuses a message with more than one table block.
+        if (
+          Array.isArray(args.blocks) &&
+          args.blocks.filter((b) => (b as { type?: string }).type === 'table').length > 1
+        )
+          return send(200, { ok: false, error: 'only_one_table_allowed' });
         return send(200, api(method, args));
       }
       if (req.method === 'POST' && url.pathname.startsWith('/response/')) {

@@ -60,7 +60,8 @@ export function checksReply(r: VerifyResult, title = `Verify on ${r.env}`): Mess
       blocks: [section(`${head}\nNo checks are defined for this migration or environment.`)],
     };
   const { block, folded } = checksTable(r.results);
-  const blocks: Block[] = [section(head, 'verify-summary'), block];
+  // Slack shows a message's one table at its bottom: everything else goes before it.
+  const blocks: Block[] = [section(head, 'verify-summary')];
   if (folded)
     blocks.push(context(`${folded} more passing check(s) not shown; the run report lists them all.`));
   if (!r.ok)
@@ -69,6 +70,7 @@ export function checksReply(r: VerifyResult, title = `Verify on ${r.env}`): Mess
         'Blockers failed: the run waits. *Roll back* runs this run’s down files; *Re-run verification* checks again.',
       ),
     );
+  blocks.push(block);
   return { text: `${title}: ${summaryLine(r.summary)}`, blocks };
 }
 
