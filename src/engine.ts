@@ -7,17 +7,11 @@ import { redactDeep } from './deploy/redact.js';
 import type { ApplyResult, PreflightResult, VerifyResult } from './deploy/results.js';
 import type { Decision, Effect, Policy, Run, RunEvent, Step } from './deploy/types.js';
 import type { Logger } from './log.js';
-import {
-  applyReply,
-  approvalCard,
-  type GateView,
-  type Message,
-  preflightReply,
-  runCard,
-  runReport,
-} from './slack/blocks.js';
+import { applyReply, preflightReply, runCard, runReport } from './slack/blocks.js';
 import type { Chat } from './slack/chat.js';
 import { checksReply, rollbackReply } from './slack/check-blocks.js';
+import { approvalCard, type GateView } from './slack/gate-blocks.js';
+import type { Message } from './slack/mrkdwn.js';
 import { runApply, runPreflight, type StepOutcome } from './steps.js';
 import type { Store } from './store/db.js';
 import * as runs from './store/runs.js';

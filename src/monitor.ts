@@ -9,9 +9,9 @@ import { actionable, checkpointTimes, fmt, type Judged, judge, type RawSample } 
 import type { ApplyResult, PreflightResult } from './deploy/results.js';
 import type { Run } from './deploy/types.js';
 import type { Engine } from './engine.js';
-import { type Message, SYSTEM_ACTOR, section } from './slack/blocks.js';
 import type { Chat } from './slack/chat.js';
 import { alertMessage, type MonitorView, monitorMessage, progressText } from './slack/monitor-blocks.js';
+import { type Message, SYSTEM_ACTOR, section } from './slack/mrkdwn.js';
 import * as cps from './store/checkpoints.js';
 import * as runs from './store/runs.js';
 import { withTargetClient } from './target/client.js';

@@ -6,8 +6,6 @@ import { createEngine, type EngineDeps } from './engine.js';
 import { createGates } from './gates.js';
 import { createMonitor } from './monitor.js';
 import {
-  type ButtonValue,
-  esc,
   HELP,
   type ListCell,
   migrationList,
@@ -20,6 +18,7 @@ import type { Respond } from './slack/chat.js';
 import { checksReply } from './slack/check-blocks.js';
 import { parseSlashText, type SlashCommand } from './slack/command.js';
 import { monitorMessage } from './slack/monitor-blocks.js';
+import { type ButtonValue, esc } from './slack/mrkdwn.js';
 import * as runs from './store/runs.js';
 import { readLedger } from './target/apply.js';
 import { withTargetClient } from './target/client.js';

@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { redact, redactDeep } from '../deploy/redact.js';
-import type { Message } from './blocks.js';
+import type { Message } from './mrkdwn.js';
 
 type WebClient = webApi.WebClient;
 

@@ -1,7 +1,8 @@
 /** Pure renderers for verification results and rollbacks. */
 import type { CheckResult, CheckSummary } from '../deploy/checks.js';
 import type { RollbackResult, VerifyResult } from '../deploy/results.js';
-import { type Block, context, esc, formatMs, formatPgError, type Message, section } from './blocks.js';
+import { formatPgError } from './blocks.js';
+import { type Block, context, esc, formatMs, type Message, section } from './mrkdwn.js';
 
 const ICON = { pass: '✅', fail: '❌', error: '❌' } as const;
 const statusIcon = (r: CheckResult) =>

@@ -1,7 +1,7 @@
 /** Pure renderers for monitoring: the single monitoring message, alerts. */
 import { fmt, type Judged } from '../deploy/monitoring.js';
 import type { Run } from '../deploy/types.js';
-import { type Block, context, esc, type Message, section } from './blocks.js';
+import { type Block, context, esc, type Message, section } from './mrkdwn.js';
 
 export const MONITOR_ACTIONS = { ack: 'alert.ack', keep: 'alert.keep' } as const;
 

@@ -2,9 +2,10 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Service } from '../service.js';
-import { ACTIONS, textMessage } from './blocks.js';
+import { textMessage } from './blocks.js';
 import { type Chat, ephemeral } from './chat.js';
 import { MONITOR_ACTIONS } from './monitor-blocks.js';
+import { ACTIONS } from './mrkdwn.js';
 
 export const COMMAND = '/deploy-migration';
 

@@ -1,0 +1,147 @@
+/** Pure renderers for approval gates: the approval card and the reason modal. */
+import type { Approval, GateProgress } from '../deploy/approvals.js';
+import { describeWindow, type Window } from '../deploy/schedule.js';
+import type { Run } from '../deploy/types.js';
+import {
+  ACTIONS,
+  type Block,
+  type ButtonValue,
+  context,
+  esc,
+  type Message,
+  section,
+  when,
+} from './mrkdwn.js';
+
+/** What a gate shows: its rules, who approved, any conditions or rejection. */
+export interface GateView {
+  readonly env: string;
+  readonly index: number;
+  readonly digest: string;
+  readonly approvals: readonly Approval[];
+  /** Undefined when a user group could not be read from Slack. */
+  readonly progress?: GateProgress;
+  readonly window?: Window;
+}
+
+export function gateProgressText(g: GateView, names: boolean): string {
+  if (!g.progress) return 'rules unavailable';
+  return g.progress.rules
+    .map((r) => {
+      const done = r.approvers.length >= r.need;
+      const who = names && r.approvers.length ? ` ${r.approvers.map((u) => `<@${u}>`).join(', ')}` : '';
+      return `${esc(r.role)} ${Math.min(r.approvers.length, r.need)}/${r.need}${done ? ' ✅' : ''}${who}`;
+    })
+    .join(', ');
+}
+
+/** The approval card: a thread reply, updated in place after every click. */
+export function approvalCard(run: Run, g: GateView): Message {
+  const step = run.steps[g.index]!;
+  const files = Object.entries(run.checksums)
+    .map(([id, sum]) => `• \`${esc(id)}.sql\` sha256 \`${sum.slice(0, 12)}\``)
+    .join('\n');
+  const before = run.steps
+    .slice(0, g.index)
+    .filter((s) => s.status === 'succeeded' && s.name !== 'approval')
+    .map((s) => `${esc(s.env)} ${s.name}: ${esc(s.summary ?? 'done')}`)
+    .join(' · ');
+  const rollback = step.purpose === 'rollback';
+  const lines = rollback
+    ? [
+        `*Rollback approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` · asked by <@${run.endedBy}>: ${esc(run.reason ?? '')}`,
+        `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
+      ]
+    : [
+        `*Approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
+        `Will apply on *${esc(g.env)}* exactly these files:\n${files || '(none)'}`,
+      ];
+  if (before) lines.push(`So far: ${before}`);
+  lines.push(`*Rules:* ${gateProgressText(g, true)}`);
+  const conditions = g.approvals.filter((a) => a.decision === 'conditions');
+  if (conditions.length)
+    lines.push(
+      `⚠️ *Conditions:*\n${conditions.map((a) => `• <@${a.user}>: ${esc(a.reason ?? '')}`).join('\n')}`,
+    );
+  const rejected = g.approvals.find((a) => a.decision === 'reject');
+  if (rejected)
+    lines.push(`❌ *Rejected* by <@${rejected.user}> ${when(rejected.at)}: ${esc(rejected.reason ?? '')}`);
+  if (g.window) lines.push(`Deployment window: ${esc(describeWindow(g.window))}`);
+  const blocks: Block[] = [section(lines.join('\n'), `gate-${g.index}`)];
+  const open = run.status === 'running' && step.status === 'waiting';
+  if (open) {
+    const value = JSON.stringify({ r: run.id, i: g.index, d: g.digest } satisfies ButtonValue);
+    blocks.push({
+      type: 'actions',
+      block_id: `gate-actions-${g.index}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTIONS.approve,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve' },
+          value,
+        },
+        {
+          type: 'button',
+          action_id: ACTIONS.conditions,
+          text: { type: 'plain_text', text: 'Approve with conditions' },
+          value,
+        },
+        {
+          type: 'button',
+          action_id: ACTIONS.reject,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Reject' },
+          value,
+        },
+      ],
+    });
+    if (step.expiresAt) blocks.push(context(`Expires ${when(step.expiresAt)} if not approved.`));
+  } else if (step.status === 'scheduled' && step.resumeAt)
+    blocks.push(context(`✅ Approved. Outside the deployment window: proceeds ${when(step.resumeAt)}.`));
+  else
+    blocks.push(
+      context(
+        run.status === 'running' || step.status === 'succeeded'
+          ? '✅ Approved.'
+          : `Closed: ${esc(run.status)}.`,
+      ),
+    );
+  return {
+    text: `${rollback ? 'Rollback approval' : 'Approval'} needed for ${g.env}: run #${run.id} ${run.migration}`,
+    blocks,
+  };
+}
+
+/** The modal that asks why (Reject) or on what conditions (Approve with conditions). */
+export function reasonModal(
+  decision: 'reject' | 'conditions',
+  value: ButtonValue,
+  channel: string,
+  env: string,
+) {
+  const reject = decision === 'reject';
+  return {
+    type: 'modal',
+    callback_id: ACTIONS.reasonModal,
+    private_metadata: JSON.stringify({ ...value, decision, channel }),
+    title: { type: 'plain_text', text: reject ? 'Reject' : 'Approve with conditions' },
+    submit: { type: 'plain_text', text: reject ? 'Reject' : 'Approve' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'reason',
+        label: { type: 'plain_text', text: reject ? `Why reject ${env}?` : `Conditions for ${env}` },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'text',
+          multiline: true,
+          min_length: 3,
+          max_length: 1000,
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,55 @@
+/** Block Kit basics shared by every renderer: text, sections, times, button values. Pure. */
+import type { types } from '@slack/bolt';
+
+export type Block = types.KnownBlock;
+export interface Message {
+  readonly text: string;
+  readonly blocks: Block[];
+}
+
+const SECTION_LIMIT = 2900;
+
+/** Escape text for mrkdwn: Slack treats &, < and > as control characters. */
+export function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function clip(text: string, limit = SECTION_LIMIT): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 20)}\n… (truncated)`;
+}
+
+export const section = (text: string, block_id?: string): Block => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: clip(text) },
+  ...(block_id ? { block_id } : {}),
+});
+export const context = (text: string): Block => ({
+  type: 'context',
+  elements: [{ type: 'mrkdwn', text: clip(text) }],
+});
+
+export const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export interface ButtonValue {
+  readonly r: number;
+  readonly i: number;
+  readonly d: string;
+}
+
+/** Who acts when nobody pressed a button (automatic rollbacks, scheduler decisions). */
+export const SYSTEM_ACTOR = 'migration-gate';
+
+export const ACTIONS = {
+  approve: 'gate.approve',
+  conditions: 'gate.conditions',
+  reject: 'gate.reject',
+  cancel: 'run.cancel',
+  rollback: 'run.rollback',
+  rerun: 'run.rerun_verify',
+  verifyNow: 'run.verify',
+  reasonModal: 'gate.reason',
+} as const;
