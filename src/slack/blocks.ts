@@ -8,7 +8,7 @@ import { type GateView, gateProgressText } from './gate-blocks.js';
 import {
   ACTIONS,
   type Block,
-  type ButtonValue,
+  button,
   context,
   esc,
   formatMs,
@@ -88,14 +88,6 @@ export function runCard(
     ],
   };
 }
-
-const button = (action_id: string, text: string, value: ButtonValue, extra: object = {}) => ({
-  type: 'button',
-  action_id,
-  text: { type: 'plain_text', text },
-  value: JSON.stringify(value),
-  ...extra,
-});
 
 const confirm = (title: string, text: string, yes: string) => ({
   confirm: {

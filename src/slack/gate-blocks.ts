@@ -6,6 +6,7 @@ import {
   ACTIONS,
   type Block,
   type ButtonValue,
+  button,
   context,
   esc,
   type Message,
@@ -70,33 +71,16 @@ export function approvalCard(run: Run, g: GateView): Message {
   const blocks: Block[] = [section(lines.join('\n'), `gate-${g.index}`)];
   const open = run.status === 'running' && step.status === 'waiting';
   if (open) {
-    const value = JSON.stringify({ r: run.id, i: g.index, d: g.digest } satisfies ButtonValue);
+    const value: ButtonValue = { r: run.id, i: g.index, d: g.digest };
     blocks.push({
       type: 'actions',
       block_id: `gate-actions-${g.index}`,
       elements: [
-        {
-          type: 'button',
-          action_id: ACTIONS.approve,
-          style: 'primary',
-          text: { type: 'plain_text', text: 'Approve' },
-          value,
-        },
-        {
-          type: 'button',
-          action_id: ACTIONS.conditions,
-          text: { type: 'plain_text', text: 'Approve with conditions' },
-          value,
-        },
-        {
-          type: 'button',
-          action_id: ACTIONS.reject,
-          style: 'danger',
-          text: { type: 'plain_text', text: 'Reject' },
-          value,
-        },
+        button(ACTIONS.approve, 'Approve', value, { style: 'primary' }),
+        button(ACTIONS.conditions, 'Approve with conditions', value),
+        button(ACTIONS.reject, 'Reject', value, { style: 'danger' }),
       ],
-    });
+    } as Block);
     if (step.expiresAt) blocks.push(context(`Expires ${when(step.expiresAt)} if not approved.`));
   } else if (step.status === 'scheduled' && step.resumeAt)
     blocks.push(context(`✅ Approved. Outside the deployment window: proceeds ${when(step.resumeAt)}.`));

@@ -1,7 +1,7 @@
 /** Pure renderers for monitoring: the single monitoring message, alerts. */
 import { fmt, type Judged } from '../deploy/monitoring.js';
 import type { Run } from '../deploy/types.js';
-import { type Block, context, esc, type Message, section } from './mrkdwn.js';
+import { ACTIONS, type Block, button, context, esc, type Message, section } from './mrkdwn.js';
 
 export const MONITOR_ACTIONS = { ack: 'alert.ack', keep: 'alert.keep' } as const;
 
@@ -63,31 +63,15 @@ export function alertMessage(
   const text = `${head}\n${bad.map(line).join('\n')}${opts.rollingBack ? '\n↩️ A rollback trigger fired: rolling back now.' : ''}`;
   const blocks: Block[] = [section(text, `alert-${opts.alertId}`)];
   if (level === 'critical' && !opts.rollingBack) {
-    const value = JSON.stringify({ r: run.id, i: opts.alertId, d: '' });
+    const value = { r: run.id, i: opts.alertId, d: '' };
     const rollback = { r: run.id, i: run.steps.findIndex((s) => s.status === 'watching'), d: '' };
     blocks.push({
       type: 'actions',
       block_id: `alert-actions-${opts.alertId}`,
       elements: [
-        {
-          type: 'button',
-          action_id: 'run.rollback',
-          style: 'danger',
-          text: { type: 'plain_text', text: 'Roll back' },
-          value: JSON.stringify(rollback),
-        },
-        {
-          type: 'button',
-          action_id: MONITOR_ACTIONS.ack,
-          text: { type: 'plain_text', text: 'Acknowledge' },
-          value,
-        },
-        {
-          type: 'button',
-          action_id: MONITOR_ACTIONS.keep,
-          text: { type: 'plain_text', text: 'Keep watching' },
-          value,
-        },
+        button(ACTIONS.rollback, 'Roll back', rollback, { style: 'danger' }),
+        button(MONITOR_ACTIONS.ack, 'Acknowledge', value),
+        button(MONITOR_ACTIONS.keep, 'Keep watching', value),
       ],
     } as Block);
   }

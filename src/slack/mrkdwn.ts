@@ -53,3 +53,12 @@ export const ACTIONS = {
   verifyNow: 'run.verify',
   reasonModal: 'gate.reason',
 } as const;
+
+/** A button whose value is a ButtonValue (validated by zod when it comes back). `style` and `confirm` go in extra. */
+export const button = (action_id: string, text: string, value: ButtonValue, extra: object = {}) => ({
+  type: 'button',
+  action_id,
+  text: { type: 'plain_text', text },
+  value: JSON.stringify(value),
+  ...extra,
+});
