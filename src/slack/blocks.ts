@@ -34,7 +34,9 @@ function stepLabel(s: Step, gate?: GateView, monitor?: string): string {
   if (s.name === 'monitor' && s.status === 'watching' && monitor)
     return `${ICON[s.status]} monitor ${esc(monitor)}`;
   if (s.name === 'approval' && gate && (s.status === 'waiting' || s.status === 'scheduled'))
-    return `${ICON[s.status]} approval (${gateProgressText(gate, false)})${s.status === 'scheduled' && s.resumeAt ? ` · proceeds ${when(s.resumeAt)}` : ''}`;
+    return `${ICON[s.status]} approval (${gateProgressText(gate, false)})${
+      s.status === 'scheduled' && s.resumeAt ? ` · proceeds ${when(s.resumeAt)}` : ' · approve in the thread'
+    }`;
   if (s.name === 'approval' && s.status === 'succeeded') return `${ICON[s.status]} approved`;
   const detail = s.summary && s.status !== 'pending' ? ` ${esc(s.summary)}` : '';
   return `${ICON[s.status]} ${s.name}${detail}`;

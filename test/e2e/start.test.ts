@@ -81,6 +81,9 @@ describe('npm start', () => {
     const first = await start(env);
     children.push(first.child);
     expect(first.output.join('')).toContain('Sandbox mode (no SLACK_BOT_TOKEN)');
+    const page = await fetch(`${first.url}/`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<title>migration-gate sandbox</title>');
 
     const r = await command(first.url, '001_slow');
     expect(r.status).toBe(200);
