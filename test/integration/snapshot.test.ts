@@ -63,3 +63,32 @@ describe('catalog snapshot on real PostgreSQL', () => {
     );
   });
 });
+
+describe('what the diff sees change', () => {
+  it('a changed CHECK, an FK action, an index method and a predicate are all changes; a rename is remove + add', async () => {
+    const url = await createTestDatabase('mg_snap_change');
+    const env = { databaseUrl: url };
+    await query(
+      url,
+      `create table p (id int primary key);
+       create table c (id int primary key, p_id int references p (id), n int check (n > 0), s text);
+       create index c_s on c (s);
+       create index c_n on c (n) where n > 10;`,
+    );
+    const before = await withTargetClient(env, takeSnapshot);
+    await query(
+      url,
+      `alter table c drop constraint c_n_check, add constraint c_n_check check (n > 1);
+       alter table c drop constraint c_p_id_fkey, add constraint c_p_id_fkey foreign key (p_id) references p (id) on delete cascade;
+       drop index c_s; create index c_s on c using hash (s);
+       drop index c_n; create index c_n on c (n) where n > 20;`,
+    );
+    const after = await withTargetClient(env, takeSnapshot);
+    const d = diffSnapshots(before, after);
+    expect(d.constraints.changed).toEqual(['public.c.c_n_check', 'public.c.c_p_id_fkey']);
+    expect(d.indexes.changed).toEqual(['public.c.c_n', 'public.c.c_s']);
+    await query(url, 'alter index c_s rename to c_s2');
+    const renamed = diffSnapshots(after, await withTargetClient(env, takeSnapshot));
+    expect(renamed.indexes).toEqual({ added: ['public.c.c_s2'], removed: ['public.c.c_s'], changed: [] });
+  });
+});
