@@ -136,3 +136,14 @@ export const alerts = stateSchema.table('alerts', {
   acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * What the bot itself has done on each target database, cumulative (commits, rollbacks, statements and their
+ * time, seq scans per table, function calls): subtracted from every sample so the bot never shows up in the
+ * figures it reports. Keyed by a hash of host, port and database (never the URL).
+ */
+export const targetFootprints = stateSchema.table('target_footprints', {
+  target: text('target').primaryKey(),
+  counters: jsonb('counters').$type<Record<string, number>>().notNull().default({}),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
