@@ -14,7 +14,7 @@ import { textMessage } from './slack/blocks.js';
 import type { Chat, Respond } from './slack/chat.js';
 import { reasonModal } from './slack/gate-blocks.js';
 import { acknowledgedAlert } from './slack/monitor-blocks.js';
-import { type ButtonValue, esc, type Message } from './slack/mrkdwn.js';
+import { type ButtonValue, esc, escKeepingMentions, type Message } from './slack/mrkdwn.js';
 import { acknowledge, findAlert } from './store/checkpoints.js';
 import * as runs from './store/runs.js';
 import { digestOf } from './target/files.js';
@@ -68,7 +68,7 @@ export function createGates(engine: Engine, chat: Chat) {
       runId,
       detail: { decision: c.decision, gate: c.value.i, refused },
     });
-    await c.respond(textMessage(refused));
+    await c.respond(textMessage(escKeepingMentions(refused)));
     if (refresh) {
       const run = await runs.loadRun(db, runId);
       if (run) await engine.renderAll(run);
@@ -160,7 +160,7 @@ export function createGates(engine: Engine, chat: Chat) {
       return respond(
         textMessage(`There is no run #${runId}. \`/deploy-migration status\` lists the latest runs.`),
       );
-    if (run.status !== 'running') return respond(textMessage(describeEnd(run)));
+    if (run.status !== 'running') return respond(textMessage(escKeepingMentions(describeEnd(run))));
     const current = Math.max(
       0,
       run.steps.findIndex((s) => !['succeeded', 'skipped'].includes(s.status)),
@@ -181,7 +181,7 @@ export function createGates(engine: Engine, chat: Chat) {
       );
     }
     const d = await engine.advance(runId, { type: 'cancel', at: engine.now(), by: user });
-    if (!d.ok) return respond(textMessage(d.refused));
+    if (!d.ok) return respond(textMessage(escKeepingMentions(d.refused)));
     await runs.audit(db, { actor: user, action: 'run.cancelled', runId });
   }
 
@@ -204,7 +204,7 @@ export function createGates(engine: Engine, chat: Chat) {
   ): Promise<void> {
     const run = await runs.loadRun(db, v.r);
     if (!run) return respond(textMessage(`There is no run #${v.r}.`));
-    if (run.status !== 'running') return respond(textMessage(describeEnd(run)));
+    if (run.status !== 'running') return respond(textMessage(escKeepingMentions(describeEnd(run))));
     const step = run.steps[v.i];
     const holding = step?.status === 'blocked' || (what === 'rollback' && step?.status === 'watching');
     if (!holding) {
@@ -242,7 +242,7 @@ export function createGates(engine: Engine, chat: Chat) {
           }
         : { type: 'rerunVerify', index: v.i, at, by: user },
     );
-    if (!d.ok) return respond(textMessage(d.refused));
+    if (!d.ok) return respond(textMessage(escKeepingMentions(d.refused)));
   }
 
   async function verifyNow(user: string, v: ButtonValue, respond: Respond): Promise<void> {

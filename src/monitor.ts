@@ -10,8 +10,14 @@ import type { ApplyResult, PreflightResult } from './deploy/results.js';
 import type { Run } from './deploy/types.js';
 import type { Engine } from './engine.js';
 import type { Chat } from './slack/chat.js';
-import { alertMessage, type MonitorView, monitorMessage, progressText } from './slack/monitor-blocks.js';
-import { type Message, SYSTEM_ACTOR, section } from './slack/mrkdwn.js';
+import {
+  alertMessage,
+  type MonitorView,
+  monitorMessage,
+  progressText,
+  unavailableMessage,
+} from './slack/monitor-blocks.js';
+import { type Message, SYSTEM_ACTOR } from './slack/mrkdwn.js';
 import * as cps from './store/checkpoints.js';
 import * as runs from './store/runs.js';
 import { withTargetClient } from './target/client.js';
@@ -229,20 +235,7 @@ export function createMonitor(engine: Engine, chat: Chat) {
     await postOrUpdate(runId, `monitor:${index}`, monitorMessage(runId, m.view), m.messages);
     const card = m.messages.find((x) => x.kind === 'card');
     if (m.firstUnavailable.length && card)
-      await chat.post(
-        card.channel,
-        {
-          text: `Some metrics cannot be measured on ${env.name}`,
-          blocks: [
-            section(
-              m.firstUnavailable
-                .map((j) => `⚠️ *${j.key}* cannot be measured on ${env.name}: ${j.unavailable}`)
-                .join('\n'),
-            ),
-          ],
-        },
-        card.ts,
-      );
+      await chat.post(card.channel, unavailableMessage(env.name, m.firstUnavailable), card.ts);
     const { critical, warn, trigger } = actionable(
       judged,
       metrics().map((x) => x.rule),

@@ -5,20 +5,12 @@ import { environmentsFor, planSteps } from './deploy/machine.js';
 import { createEngine, type EngineDeps } from './engine.js';
 import { createGates } from './gates.js';
 import { createMonitor } from './monitor.js';
-import {
-  HELP,
-  type ListCell,
-  migrationList,
-  runCard,
-  runReport,
-  statusList,
-  textMessage,
-} from './slack/blocks.js';
+import { type ListCell, migrationList, runCard, runReport, statusList, textMessage } from './slack/blocks.js';
 import type { Respond } from './slack/chat.js';
 import { checksReply } from './slack/check-blocks.js';
-import { parseSlashText, type SlashCommand } from './slack/command.js';
+import { HELP, parseSlashText, type SlashCommand } from './slack/command.js';
 import { monitorMessage } from './slack/monitor-blocks.js';
-import { type ButtonValue, esc } from './slack/mrkdwn.js';
+import { type ButtonValue, esc, escKeepingMentions } from './slack/mrkdwn.js';
 import * as runs from './store/runs.js';
 import { readLedger } from './target/apply.js';
 import { withTargetClient } from './target/client.js';
@@ -69,13 +61,13 @@ export function createService(deps: ServiceDeps) {
       deploy.environments.map((e) => e.name),
       cmd.to,
     );
-    if (!envs.ok) return respond(textMessage(envs.refused));
+    if (!envs.ok) return respond(textMessage(escKeepingMentions(envs.refused)));
     for (const name of envs.envs) {
       const policy = engine.gatePolicy(name);
       if (!policy.rules.length) continue;
       const groups = await engine.groupsFor(policy).catch(() => undefined);
       const never = groups && unsatisfiable(policy, input.user, groups);
-      if (never) return respond(textMessage(`Run not started. ${never}`));
+      if (never) return respond(textMessage(`Run not started. ${escKeepingMentions(never)}`));
     }
     const created = await runs.createRun(db, {
       migration: migration.id,
@@ -166,7 +158,7 @@ export function createService(deps: ServiceDeps) {
       action: 'verify.on_demand',
       detail: { migration: migration.id, env: env.name, summary: outcome.summary },
     });
-    return respond(checksReply(outcome.result, `Verification of ${migration.id} on ${env.name}`));
+    return respond(checksReply(outcome.result, `Verification of ${esc(migration.id)} on ${esc(env.name)}`));
   }
 
   /** watch #run: the latest figures; checkpoint #run: take one now. */

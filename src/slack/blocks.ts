@@ -13,6 +13,7 @@ import {
   esc,
   formatMs,
   type Message,
+  mention,
   SYSTEM_ACTOR,
   section,
   when,
@@ -53,15 +54,15 @@ function runStatusLine(run: Run): string {
     case 'failed':
       return `❌ Failed: ${esc(run.reason ?? 'see the thread')}`;
     case 'cancelled':
-      return `🚫 Cancelled by <@${run.endedBy}> ${when(run.finishedAt ?? run.createdAt)}`;
+      return `🚫 Cancelled by ${mention(run.endedBy ?? '')} ${when(run.finishedAt ?? run.createdAt)}`;
     case 'rejected':
-      return `❌ Rejected by <@${run.endedBy}>: ${esc(run.reason ?? '')}`;
+      return `❌ Rejected by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`;
     case 'expired':
       return `⌛ Expired: ${esc(run.reason ?? 'nobody approved in time')}`;
     case 'rolled_back':
       return run.endedBy === SYSTEM_ACTOR
         ? `↩️ Rolled back automatically: ${esc(run.reason ?? '')}`
-        : `↩️ Rolled back by <@${run.endedBy}>: ${esc(run.reason ?? '')}`;
+        : `↩️ Rolled back by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`;
   }
 }
 
@@ -81,7 +82,7 @@ export function runCard(
   );
   const title = `*Run #${run.id}* · \`${esc(run.migration)}\` · requested by <@${run.requestedBy}>`;
   return {
-    text: `Run #${run.id} · ${run.migration} · ${run.status}`,
+    text: `Run #${run.id} · ${esc(run.migration)} · ${run.status}`,
     blocks: [
       section(title, 'title'),
       section(lines.join('\n'), 'envs'),
@@ -210,23 +211,12 @@ export function applyReply(r: ApplyResult): Message {
   };
 }
 
-export const HELP = [
-  '*/deploy-migration* deploys PostgreSQL migrations from this channel.',
-  '• `/deploy-migration <migration> [to <environment>]`: deploy through every environment in order (or up to one), with approvals where deploy.yml asks for them (e.g. `/deploy-migration 024_atomic_user_behavior_updates`)',
-  '• `/deploy-migration status [#run]`: a run (who approved what and when), or the latest runs',
-  '• `/deploy-migration cancel #run`: stop a run (its requester or an approver of its next gate)',
-  '• `/deploy-migration verify <migration|#run> [on <environment>]`: run the checks now and show the table',
-  '• `/deploy-migration watch #run`: the latest monitoring figures; `checkpoint #run` takes one now',
-  '• `/deploy-migration list`: every migration in every environment (applied when, checksum, drift)',
-  '• `/deploy-migration help`: this message',
-].join('\n');
-
 export function textMessage(text: string): Message {
   return { text, blocks: [section(text)] };
 }
 
 export function statusList(runs: readonly Run[]): Message {
-  if (!runs.length) return textMessage('No runs yet. Start one with `/deploy-migration <migration>`.');
+  if (!runs.length) return textMessage('No runs yet. Start one with `/deploy-migration &lt;migration&gt;`.');
   const lines = runs.map(
     (r) =>
       `${r.status === 'succeeded' ? '✅' : r.status === 'failed' ? '❌' : r.status === 'running' ? '⏳' : '🚫'} *#${r.id}* \`${esc(r.migration)}\` → ${esc([...new Set(r.steps.map((s) => s.env))].join(', '))} · <@${r.requestedBy}> · ${r.createdAt.slice(0, 16).replace('T', ' ')} UTC`,

@@ -52,9 +52,11 @@ export function checksTable(
   };
 }
 
-export function checksReply(r: VerifyResult, title = `Verify on ${r.env}`): Message {
-  const head = `*${esc(title)}* ${r.ok ? '✅' : '❌'} · ${summaryLine(r.summary)} · ${formatMs(r.durationMs)}`;
-  if (r.problem) return { text: `${title}: ${r.problem}`, blocks: [section(`${head}\n${esc(r.problem)}`)] };
+/** `title` is mrkdwn (it may mention who asked); the caller escapes what it puts in it. */
+export function checksReply(r: VerifyResult, title = `Verify on ${esc(r.env)}`): Message {
+  const head = `*${title}* ${r.ok ? '✅' : '❌'} · ${summaryLine(r.summary)} · ${formatMs(r.durationMs)}`;
+  if (r.problem)
+    return { text: `${title}: ${esc(r.problem)}`, blocks: [section(`${head}\n${esc(r.problem)}`)] };
   if (!r.results.length)
     return {
       text: `${title}: no checks`,

@@ -1,4 +1,5 @@
-/** "/deploy-migration …" text → a command, or a sentence saying what was wrong. Pure. */
+/** "/deploy-migration …" text → a command, or a sentence saying what was wrong (mrkdwn). Pure. */
+import { esc } from './mrkdwn.js';
 
 export type SlashCommand =
   | { kind: 'deploy'; migration: string; to?: string }
@@ -14,11 +15,25 @@ export type ParsedSlash = { ok: true; command: SlashCommand } | { ok: false; mes
 const MAX_LENGTH = 500;
 const EXAMPLE = '`/deploy-migration 024_atomic_user_behavior_updates to staging`';
 
-/** Show a piece of what the user typed, safely: short, no control characters, no backticks. */
+/** Show a piece of what the user typed, safely: short, no control characters, no backticks, escaped for mrkdwn. */
 export function quote(text: string): string {
   const clean = [...text.replace(/[\u0000-\u001f\u007f`]/g, '')];
-  return `"${clean.length > 40 ? `${clean.slice(0, 40).join('')}…` : clean.join('')}"`;
+  return `"${esc(clean.length > 40 ? `${clean.slice(0, 40).join('')}…` : clean.join(''))}"`;
 }
+
+/** The help text (mrkdwn: the placeholders are escaped, or Slack would read `<migration>` as a link). */
+export const HELP = [
+  '*/deploy-migration* deploys PostgreSQL migrations from this channel.',
+  '• `/deploy-migration <migration> [to <environment>]`: deploy through every environment in order (or up to one), with approvals where deploy.yml asks for them (e.g. `/deploy-migration 024_atomic_user_behavior_updates`)',
+  '• `/deploy-migration status [#run]`: a run (who approved what and when), or the latest runs',
+  '• `/deploy-migration cancel #run`: stop a run (its requester or an approver of its next gate)',
+  '• `/deploy-migration verify <migration|#run> [on <environment>]`: run the checks now and show the table',
+  '• `/deploy-migration watch #run`: the latest monitoring figures; `checkpoint #run` takes one now',
+  '• `/deploy-migration list`: every migration in every environment (applied when, checksum, drift)',
+  '• `/deploy-migration help`: this message',
+]
+  .map(esc)
+  .join('\n');
 
 const usage = (message: string): ParsedSlash => ({ ok: false, message });
 

@@ -10,6 +10,7 @@ import {
   context,
   esc,
   type Message,
+  mention,
   section,
   when,
 } from './mrkdwn.js';
@@ -50,7 +51,7 @@ export function approvalCard(run: Run, g: GateView): Message {
   const rollback = step.purpose === 'rollback';
   const lines = rollback
     ? [
-        `*Rollback approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` · asked by <@${run.endedBy}>: ${esc(run.reason ?? '')}`,
+        `*Rollback approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` · asked by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`,
         `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
       ]
     : [
@@ -93,7 +94,7 @@ export function approvalCard(run: Run, g: GateView): Message {
       ),
     );
   return {
-    text: `${rollback ? 'Rollback approval' : 'Approval'} needed for ${g.env}: run #${run.id} ${run.migration}`,
+    text: `${rollback ? 'Rollback approval' : 'Approval'} needed for ${esc(g.env)}: run #${run.id} ${esc(run.migration)}`,
     blocks,
   };
 }

@@ -1,7 +1,7 @@
 /** Pure renderers for monitoring: the single monitoring message, alerts. */
 import { fmt, type Judged } from '../deploy/monitoring.js';
 import type { Run } from '../deploy/types.js';
-import { ACTIONS, type Block, button, context, esc, type Message, section } from './mrkdwn.js';
+import { ACTIONS, type Block, button, context, esc, groupMention, type Message, section } from './mrkdwn.js';
 
 export const MONITOR_ACTIONS = { ack: 'alert.ack', keep: 'alert.keep' } as const;
 
@@ -47,7 +47,7 @@ export function monitorMessage(runId: number, v: MonitorView): Message {
       ),
     );
   else blocks.push(context('The first checkpoint is still to come.'));
-  return { text: `Monitoring ${v.env} for run #${runId}: ${progressText(v)}`, blocks };
+  return { text: `Monitoring ${esc(v.env)} for run #${runId}: ${progressText(v)}`, blocks };
 }
 
 export function alertMessage(
@@ -58,7 +58,7 @@ export function alertMessage(
   opts: { oncall?: string; alertId: number; rollingBack: boolean },
 ): Message {
   const bad = judged.filter((j) => j.level === level && !j.dryRun);
-  const mention = level === 'critical' && opts.oncall ? `<!subteam^${opts.oncall}> ` : '';
+  const mention = level === 'critical' && opts.oncall ? `${groupMention(opts.oncall)} ` : '';
   const head = `${mention}${level === 'critical' ? '🔴 *Critical*' : '⚠️ *Warning*'} on ${esc(env)} · run #${run.id} \`${esc(run.migration)}\``;
   const text = `${head}\n${bad.map(line).join('\n')}${opts.rollingBack ? '\n↩️ A rollback trigger fired: rolling back now.' : ''}`;
   const blocks: Block[] = [section(text, `alert-${opts.alertId}`)];
@@ -76,8 +76,22 @@ export function alertMessage(
     } as Block);
   }
   return {
-    text: `${level === 'critical' ? 'Critical' : 'Warning'} on ${env}: ${bad.map((j) => `${j.key} ${fmt(j.value)}${j.unit}`).join(', ')}`,
+    text: `${level === 'critical' ? 'Critical' : 'Warning'} on ${esc(env)}: ${bad.map((j) => `${esc(j.key)} ${fmt(j.value)}${esc(j.unit)}`).join(', ')}`,
     blocks,
+  };
+}
+
+/** The first time metrics cannot be measured on an environment: said once in the thread, watching goes on. */
+export function unavailableMessage(env: string, judged: readonly Judged[]): Message {
+  return {
+    text: `Some metrics cannot be measured on ${esc(env)}`,
+    blocks: [
+      section(
+        judged
+          .map((j) => `⚠️ *${esc(j.key)}* cannot be measured on ${esc(env)}: ${esc(j.unavailable ?? '')}`)
+          .join('\n'),
+      ),
+    ],
   };
 }
 

@@ -9,10 +9,35 @@ export interface Message {
 
 const SECTION_LIMIT = 2900;
 
-/** Escape text for mrkdwn: Slack treats &, < and > as control characters. */
+/**
+ * Escape text for mrkdwn: Slack treats &, < and > as control characters (links, mentions, `<!channel>`), even
+ * inside backticks. Every string a user typed or a file holds goes through this before it reaches mrkdwn.
+ */
 export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const GROUP_ID = /^S[A-Z0-9]{2,}$/;
+/** A mention the bot makes: `<@U…>` for a Slack user id; anything else (e.g. SYSTEM_ACTOR) is shown as text. */
+export const mention = (user: string) => (USER_ID.test(user) ? `<@${user}>` : esc(user));
+/** A user group mention the bot makes: `<!subteam^S…>`. */
+export const groupMention = (id: string) => (GROUP_ID.test(id) ? `<!subteam^${id}>` : esc(id));
+
+/**
+ * A plain sentence (a refusal, a problem) that may hold mentions written by the bot (`<@U…>`, `<!subteam^S…>`):
+ * everything is escaped except those exact mention tokens.
+ */
+export function escKeepingMentions(text: string): string {
+  return text
+    .split(/(<@[UW][A-Z0-9]{2,}>|<!subteam\^S[A-Z0-9]{2,}>)/)
+    .map((part, i) => (i % 2 ? part : esc(part)))
+    .join('');
+}
+
+/** "1 statement", "3 statements", "1,200 files". */
+export const plural = (n: number, one: string, many = `${one}s`) =>
+  `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 function clip(text: string, limit = SECTION_LIMIT): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 20)}\n… (truncated)`;

@@ -68,7 +68,7 @@ describe('what users type, and what must never leak', () => {
     await h.slash('help');
     await h.settle();
     const answer = ephemerals(h.slack).at(-1)!;
-    for (const c of ['status [#run]', 'list', 'to <environment>']) expect(answer).toContain(c);
+    for (const c of ['status [#run]', 'list', 'to &lt;environment&gt;']) expect(answer).toContain(c);
   });
 
   it('two runs on the same environment at once: one proceeds, the other is told who holds it', async () => {
@@ -95,6 +95,41 @@ describe('what users type, and what must never leak', () => {
     await h.slash('002_slow to production');
     await h.settle();
     expect(textOf(h.slack.callsTo('chat.update').at(-1)!.args)).toContain('Succeeded');
+  });
+
+  it('what users type comes back escaped; help shows its placeholders; the bot’s own mentions stay live', async () => {
+    for (const [typed, shown] of [
+      ['<!channel>', 'I don\'t know the command "&lt;!channel&gt;"'],
+      ['001 to <!here>', 'There is no environment "&lt;!here&gt;"'],
+      ['001 <https://evil.example|win> now', 'I did not understand "&lt;https://evil.example|win&gt; now"'],
+      ['verify 001 on <@U0EVIL>', 'There is no environment "&lt;@u0evil&gt;"'],
+    ]) {
+      await h.slash(typed!);
+      await h.settle();
+      const answer = ephemerals(h.slack).at(-1)!;
+      expect(answer).toContain(shown);
+      expect(answer).not.toMatch(/<[!@h]/);
+    }
+    await h.slash('help');
+    await h.settle();
+    const help = ephemerals(h.slack).at(-1)!;
+    expect(help).toContain('`/deploy-migration &lt;migration&gt; [to &lt;environment&gt;]`');
+    expect(help).not.toContain('<migration>');
+    // A mention the bot makes is a live mention, in the blocks people read (not only in the fallback text).
+    await h.slash('001 to staging', 'U0CAROL');
+    await h.settle();
+    const [run] = await query<{ id: number }>(
+      h.stateUrl,
+      "select max(id) as id from migration_gate_state.runs where migration = '001_base'",
+    );
+    await h.slash(`verify #${run!.id}`, 'U0CAROL');
+    await h.settle();
+    const verify = h.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => String(c.args.text).startsWith('Verification on staging'))
+      .at(-1)!;
+    const blocks = verify.args.blocks as { text?: { text: string } }[];
+    expect(blocks[0]!.text!.text).toContain('run now by <@U0CAROL>');
   });
 
   it('a request with a bad signature is refused and does nothing', async () => {

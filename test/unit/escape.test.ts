@@ -1,0 +1,319 @@
+/**
+ * Every renderer, fed user- and file-supplied strings that Slack would act on (`<!channel>`, links, a typed
+ * mention, `&`): what reaches mrkdwn is escaped, and only the mentions the bot itself makes stay live.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../src/deploy/checks.js';
+import type { Judged } from '../../src/deploy/monitoring.js';
+import type { Run, Step } from '../../src/deploy/types.js';
+import {
+  applyReply,
+  migrationList,
+  preflightReply,
+  runCard,
+  runReport,
+  statusList,
+} from '../../src/slack/blocks.js';
+import { checksReply, rollbackReply } from '../../src/slack/check-blocks.js';
+import { HELP, parseSlashText } from '../../src/slack/command.js';
+import { approvalCard, type GateView } from '../../src/slack/gate-blocks.js';
+import {
+  acknowledgedAlert,
+  alertMessage,
+  monitorMessage,
+  unavailableMessage,
+} from '../../src/slack/monitor-blocks.js';
+import type { Message } from '../../src/slack/mrkdwn.js';
+
+/** What a hostile (or just unlucky) string in a file, a reason or a database error looks like. */
+const BAD = '<!channel> & <https://evil.example|click> <@U0EVIL>';
+const BAD_ESCAPED = '&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt; &lt;@U0EVIL&gt;';
+/** The mentions the bot makes itself: these must stay live. */
+const REAL = ['<@U0REQUESTER>', '<@U0DBA>', '<!subteam^S0ONCALL>'];
+
+/** Every string Slack reads as mrkdwn: the fallback text, section texts and fields, context elements. */
+function mrkdwnOf(m: Message): string[] {
+  const out = [m.text];
+  for (const b of m.blocks as {
+    text?: { type: string; text: string };
+    fields?: { type: string; text: string }[];
+    elements?: { type: string; text?: string }[];
+  }[]) {
+    if (b.text?.type === 'mrkdwn') out.push(b.text.text);
+    for (const f of b.fields ?? []) if (f.type === 'mrkdwn') out.push(f.text);
+    for (const e of b.elements ?? []) if (e.type === 'mrkdwn' && e.text) out.push(e.text);
+  }
+  return out;
+}
+
+/** The control characters left once the bot's own mentions are taken out: none may remain. */
+function unescaped(text: string): string[] {
+  let rest = text;
+  for (const r of REAL) rest = rest.split(r).join('');
+  return [...rest.matchAll(/[<>]|&(?!amp;|lt;|gt;)/g)].map(
+    (m) => `…${rest.slice(Math.max(0, m.index - 20), m.index + 20)}…`,
+  );
+}
+
+const at = '2026-11-21T10:00:00.000Z';
+const step = (env: string, name: Step['name'], status: Step['status'], extra: Partial<Step> = {}): Step => ({
+  env,
+  name,
+  status,
+  startedAt: at,
+  summary: BAD,
+  ...extra,
+});
+const run = (patch: Partial<Run> = {}): Run => ({
+  id: 17,
+  migration: `024_x${BAD}`,
+  requestedBy: 'U0REQUESTER',
+  channel: 'C1',
+  status: 'running',
+  steps: [
+    step('staging', 'apply', 'succeeded'),
+    step('staging', 'verify', 'blocked'),
+    step('production', 'approval', 'waiting', { summary: undefined }),
+    step('production', 'monitor', 'watching'),
+  ],
+  checksums: { [`024_x${BAD}`]: 'a'.repeat(64) },
+  version: 1,
+  createdAt: at,
+  reason: BAD,
+  endedBy: 'U0DBA',
+  ...patch,
+});
+const check = (status: CheckResult['status']): CheckResult => ({
+  name: BAD,
+  kind: 'sql',
+  severity: 'blocker',
+  source: BAD,
+  status,
+  target: BAD,
+  actual: BAD,
+  durationMs: 3,
+  ...(status === 'error' ? { error: BAD } : {}),
+});
+const pgError = {
+  code: '42P01',
+  message: BAD,
+  detail: BAD,
+  hint: BAD,
+  where: BAD,
+  file: BAD,
+  line: 1,
+  column: 2,
+};
+const gate: GateView = {
+  env: 'production',
+  index: 2,
+  digest: 'd',
+  approvals: [
+    { user: 'U0DBA', decision: 'conditions', reason: BAD, at },
+    { user: 'U0DBA', decision: 'reject', reason: BAD, at },
+  ],
+  progress: { satisfied: false, rules: [{ role: BAD, need: 2, approvers: ['U0DBA'] }] },
+  window: { days: ['tue'], from: '02:00', to: '06:00', timezone: 'UTC' },
+};
+const judged = (j: Partial<Judged>): Judged & { unit: string; dryRun: boolean } => ({
+  key: 'error_rate',
+  raw: 'critical',
+  level: 'critical',
+  streak: 1,
+  value: 26.9,
+  line: `> 1%${BAD}`,
+  unit: '%',
+  dryRun: false,
+  ...j,
+});
+const readings = [judged({}), judged({ key: 'x', unavailable: BAD }), judged({ key: 'y', quiet: BAD })];
+const alert = alertMessage(run(), 'production', 'critical', readings, {
+  oncall: 'S0ONCALL',
+  alertId: 1,
+  rollingBack: false,
+});
+
+const renderers: [string, Message][] = [
+  ['run card (running)', runCard(run(), new Map([[2, gate]]), new Map([[3, BAD]]))],
+  ...(['failed', 'cancelled', 'rejected', 'expired', 'rolled_back'] as const).map(
+    (status): [string, Message] => [`run card (${status})`, runCard(run({ status }))],
+  ),
+  [
+    'run report',
+    runReport(
+      run({ status: 'failed' }),
+      [{ ...gate.approvals[0]!, index: 2 }],
+      new Map([[1, [check('fail')]]]),
+    ),
+  ],
+  ['approval card', approvalCard(run(), gate)],
+  [
+    'rollback approval card',
+    approvalCard(run({ steps: run().steps.map((s) => ({ ...s, purpose: 'rollback' as const })) }), gate),
+  ],
+  [
+    'checks reply',
+    checksReply({
+      env: 'staging',
+      ok: false,
+      results: [check('fail'), check('error')],
+      summary: { passed: 0, total: 2, warnings: 0, blockersFailed: 2 },
+      durationMs: 5,
+    }),
+  ],
+  [
+    'checks reply with a problem',
+    checksReply({
+      env: 'staging',
+      ok: false,
+      results: [],
+      summary: { passed: 0, total: 0, warnings: 0, blockersFailed: 0 },
+      durationMs: 0,
+      problem: BAD,
+    }),
+  ],
+  [
+    'rollback reply',
+    rollbackReply({
+      env: 'staging',
+      ok: false,
+      files: [{ id: BAD, statements: 1, durationMs: 1, lockRetries: 0 }],
+      failure: { id: BAD, statements: 2, durationMs: 1, lockRetries: 0, error: pgError, statementsKept: 0 },
+      catalogRestored: false,
+      countsSummary: BAD,
+      problem: BAD,
+    }),
+  ],
+  [
+    'preflight reply',
+    preflightReply({
+      env: 'staging',
+      ok: false,
+      serverVersion: BAD,
+      pending: [{ id: BAD, checksum: 'b'.repeat(64), statements: 1, outsideTransaction: BAD }],
+      alreadyApplied: false,
+      drift: [],
+      unknown: [BAD],
+      outOfOrder: [BAD],
+      problem: BAD,
+    }),
+  ],
+  [
+    'preflight reply (parse error)',
+    preflightReply({
+      env: 'staging',
+      ok: false,
+      pending: [],
+      alreadyApplied: false,
+      drift: [],
+      unknown: [],
+      outOfOrder: [],
+      parseError: pgError,
+    }),
+  ],
+  [
+    'apply reply',
+    applyReply({
+      env: 'staging',
+      ok: false,
+      files: [{ id: BAD, statements: 1, durationMs: 1, lockRetries: 0, outsideTransaction: BAD }],
+      failure: {
+        id: BAD,
+        statements: 1,
+        durationMs: 1,
+        lockRetries: 0,
+        error: pgError,
+        statementsKept: 1,
+        outsideTransaction: BAD,
+      },
+      diffSummary: BAD,
+      countsSummary: BAD,
+      changes: [{ what: 'tables', added: [BAD], removed: [BAD], changed: [BAD] }],
+      problem: BAD,
+    }),
+  ],
+  ['status list', statusList([run(), run({ status: 'succeeded' })])],
+  [
+    'migration list',
+    migrationList(['staging'], [{ id: BAD, checksum: 'c'.repeat(64), cells: [{ state: 'pending' }] }], [BAD]),
+  ],
+  [
+    'monitoring message',
+    monitorMessage(17, {
+      env: 'production',
+      plan: BAD,
+      done: 1,
+      missed: 0,
+      total: 3,
+      latest: { at, judged: readings },
+    }),
+  ],
+  ['critical alert', alert],
+  ['acknowledged alert', acknowledgedAlert(alert, 'U0DBA', false)],
+  ['metrics that cannot be measured', unavailableMessage('production', [judged({ unavailable: BAD })])],
+];
+
+describe('mrkdwn escaping across every renderer', () => {
+  it.each(renderers)(
+    '%s: user and file text is escaped, only the bot’s mentions stay live',
+    (_n, message) => {
+      const texts = mrkdwnOf(message);
+      expect(texts.flatMap(unescaped)).toEqual([]);
+      // the hostile text was rendered (escaped in mrkdwn, as is in a table's raw_text), not dropped
+      expect(JSON.stringify(message)).toContain('!channel');
+    },
+  );
+
+  it('the bot’s own mentions stay live (not shown as text)', () => {
+    const text = (m: Message) => mrkdwnOf(m).join('\n');
+    expect(text(runCard(run()))).toContain('requested by <@U0REQUESTER>');
+    expect(text(approvalCard(run(), gate))).toContain('• <@U0DBA>: ');
+    expect(text(alert)).toContain('<!subteam^S0ONCALL> 🔴');
+    const verify = checksReply(
+      {
+        env: 'staging',
+        ok: true,
+        results: [check('pass')],
+        summary: { passed: 1, total: 1, warnings: 0, blockersFailed: 0 },
+        durationMs: 1,
+      },
+      'Verification on staging, run now by <@U0DBA>',
+    );
+    expect(verify.blocks.map((b) => JSON.stringify(b)).join()).toContain('run now by <@U0DBA>');
+    // the system acts as nobody: no broken mention of "migration-gate"
+    expect(text(runCard(run({ status: 'cancelled', endedBy: 'migration-gate' })))).not.toContain(
+      '<@migration-gate>',
+    );
+  });
+
+  it('what a user typed is echoed escaped', () => {
+    for (const typed of ['<!channel>', '001 <!here> now', 'verify <https://x|y>', 'status <@U0EVIL>']) {
+      const r = parseSlashText(typed);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(unescaped(r.message)).toEqual([]);
+    }
+    const r = parseSlashText('<!channel>');
+    expect(!r.ok && r.message).toContain('"&lt;!channel&gt;"');
+  });
+
+  it('help shows its placeholders as text, not as links', () => {
+    expect(HELP).toContain('`/deploy-migration &lt;migration&gt; [to &lt;environment&gt;]`');
+    expect(unescaped(HELP)).toEqual([]);
+    expect(unescaped(mrkdwnOf(statusList([])).join('\n'))).toEqual([]);
+  });
+
+  it('a hostile string is escaped exactly once', () => {
+    expect(
+      mrkdwnOf(
+        checksReply({
+          env: 'staging',
+          ok: false,
+          results: [],
+          summary: { passed: 0, total: 0, warnings: 0, blockersFailed: 0 },
+          durationMs: 0,
+          problem: BAD,
+        }),
+      ).join('\n'),
+    ).toContain(BAD_ESCAPED);
+  });
+});
