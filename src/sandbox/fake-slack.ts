@@ -1,26 +1,20 @@
 /**
  * A local stand-in for Slack's Web API: the subset the bot calls, plus a response_url sink.
  * It records every call so tests (and the sandbox page) can see exactly what a user would see.
+ * The channel it shows (messages, threads, files) lives in channel.ts; file uploads in fake-files.ts.
  */
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type ChannelStore, openChannel, type SandboxFile, type SandboxMessage } from './channel.js';
+import { fakeFiles } from './fake-files.js';
+
+export type { SandboxFile, SandboxMessage } from './channel.js';
 
 export interface RecordedCall {
   readonly method: string;
   readonly args: Record<string, unknown>;
   readonly at: number;
-}
-
-export interface SandboxMessage {
-  ts: string;
-  channel: string;
-  threadTs?: string;
-  text: string;
-  blocks: unknown[];
-  /** Set for ephemeral messages: only this user sees them. */
-  visibleTo?: string;
-  edited?: boolean;
 }
 
 export interface FakeSlackOptions {
@@ -30,6 +24,8 @@ export interface FakeSlackOptions {
   readonly channels?: Readonly<Record<string, string>>;
   /** More routes on the same server (the sandbox page); return true when handled. */
   readonly routes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  /** Keep the channel here too (the sandbox keeps it in the bot's state database); it starts with what it holds. */
+  readonly store?: ChannelStore;
 }
 
 export interface FakeSlack {
@@ -37,6 +33,8 @@ export interface FakeSlack {
   readonly apiUrl: string;
   readonly calls: RecordedCall[];
   readonly messages: SandboxMessage[];
+  /** Every file uploaded and completed, with its content. */
+  readonly files: SandboxFile[];
   readonly events: EventEmitter;
   /** A response_url for one slash command or interaction by `user` in `channel`. */
   responseUrl(user?: string, channel?: string): string;
@@ -67,25 +65,19 @@ export async function readBody(req: IncomingMessage): Promise<Record<string, unk
 
 export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promise<FakeSlack> {
   const calls: RecordedCall[] = [];
-  const messages: SandboxMessage[] = [];
-  const events = new EventEmitter();
+  const ch = await openChannel(options.store);
+  const { messages, events } = ch;
   let seq = 0;
-  const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
   const users = new Map((options.users ?? []).map((u) => [u.id, u]));
+  const files = fakeFiles(ch, () => base);
 
   const record = (method: string, args: Record<string, unknown>) => {
     const call = { method, args, at: Date.now() };
     calls.push(call);
     events.emit('call', call);
   };
-  const upsert = (m: SandboxMessage) => {
-    const i = messages.findIndex((x) => x.ts === m.ts && x.channel === m.channel);
-    if (i >= 0) messages[i] = m;
-    else messages.push(m);
-    events.emit('message', m);
-  };
 
-  function api(method: string, a: Record<string, unknown>): Record<string, unknown> {
+  async function api(method: string, a: Record<string, unknown>): Promise<Record<string, unknown>> {
     const channel = String(a.channel ?? '');
     const blocks = Array.isArray(a.blocks) ? a.blocks : [];
     switch (method) {
@@ -93,21 +85,21 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
         return { ok: true, user_id: 'UMIGRATIONGATE', bot_id: 'BMIGRATIONGATE', team_id: 'T0SANDBOX' };
       case 'chat.postMessage': {
         if (!channel) return { ok: false, error: 'channel_not_found' };
-        const ts = nextTs();
+        const ts = ch.nextTs();
         const m: SandboxMessage = { ts, channel, text: String(a.text ?? ''), blocks };
         if (a.thread_ts) m.threadTs = String(a.thread_ts);
-        upsert(m);
+        await ch.upsert(m);
         return { ok: true, ts, channel, message: { ts, text: m.text, blocks } };
       }
       case 'chat.update': {
         const existing = messages.find((m) => m.ts === a.ts && m.channel === channel);
         if (!existing) return { ok: false, error: 'message_not_found' };
-        upsert({ ...existing, text: String(a.text ?? ''), blocks, edited: true });
+        await ch.upsert({ ...existing, text: String(a.text ?? ''), blocks, edited: true });
         return { ok: true, ts: a.ts, channel };
       }
       case 'chat.postEphemeral': {
-        const ts = nextTs();
-        upsert({ ts, channel, text: String(a.text ?? ''), blocks, visibleTo: String(a.user ?? '') });
+        const ts = ch.nextTs();
+        await ch.upsert({ ts, channel, text: String(a.text ?? ''), blocks, visibleTo: String(a.user ?? '') });
         return { ok: true, message_ts: ts };
       }
       case 'views.open':
@@ -131,14 +123,8 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
       }
       case 'conversations.info':
         return { ok: true, channel: { id: channel, name: options.channels?.[channel] ?? 'deploys' } };
-      case 'files.getUploadURLExternal': {
-        const id = `F${++seq}`;
-        return { ok: true, upload_url: `${base}/upload/${id}`, file_id: id };
-      }
-      case 'files.completeUploadExternal':
-        return { ok: true, files: a.files ?? [] };
       default:
-        return { ok: false, error: 'unknown_method' };
+        return (await files.api(method, a)) ?? { ok: false, error: 'unknown_method' };
     }
   }
 
@@ -162,15 +148,15 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
           args.blocks.filter((b) => (b as { type?: string }).type === 'table').length > 1
         )
           return send(200, { ok: false, error: 'only_one_table_allowed' });
-        return send(200, api(method, args));
+        return send(200, await api(method, args));
       }
       if (req.method === 'POST' && url.pathname.startsWith('/response/')) {
         const args = await readBody(req);
         record('response_url', { ...args, response_id: url.pathname.slice('/response/'.length) });
         const user = url.searchParams.get('user') ?? undefined;
         const channel = url.searchParams.get('channel') ?? '';
-        upsert({
-          ts: nextTs(),
+        await ch.upsert({
+          ts: ch.nextTs(),
           channel,
           text: String(args.text ?? ''),
           blocks: (args.blocks as unknown[]) ?? [],
@@ -178,13 +164,8 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
         });
         return send(200, { ok: true });
       }
-      if (req.method === 'POST' && url.pathname.startsWith('/upload/')) {
-        for await (const _ of req) {
-          /* drain */
-        }
-        return send(200, { ok: true });
-      }
       if (url.pathname === '/healthz') return send(200, { ok: true });
+      if (await files.route(req, res, url)) return;
       if (options.routes && (await options.routes(req, res, url))) return;
       return send(404, { ok: false, error: 'not_found' });
     } catch (e) {
@@ -199,6 +180,7 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
     apiUrl: `${base}/api/`,
     calls,
     messages,
+    files: ch.files,
     events,
     responseUrl: (user, channel) =>
       `${base}/response/${++seq}?${new URLSearchParams({ user: user ?? '', channel: channel ?? '' })}`,
@@ -207,6 +189,6 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
       new Promise<void>((r) => {
         server.closeAllConnections();
         server.close(() => r());
-      }),
+      }).then(() => ch.flushed()),
   };
 }

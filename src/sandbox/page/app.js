@@ -33,11 +33,30 @@ function mrkdwn(text) {
   return html.replace(/\u0000(\d+)\u0000/g, (_, i) => blocks[Number(i)]);
 }
 
+const size = (n) => (n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KB`);
+
+/** Files shared in a message (files.completeUploadExternal): a card with the title and a way to read it. */
+function renderFiles(message) {
+  return (message.files ?? [])
+    .map(
+      (f) => `<div class="file" data-file="${attr(f.id)}">
+        <div class="file-icon">${f.filetype === 'markdown' ? 'MD' : 'FILE'}</div>
+        <div class="file-info"><div class="file-title">${esc(f.title)}</div>
+          <div class="file-meta">${esc(f.name)} · ${size(f.size)}</div></div>
+        <button type="button" data-view-file="${attr(f.id)}" data-title="${attr(f.title)}">View</button>
+        <a href="/files/${attr(f.id)}" target="_blank" rel="noopener">Open</a>
+      </div>`,
+    )
+    .join('');
+}
+
 function renderBlocks(message) {
   const out = [];
   const blocks = message.blocks?.length
     ? message.blocks
-    : [{ type: 'section', text: { type: 'mrkdwn', text: message.text } }];
+    : message.text || !message.files?.length
+      ? [{ type: 'section', text: { type: 'mrkdwn', text: message.text } }]
+      : [];
   for (const b of blocks) {
     if (b.type === 'section') {
       if (b.text) out.push(`<div class="section">${mrkdwn(b.text.text)}</div>`);
@@ -62,7 +81,7 @@ function renderBlocks(message) {
           .join('')}</div>`,
       );
   }
-  return out.join('');
+  return out.join('') + renderFiles(message);
 }
 
 function messageItem(m, inThread) {
@@ -124,7 +143,12 @@ function openModal(view) {
 document.addEventListener('click', async (e) => {
   const t = e.target;
   if (!(t instanceof HTMLElement)) return;
-  if (t.dataset.thread) {
+  if (t.dataset.viewFile) {
+    const r = await fetch(`/files/${t.dataset.viewFile}`);
+    $('file-title').textContent = t.dataset.title;
+    $('file-content').textContent = r.ok ? await r.text() : `Could not read the file (${r.status}).`;
+    $('file-viewer').showModal();
+  } else if (t.dataset.thread) {
     state.thread = t.dataset.thread;
     $('thread').hidden = false;
     render();
@@ -146,6 +170,7 @@ $('close-thread').addEventListener('click', () => {
   $('thread').hidden = true;
 });
 $('modal-close').addEventListener('click', () => $('modal').close());
+$('file-close').addEventListener('click', () => $('file-viewer').close());
 $('modal-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const values = Object.fromEntries(new FormData($('modal-form')).entries());
