@@ -14,6 +14,7 @@ import {
   formatMs,
   type Message,
   mention,
+  plural,
   SYSTEM_ACTOR,
   section,
   when,
@@ -151,7 +152,7 @@ export function preflightReply(r: PreflightResult): Message {
       `Pending (${r.pending.length}):\n${r.pending
         .map(
           (p) =>
-            `• \`${esc(p.id)}.sql\` sha256 \`${p.checksum.slice(0, 12)}\` · ${p.statements} statements${p.outsideTransaction ? ` · runs outside a transaction (${esc(p.outsideTransaction)})` : ''}`,
+            `• \`${esc(p.id)}.sql\` sha256 \`${p.checksum.slice(0, 12)}\` · ${plural(p.statements, 'statement')}${p.outsideTransaction ? ` · runs outside a transaction (${esc(p.outsideTransaction)})` : ''}`,
         )
         .join('\n')}`,
     );
@@ -173,19 +174,19 @@ export function applyReply(r: ApplyResult): Message {
   const lines = [`*Apply on ${esc(r.env)}* ${r.ok ? '✅' : '❌'}`];
   for (const f of r.files)
     lines.push(
-      `• \`${esc(f.id)}.sql\` · ${f.statements} statements in ${formatMs(f.durationMs)} · ${f.lockRetries} lock retries · ${f.outsideTransaction ? `outside a transaction (${esc(f.outsideTransaction)})` : 'one transaction'}`,
+      `• \`${esc(f.id)}.sql\` · ${plural(f.statements, 'statement')} in ${formatMs(f.durationMs)} · ${plural(f.lockRetries, 'lock retry', 'lock retries')} · ${f.outsideTransaction ? `outside a transaction (${esc(f.outsideTransaction)})` : 'one transaction'}`,
     );
   if (r.ok && r.files.length === 0)
     lines.push('Nothing to apply: every file up to this migration is in the ledger.');
   if (r.failure) {
     const f = r.failure;
     lines.push(
-      `• \`${esc(f.id)}.sql\` failed after ${formatMs(f.durationMs)} with ${f.lockRetries} lock retries`,
+      `• \`${esc(f.id)}.sql\` failed after ${formatMs(f.durationMs)} with ${plural(f.lockRetries, 'lock retry', 'lock retries')}`,
     );
     lines.push(formatPgError(f.error));
     if (f.outsideTransaction)
       lines.push(
-        `⚠️ This file ran outside a transaction (${esc(f.outsideTransaction)}): ${f.statementsKept} statement(s) before the failing one stay applied; the ledger has no row for it. Undo them or make the file re-runnable (IF NOT EXISTS), then run again.`,
+        `⚠️ This file ran outside a transaction (${esc(f.outsideTransaction)}): ${plural(f.statementsKept, 'statement')} before the failing one ${f.statementsKept === 1 ? 'stays' : 'stay'} applied; the ledger has no row for it. Undo them or make the file re-runnable (IF NOT EXISTS), then run again.`,
       );
     else
       lines.push(

@@ -2,7 +2,7 @@
 import type { CheckResult, CheckSummary } from '../deploy/checks.js';
 import type { RollbackResult, VerifyResult } from '../deploy/results.js';
 import { formatPgError } from './blocks.js';
-import { type Block, context, esc, formatMs, type Message, section } from './mrkdwn.js';
+import { type Block, context, esc, formatMs, type Message, plural, section } from './mrkdwn.js';
 
 const ICON = { pass: '✅', fail: '❌', error: '❌' } as const;
 const statusIcon = (r: CheckResult) =>
@@ -66,7 +66,7 @@ export function checksReply(r: VerifyResult, title = `Verify on ${esc(r.env)}`):
   // Slack shows a message's one table at its bottom: everything else goes before it.
   const blocks: Block[] = [section(head, 'verify-summary')];
   if (folded)
-    blocks.push(context(`${folded} more passing check(s) not shown; the run report lists them all.`));
+    blocks.push(context(`${plural(folded, 'more passing check')} not shown; the run report lists them all.`));
   if (!r.ok)
     blocks.push(
       context(
@@ -81,7 +81,7 @@ export function rollbackReply(r: RollbackResult): Message {
   const lines = [`*Rollback on ${esc(r.env)}* ${r.ok ? '✅' : '❌'}`];
   for (const f of r.files)
     lines.push(
-      `• \`${esc(f.id)}.down.sql\` · ${f.statements} statements in ${formatMs(f.durationMs)} · ${f.lockRetries} lock retries`,
+      `• \`${esc(f.id)}.down.sql\` · ${plural(f.statements, 'statement')} in ${formatMs(f.durationMs)} · ${plural(f.lockRetries, 'lock retry', 'lock retries')}`,
     );
   if (r.failure) lines.push(formatPgError(r.failure.error));
   if (r.problem) lines.push(esc(r.problem));

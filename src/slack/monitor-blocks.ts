@@ -25,7 +25,7 @@ export interface MonitorView {
 
 export function progressText(v: MonitorView): string {
   const missed = v.missed ? `, ${v.missed} missed` : '';
-  return `${v.done + v.missed}/${v.total} checkpoints${missed}${v.nextAt && !v.finished ? ` · next ${when(v.nextAt)}` : ''}`;
+  return `${v.done + v.missed}/${v.total} checkpoint${v.total === 1 ? '' : 's'}${missed}${v.nextAt && !v.finished ? ` · next ${when(v.nextAt)}` : ''}`;
 }
 
 function line(j: Judged & { unit: string; dryRun: boolean }): string {
