@@ -1,5 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgSchema, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  customType,
+  index,
+  integer,
+  json,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 
 /** The bot's own state lives in this schema of DATABASE_URL (never in a target's). */
 export const stateSchema = pgSchema('migration_gate_state');
@@ -146,4 +159,41 @@ export const targetFootprints = stateSchema.table('target_footprints', {
   target: text('target').primaryKey(),
   counters: jsonb('counters').$type<Record<string, number>>().notNull().default({}),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+/**
+ * The local sandbox's stand-in Slack channel (npm start without Slack tokens), so the page shows it again after a
+ * restart and old cards can still be updated and clicked. Only the sandbox reads or writes these tables.
+ */
+export const sandboxMessages = stateSchema.table(
+  'sandbox_messages',
+  {
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+    threadTs: text('thread_ts'),
+    text: text('text').notNull(),
+    /** Block Kit exactly as the bot sent it (json keeps key order). */
+    blocks: json('blocks').$type<unknown[]>().notNull(),
+    edited: boolean('edited').notNull().default(false),
+    /** The files a file message shows: id, name, title, filetype, mimetype, size. */
+    files: json('files').$type<Record<string, unknown>[]>(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.ts] })],
+);
+
+/** Files uploaded to the stand-in (files.uploadV2), kept whole. */
+export const sandboxFiles = stateSchema.table('sandbox_files', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  title: text('title').notNull(),
+  filetype: text('filetype').notNull(),
+  mimetype: text('mimetype').notNull(),
+  size: integer('size').notNull(),
+  content: bytea('content').notNull(),
+  channel: text('channel'),
+  threadTs: text('thread_ts'),
+  messageTs: text('message_ts'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
 });
