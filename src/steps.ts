@@ -96,7 +96,7 @@ export async function runPreflight(
       const toVerify = migrations.filter(
         (m) => m.id === migrationId || plan.pending.some((p) => p.id === m.id),
       );
-      const checks = checksFor(env, toVerify);
+      const checks = await checksFor(env, toVerify);
       if (!checks.ok)
         return fail(`Check files are not valid, so nothing was applied: ${checks.problems.join('; ')}`, base);
       const snapshot = await takeSnapshot(client);

@@ -11,22 +11,28 @@ import type {
 } from './deploy/results.js';
 import type { StepOutcome } from './steps.js';
 import { runChecks } from './target/checks.js';
-import { discoverMigrations, loadChecks, type MigrationFile } from './target/files.js';
+import {
+  checkStatementProblems,
+  discoverMigrations,
+  loadChecks,
+  type MigrationFile,
+} from './target/files.js';
 import { rollbackMigrations } from './target/rollback.js';
 import { snapshotDigest } from './target/snapshot.js';
 
 /** The checks of these migrations plus the environment's own; bad check files are reported, not skipped. */
-export function checksFor(
+export async function checksFor(
   env: Environment,
   migrations: readonly MigrationFile[],
-): { ok: true; checks: Check[] } | { ok: false; problems: string[] } {
+): Promise<{ ok: true; checks: Check[] } | { ok: false; problems: string[] }> {
   const checks: Check[] = [];
   const problems: string[] = [];
   for (const m of migrations) {
-    const loaded = loadChecks(m);
+    const loaded = await loadChecks(m);
     if (loaded.ok) checks.push(...loaded.checks);
     else problems.push(...loaded.problems);
   }
+  problems.push(...(await checkStatementProblems(env.checks)));
   if (problems.length) return { ok: false, problems };
   return { ok: true, checks: [...checks, ...env.checks] };
 }
@@ -55,7 +61,7 @@ export async function runVerify(
   preflight: PreflightResult | undefined,
 ): Promise<StepOutcome<VerifyResult>> {
   const started = performance.now();
-  const found = checksFor(env, migrations);
+  const found = await checksFor(env, migrations);
   if (!found.ok) {
     const problem = `Check files are not valid: ${found.problems.join('; ')}`;
     return {

@@ -135,6 +135,9 @@ export const checkSchema = z
       });
     if (c.as && present[0] !== 'sql')
       ctx.addIssue({ code: 'custom', path: ['as'], message: 'as: works with sql checks only' });
+    for (const key of ['then', 'cleanup'] as const)
+      if (c[key] !== undefined && present[0] !== 'concurrent')
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key}: works with concurrent checks only` });
   });
 
 export type CheckInput = z.input<typeof checkSchema>;

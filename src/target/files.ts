@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { type Check, parseChecks } from '../deploy/checks.js';
+import { type Check, type CheckPlan, parseChecks } from '../deploy/checks.js';
 import { groupMigrationFiles } from '../deploy/files.js';
+import { loadParser, splitStatements } from './sql.js';
 
 export interface MigrationFile {
   readonly id: string;
@@ -55,10 +56,13 @@ export function checksumsUpTo(migrations: readonly MigrationFile[], uptoId: stri
   return Object.fromEntries(migrations.slice(0, end + 1).map((m) => [m.id, m.checksum]));
 }
 
-/** The checks beside a migration (NNN_name.checks.yml); none when there is no such file. */
-export function loadChecks(
+/**
+ * The checks beside a migration (NNN_name.checks.yml), validated: the shape, and one statement per SQL text.
+ * None when there is no such file.
+ */
+export async function loadChecks(
   m: MigrationFile,
-): { ok: true; checks: Check[] } | { ok: false; problems: string[] } {
+): Promise<{ ok: true; checks: Check[] } | { ok: false; problems: string[] }> {
   if (!m.checksPath) return { ok: true, checks: [] };
   const name = `${m.id}.checks.yml`;
   let raw: unknown;
@@ -67,5 +71,49 @@ export function loadChecks(
   } catch (e) {
     return { ok: false, problems: [`${name}: not valid YAML: ${(e as Error).message.split('\n')[0]}`] };
   }
-  return parseChecks(raw, name);
+  const parsed = parseChecks(raw, name);
+  if (!parsed.ok) return parsed;
+  const problems = await checkStatementProblems(parsed.checks);
+  return problems.length ? { ok: false, problems } : parsed;
+}
+
+/** Every SQL text a check sends as written, by the key the check file gives it (catalog checks send the bot's). */
+function sqlTexts(plan: CheckPlan): [key: string, sql: string][] {
+  if (plan.kind === 'sql') return [['sql', plan.sql]];
+  if (plan.kind !== 'concurrent') return [];
+  const out: [string, string][] = [];
+  if (plan.setup) out.push(['concurrent.setup', plan.setup]);
+  out.push(['concurrent.sql', plan.sql], ['then.sql', plan.after.sql]);
+  if (plan.cleanup) out.push(['cleanup', plan.cleanup]);
+  return out;
+}
+
+/**
+ * Each SQL text of these checks holds exactly one statement, as PostgreSQL's own parser reads it: a second one
+ * could end the check's read-only transaction (`select 1; commit; create table …`). Checks are also sent so
+ * that PostgreSQL refuses more than one; this says so when the file is validated, before anything is sent.
+ */
+export async function checkStatementProblems(checks: readonly Check[]): Promise<string[]> {
+  await loadParser();
+  const problems: string[] = [];
+  for (const c of checks)
+    for (const [key, sql] of sqlTexts(c.plan)) {
+      const where = `${c.source} \`${c.name}\``;
+      const split = splitStatements(sql);
+      if (!split.ok)
+        problems.push(
+          `${where}: ${key} is not valid SQL (line ${split.at.line}, column ${split.at.column}: ${split.message}); fix it and try again`,
+        );
+      else if (split.statements.length !== 1)
+        problems.push(
+          `${where}: one statement per ${key}; found ${split.statements.length}. ${
+            split.statements.length === 0
+              ? 'Write the query to run there.'
+              : key === 'sql'
+                ? 'A check sends one statement, so that it cannot leave its read-only transaction: put each query in a check of its own.'
+                : 'A check sends one statement at a time: combine them into one (a WITH … statement, or a function call).'
+          }`,
+        );
+    }
+  return problems;
 }

@@ -1,0 +1,62 @@
+/** What a user sees of checks that cannot be trusted to run as written: several statements in one sql (issue 9, point 6). */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ephemerals, type Harness, lastPost, startHarness } from '../support/harness.js';
+import { query } from '../support/pg.js';
+
+describe('on-demand verification with the shipped example migrations', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ envs: ['staging', 'production'] });
+    await h.slash('025_user_behaviors_recent_index');
+    await h.settle();
+    expect(lastPost(h.slack, 'Verify on production')).toContain('✅');
+  });
+  afterAll(async () => h?.stop());
+
+  it('the shipped concurrent check sets up and cleans up in one statement each, and leaves nothing behind', async () => {
+    for (const env of ['staging', 'production'])
+      expect(
+        await query(
+          h.targets[env]!,
+          "select (select count(*) from users where email = 'race@check.invalid')::int as users, (select count(*) from workspaces where name = 'race-check')::int as workspaces",
+        ),
+      ).toEqual([{ users: 0, workspaces: 0 }]);
+  });
+
+  it('refuses a check with several statements before sending any of it', async () => {
+    writeFileSync(join(h.migrationsDir, '030_extra.sql'), 'create table extra (id int);\n');
+    writeFileSync(
+      join(h.migrationsDir, '030_extra.checks.yml'),
+      [
+        '- { name: read-only holds, sql: "select 1; commit; create table x (id int)", expect: 1 }',
+        '- name: racing',
+        '  concurrent: { times: 2, sql: "select 1", setup: "select 1; select 2" }',
+        '  then: { sql: "select 1", expect: 1 }',
+      ].join('\n'),
+    );
+    try {
+      await h.slash('verify 030 on production');
+      await h.settle();
+      const answer = ephemerals(h.slack).at(-1)!;
+      expect(answer).toContain(
+        '030_extra.checks.yml[0] `read-only holds`: one statement per sql; found 3. A check sends one statement',
+      );
+      expect(answer).toContain(
+        '030_extra.checks.yml[1] `racing`: one statement per concurrent.setup; found 2.',
+      );
+      expect(await query(h.targets.production!, "select to_regclass('x') as t")).toEqual([{ t: null }]);
+
+      await h.slash('030_extra');
+      await h.settle();
+      expect(lastPost(h.slack, 'Preflight on staging')).toContain(
+        'Check files are not valid, so nothing was applied: 030_extra.checks.yml[0] `read-only holds`: one statement per sql; found 3.',
+      );
+      expect(await query(h.targets.staging!, "select to_regclass('extra') as t")).toEqual([{ t: null }]);
+    } finally {
+      rmSync(join(h.migrationsDir, '030_extra.sql'));
+      rmSync(join(h.migrationsDir, '030_extra.checks.yml'));
+    }
+  });
+});
