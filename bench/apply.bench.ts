@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyMigrations } from '../src/target/apply.js';
 import { discoverMigrations } from '../src/target/files.js';
+import { unrecorded } from '../src/target/footprint.js';
 import { type BenchPg, ms, table, which } from './support.js';
 
 function generate(statements: number): string {
@@ -42,7 +43,11 @@ export async function benchApply(pgs: BenchPg): Promise<string> {
       retryBackoffMs: 0,
     };
     let t = performance.now();
-    const outcome = await applyMigrations(env, [file!], file!.id, { runId: 0, appliedBy: 'bench' });
+    const outcome = await applyMigrations(env, [file!], file!.id, {
+      runId: 0,
+      appliedBy: 'bench',
+      footprints: unrecorded,
+    });
     ours.push(performance.now() - t);
     if (!outcome.ok) throw new Error(`apply failed: ${outcome.message}`);
     if (psql) {

@@ -2,13 +2,14 @@
 import { execFileSync } from 'node:child_process';
 import { diffSnapshots, summarizeDiff } from '../src/deploy/diff.js';
 import { withTargetClient } from '../src/target/client.js';
+import { unrecorded } from '../src/target/footprint.js';
 import { takeSnapshot } from '../src/target/snapshot.js';
 import { type BenchPg, makeTables, ms, table, which } from './support.js';
 
 async function countingSnapshot(
   url: string,
 ): Promise<{ ms: number; roundTrips: number; snapshot: Awaited<ReturnType<typeof takeSnapshot>> }> {
-  return withTargetClient({ databaseUrl: url }, async (client) => {
+  return withTargetClient({ databaseUrl: url }, unrecorded, async (client) => {
     let roundTrips = 0;
     const original = client.query.bind(client);
     (client as unknown as { query: typeof original }).query = ((...args: Parameters<typeof original>) => {

@@ -6,9 +6,12 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadDeployConfig } from './config.js';
 import { findMigration } from './deploy/files.js';
+import { openStore } from './store/db.js';
+import { storeFootprints } from './store/footprints.js';
 import { readLedger } from './target/apply.js';
 import { withTargetClient } from './target/client.js';
 import { discoverMigrations } from './target/files.js';
+import { unrecorded } from './target/footprint.js';
 import { runVerify } from './verification.js';
 
 const USAGE = `Usage: migration-gate verify --env <environment> [--migration <id>] [--json]
@@ -70,6 +73,10 @@ async function main(argv: string[]): Promise<number> {
   if (!env) fail(`There is no environment "${args.env}" in deploy.yml (${names.join(', ')}).`);
   const { migrations, problems } = discoverMigrations(deploy.migrationsDir);
   if (problems.length) fail(`The migrations folder has files with bad names:\n  ${problems.join('\n  ')}`);
+  // With the bot's store at hand (DATABASE_URL), what this command does on the target is recorded as the bot's
+  // own footprint, so the bot's monitoring never counts it as the application's.
+  const store = process.env.DATABASE_URL ? await openStore(process.env.DATABASE_URL) : undefined;
+  const footprints = store ? storeFootprints(store.db) : unrecorded;
   let chosen = migrations;
   if (args.migration) {
     const m = findMigration(migrations, args.migration);
@@ -79,10 +86,11 @@ async function main(argv: string[]): Promise<number> {
       );
     chosen = [m];
   } else {
-    const applied = new Set((await withTargetClient(env, readLedger)).map((l) => l.id));
+    const applied = new Set((await withTargetClient(env, footprints, readLedger)).map((l) => l.id));
     chosen = migrations.filter((m) => applied.has(m.id));
   }
-  const outcome = await runVerify(env, chosen, undefined);
+  const outcome = await runVerify(env, chosen, undefined, footprints);
+  await store?.close();
   const r = outcome.result;
   if (args.json)
     process.stdout.write(`${JSON.stringify({ migrations: chosen.map((m) => m.id), ...r }, null, 2)}\n`);

@@ -1,4 +1,5 @@
 /** Moves runs: load → decide → save → perform effects. Shared by commands, clicks and the scheduler. */
+
 import type { DeployConfig, Environment } from './config.js';
 import { type Approval, type GatePolicy, progress } from './deploy/approvals.js';
 import type { CheckResult } from './deploy/checks.js';
@@ -14,6 +15,7 @@ import { approvalCard, type GateView } from './slack/gate-blocks.js';
 import type { Message } from './slack/mrkdwn.js';
 import { runApply, runPreflight, type StepOutcome } from './steps.js';
 import type { Store } from './store/db.js';
+import { storeFootprints } from './store/footprints.js';
 import * as runs from './store/runs.js';
 import { digestOf } from './target/files.js';
 import { migrationsToVerify, runRollback, runVerify } from './verification.js';
@@ -32,6 +34,8 @@ export type Engine = ReturnType<typeof createEngine>;
 export function createEngine(deps: EngineDeps) {
   const { store, deploy, chat, log } = deps;
   const db = store.db;
+  /** The bot's own work on each target, kept out of every figure it reports (see target/footprint.ts). */
+  const footprints = storeFootprints(db);
   const clock = () => (deps.now ?? (() => new Date()))();
   const now = () => clock().toISOString();
   const env = (name: string): Environment | undefined => deploy.environments.find((e) => e.name === name);
@@ -160,7 +164,7 @@ export function createEngine(deps: EngineDeps) {
       step.name === 'verify' || step.name === 'rollback' ? await runs.loadStepResults(db, run.id) : new Map();
     switch (step.name) {
       case 'preflight': {
-        const outcome = await runPreflight(deploy, e, run.migration, run);
+        const outcome = await runPreflight(deploy, e, run.migration, run, footprints);
         return { outcome, message: preflightReply(outcome.result) };
       }
       case 'apply': {
@@ -168,6 +172,7 @@ export function createEngine(deps: EngineDeps) {
           runId: run.id,
           appliedBy: run.requestedBy,
           checksums: run.checksums,
+          footprints,
         });
         return { outcome, message: applyReply(outcome.result) };
       }
@@ -177,6 +182,7 @@ export function createEngine(deps: EngineDeps) {
           e,
           migrationsToVerify(deploy, run.migration, applied),
           earlier<PreflightResult>(run, results, index, 'preflight'),
+          footprints,
         );
         return { outcome, message: checksReply(outcome.result) };
       }
@@ -185,6 +191,7 @@ export function createEngine(deps: EngineDeps) {
           runId: run.id,
           by: run.endedBy ?? run.requestedBy,
           reason: run.reason ?? 'rollback',
+          footprints,
         });
         return { outcome, message: rollbackReply(outcome.result) };
       }
@@ -296,6 +303,7 @@ export function createEngine(deps: EngineDeps) {
       e,
       migrationsToVerify(deploy, run.migration, applied),
       earlier<PreflightResult>(run, results, index, 'preflight'),
+      footprints,
     );
     await runs.audit(db, {
       actor: by,
@@ -311,6 +319,7 @@ export function createEngine(deps: EngineDeps) {
   return {
     db,
     deploy,
+    footprints,
     hooks,
     clock,
     verifyOnDemand,

@@ -20,8 +20,7 @@ import {
 import { type Message, SYSTEM_ACTOR } from './slack/mrkdwn.js';
 import * as cps from './store/checkpoints.js';
 import * as runs from './store/runs.js';
-import { withTargetClient } from './target/client.js';
-import { sampleMetrics } from './target/metrics.js';
+import { sampleTarget } from './target/metrics.js';
 
 type Shown = Judged & { unit: string; dryRun: boolean };
 
@@ -167,13 +166,12 @@ export function createMonitor(engine: Engine, chat: Chat) {
       await mapLimit([...new Map(plan.map((p) => [sampleKey(p), p])).values()], PARALLEL, async (p) => {
         let cur: RawSample;
         try {
-          cur = await withTargetClient(p.env, (c) =>
-            sampleMetrics(
-              c,
-              metrics().map((m) => m.source),
-              p.touched,
-              now.toISOString(),
-            ),
+          cur = await sampleTarget(
+            p.env,
+            engine.footprints,
+            metrics().map((m) => m.source),
+            p.touched,
+            () => now.toISOString(),
           );
         } catch (e) {
           const why = `could not sample ${p.env.name}: ${(e as Error).message}`;

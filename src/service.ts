@@ -152,7 +152,7 @@ export function createService(deps: ServiceDeps) {
         ),
       );
     const env = deploy.environments.find((e) => e.name === (cmd.on ?? names[0]))!;
-    const outcome = await runVerify(env, [migration], undefined);
+    const outcome = await runVerify(env, [migration], undefined, engine.footprints);
     await runs.audit(db, {
       actor: input.user,
       action: 'verify.on_demand',
@@ -205,7 +205,7 @@ export function createService(deps: ServiceDeps) {
     const { migrations, problems } = discoverMigrations(deploy.migrationsDir);
     const ledgers = await Promise.all(
       deploy.environments.map((env) =>
-        withTargetClient(env, readLedger).then(
+        withTargetClient(env, engine.footprints, readLedger).then(
           (l) => ({ ok: true as const, l }),
           (e: Error) => ({ ok: false as const, problem: `${env.name} unreachable: ${e.message}` }),
         ),

@@ -14,7 +14,8 @@ import { applyMigrations, readLedger } from './target/apply.js';
 import { countRows } from './target/checks.js';
 import { serverVersionNum, withTargetClient } from './target/client.js';
 import { discoverMigrations } from './target/files.js';
-import { sampleMetrics } from './target/metrics.js';
+import type { Footprints } from './target/footprint.js';
+import { sampleTarget } from './target/metrics.js';
 import { snapshotDigest, takeSnapshot } from './target/snapshot.js';
 import { loadParser, splitStatements, statementProblems } from './target/sql.js';
 import { checksFor, rowsUnchangedTables } from './verification.js';
@@ -39,6 +40,7 @@ export async function runPreflight(
   env: Environment,
   migrationId: string,
   run: { id: number; checksums: Readonly<Record<string, string>> },
+  footprints: Footprints,
 ): Promise<StepOutcome<PreflightResult>> {
   const empty = { env: env.name, pending: [], alreadyApplied: false, drift: [], unknown: [], outOfOrder: [] };
   const fail = (problem: string, extra: Partial<PreflightResult> = {}): StepOutcome<PreflightResult> => ({
@@ -54,90 +56,104 @@ export async function runPreflight(
   await loadParser();
   const started = performance.now();
   try {
-    return await withTargetClient(env, async (client) => {
-      const connectMs = Math.round(performance.now() - started);
-      const versionNum = await serverVersionNum(client);
-      const serverVersion = (await client.query<{ v: string }>('show server_version')).rows[0]!.v;
-      const plan = planPending(migrations, await readLedger(client), migrationId);
-      const base = {
-        connectMs,
-        serverVersion,
-        unknown: plan.unknown.map((u) => u.id),
-        outOfOrder: plan.outOfOrder,
-      };
-      const pending: PreflightResult['pending'] = [];
-      for (const f of plan.pending) {
-        const split = splitStatements(f.text, versionNum);
-        if (!split.ok)
+    const outcome = await withTargetClient(
+      env,
+      footprints,
+      async (client) => {
+        const connectMs = Math.round(performance.now() - started);
+        const versionNum = await serverVersionNum(client);
+        const serverVersion = (await client.query<{ v: string }>('show server_version')).rows[0]!.v;
+        const plan = planPending(migrations, await readLedger(client), migrationId);
+        const base = {
+          connectMs,
+          serverVersion,
+          unknown: plan.unknown.map((u) => u.id),
+          outOfOrder: plan.outOfOrder,
+        };
+        const pending: PreflightResult['pending'] = [];
+        for (const f of plan.pending) {
+          const split = splitStatements(f.text, versionNum);
+          if (!split.ok)
+            return fail(
+              `${f.fileName}:${split.at.line}:${split.at.column}: ${split.message}. Fix the SQL and run again.`,
+              {
+                ...base,
+                parseError: { code: '42601', message: split.message, file: f.fileName, ...split.at },
+              },
+            );
+          const bad = statementProblems(split.statements);
+          if (bad.length) return fail(`${f.fileName}: ${bad.join('; ')}`, base);
+          const outside = split.statements.find((s) => s.noTransaction)?.noTransaction;
+          pending.push({
+            id: f.id,
+            checksum: f.checksum,
+            statements: split.statements.length,
+            outsideTransaction: outside,
+          });
+        }
+        if (plan.drift.length)
+          return fail(plan.drift.map((d) => describeDrift(d, env.name)).join(' '), {
+            ...base,
+            pending,
+            drift: plan.drift,
+          });
+        // The checks verify will run must be valid now, before anything is applied.
+        const toVerify = migrations.filter(
+          (m) => m.id === migrationId || plan.pending.some((p) => p.id === m.id),
+        );
+        const checks = await checksFor(env, toVerify);
+        if (!checks.ok)
           return fail(
-            `${f.fileName}:${split.at.line}:${split.at.column}: ${split.message}. Fix the SQL and run again.`,
-            {
-              ...base,
-              parseError: { code: '42601', message: split.message, file: f.fileName, ...split.at },
-            },
+            `Check files are not valid, so nothing was applied: ${checks.problems.join('; ')}`,
+            base,
           );
-        const bad = statementProblems(split.statements);
-        if (bad.length) return fail(`${f.fileName}: ${bad.join('; ')}`, base);
-        const outside = split.statements.find((s) => s.noTransaction)?.noTransaction;
-        pending.push({
-          id: f.id,
-          checksum: f.checksum,
-          statements: split.statements.length,
-          outsideTransaction: outside,
-        });
-      }
-      if (plan.drift.length)
-        return fail(plan.drift.map((d) => describeDrift(d, env.name)).join(' '), {
-          ...base,
-          pending,
-          drift: plan.drift,
-        });
-      // The checks verify will run must be valid now, before anything is applied.
-      const toVerify = migrations.filter(
-        (m) => m.id === migrationId || plan.pending.some((p) => p.id === m.id),
-      );
-      const checks = await checksFor(env, toVerify);
-      if (!checks.ok)
-        return fail(`Check files are not valid, so nothing was applied: ${checks.problems.join('; ')}`, base);
-      const snapshot = await takeSnapshot(client);
-      const counts = countSnapshot(snapshot);
-      const wanted = rowsUnchangedTables(checks.checks);
-      const tables =
-        wanted === true
-          ? snapshot.tables.filter((t) => t.kind === 'r' || t.kind === 'p').map((t) => t.qname)
-          : wanted;
-      // Tables this run creates have no count before it: rows_unchanged skips them.
-      const existing = tables.filter((t) =>
-        snapshot.tables.some(
-          (x) => x.qname === t || `${x.schema}.${x.name}` === t || (x.schema === 'public' && x.name === t),
-        ),
-      );
-      const rowCounts = wanted === true || wanted.length ? await countRows(client, existing) : undefined;
-      const alreadyApplied = pending.length === 0;
-      const metricsBaseline = env.monitor
-        ? await sampleMetrics(
-            client,
-            deploy.monitoring.metrics.map((m) => m.source),
-            [],
-            new Date().toISOString(),
-          )
-        : undefined;
-      return {
-        ok: true,
-        summary: alreadyApplied ? 'nothing pending' : `${pending.length} pending`,
-        result: {
-          ...empty,
-          ...base,
+        const snapshot = await takeSnapshot(client);
+        const counts = countSnapshot(snapshot);
+        const wanted = rowsUnchangedTables(checks.checks);
+        const tables =
+          wanted === true
+            ? snapshot.tables.filter((t) => t.kind === 'r' || t.kind === 'p').map((t) => t.qname)
+            : wanted;
+        // Tables this run creates have no count before it: rows_unchanged skips them.
+        const existing = tables.filter((t) =>
+          snapshot.tables.some(
+            (x) => x.qname === t || `${x.schema}.${x.name}` === t || (x.schema === 'public' && x.name === t),
+          ),
+        );
+        let rowCounts: Record<string, number> | undefined;
+        if (wanted === true || wanted.length) {
+          await client.query('begin read only');
+          rowCounts = await countRows(client, existing);
+          await client.query('commit');
+        }
+        const alreadyApplied = pending.length === 0;
+        return {
           ok: true,
-          pending,
-          counts,
-          alreadyApplied,
-          rowCounts,
-          checks: checks.checks.length,
-          metricsBaseline,
-        },
-      };
-    });
+          summary: alreadyApplied ? 'nothing pending' : `${pending.length} pending`,
+          result: {
+            ...empty,
+            ...base,
+            ok: true,
+            pending,
+            counts,
+            alreadyApplied,
+            rowCounts,
+            checks: checks.checks.length,
+          },
+        } satisfies StepOutcome<PreflightResult>;
+      },
+      { mark: true, deep: true },
+    );
+    // The baseline monitoring compares with, read in its own session once this one's footprint is recorded.
+    if (!outcome.ok || !env.monitor) return outcome;
+    const metricsBaseline = await sampleTarget(
+      env,
+      footprints,
+      deploy.monitoring.metrics.map((m) => m.source),
+      [],
+      () => new Date().toISOString(),
+    );
+    return { ...outcome, result: { ...outcome.result, metricsBaseline } };
   } catch (e) {
     return fail(connectProblem(env, e));
   }
@@ -149,7 +165,12 @@ export async function runApply(
   deploy: DeployConfig,
   env: Environment,
   migrationId: string,
-  ctx: { runId: number; appliedBy: string; checksums: Readonly<Record<string, string>> },
+  ctx: {
+    runId: number;
+    appliedBy: string;
+    checksums: Readonly<Record<string, string>>;
+    footprints: Footprints;
+  },
 ): Promise<StepOutcome<ApplyResult>> {
   const { migrations } = discoverMigrations(deploy.migrationsDir);
   const changed = checksumChanges(migrations, ctx.checksums, ctx.runId);

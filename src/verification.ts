@@ -17,6 +17,7 @@ import {
   loadChecks,
   type MigrationFile,
 } from './target/files.js';
+import type { Footprints } from './target/footprint.js';
 import { rollbackMigrations } from './target/rollback.js';
 import { snapshotDigest } from './target/snapshot.js';
 
@@ -59,6 +60,7 @@ export async function runVerify(
   env: Environment,
   migrations: readonly MigrationFile[],
   preflight: PreflightResult | undefined,
+  footprints: Footprints,
 ): Promise<StepOutcome<VerifyResult>> {
   const started = performance.now();
   const found = await checksFor(env, migrations);
@@ -74,6 +76,7 @@ export async function runVerify(
   let results: CheckResult[];
   try {
     results = await runChecks(env.databaseUrl, found.checks, {
+      footprints,
       baselineRowCounts: preflight?.rowCounts,
       defaultTimeoutMs: Math.min(env.statementTimeoutMs, 60_000),
     });
@@ -116,7 +119,7 @@ export async function runRollback(
   deploy: DeployConfig,
   env: Environment,
   apply: ApplyResult | undefined,
-  ctx: { runId: number; by: string; reason: string },
+  ctx: { runId: number; by: string; reason: string; footprints: Footprints },
 ): Promise<StepOutcome<RollbackResult>> {
   const ids = apply?.files.map((f) => f.id) ?? [];
   const files = discoverMigrations(deploy.migrationsDir).migrations.filter((m) => ids.includes(m.id));
@@ -126,6 +129,7 @@ export async function runRollback(
       runId: ctx.runId,
       appliedBy: ctx.by,
       reason: ctx.reason,
+      footprints: ctx.footprints,
     });
   } catch (e) {
     const problem = `Could not reach ${env.name} (${env.databaseVar}): ${(e as Error).message}.`;

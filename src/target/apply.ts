@@ -13,6 +13,7 @@ import { lineColAt } from '../deploy/position.js';
 import type { PgErrorView } from '../deploy/results.js';
 import { LEDGER_SCHEMA, serverVersionNum, withTargetClient } from './client.js';
 import type { MigrationFile } from './files.js';
+import type { Footprints } from './footprint.js';
 import { takeSnapshot } from './snapshot.js';
 import { loadParser, type Statement, splitStatements, statementProblems } from './sql.js';
 
@@ -56,6 +57,8 @@ type CountsSource = Awaited<ReturnType<typeof takeSnapshot>>;
 export interface ApplyContext {
   readonly runId: number;
   readonly appliedBy: string;
+  /** Where the bot's own footprint on the target is recorded (see footprint.ts). */
+  readonly footprints: Footprints;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -289,52 +292,58 @@ export async function applyMigrations(
   ctx: ApplyContext,
 ): Promise<ApplyOutcome> {
   await loadParser();
-  return withTargetClient(env, async (client) => {
-    const versionNum = await serverVersionNum(client);
-    const locked = await withAdvisoryLock(client, async (): Promise<ApplyOutcome> => {
-      await ensureLedger(client);
-      const plan = planPending(files, await readLedger(client), uptoId);
-      if (plan.drift.length)
-        return {
-          ok: false,
-          kind: 'drift',
-          message: 'Applied files changed since they were applied.',
-          drift: plan.drift,
-          applied: [],
-        };
-      // Parse every pending file before touching anything: a bad file stops the run with nothing applied.
-      const parsed: { file: MigrationFile; statements: Statement[] }[] = [];
-      for (const file of plan.pending) {
-        const split = splitStatements(file.text, versionNum);
-        const problems = split.ok
-          ? statementProblems(split.statements).map((p) => `${file.fileName} ${p}`)
-          : [`${file.fileName}:${split.at.line}:${split.at.column}: ${split.message}`];
-        if (!split.ok || problems.length)
-          return { ok: false, kind: 'invalid', message: problems.join('; '), applied: [] };
-        parsed.push({ file, statements: split.statements });
-      }
-      const before = await takeSnapshot(client);
-      const applied: FileResult[] = [];
-      for (const { file, statements } of parsed) {
-        const r = await applyFile(client, env, file, statements, ctx);
-        if (isFailure(r)) {
-          const after = await takeSnapshot(client);
+  // Migration files are sent as written (no marker): PostgreSQL's error positions must match the file.
+  return withTargetClient(
+    env,
+    ctx.footprints,
+    async (client) => {
+      const versionNum = await serverVersionNum(client);
+      const locked = await withAdvisoryLock(client, async (): Promise<ApplyOutcome> => {
+        await ensureLedger(client);
+        const plan = planPending(files, await readLedger(client), uptoId);
+        if (plan.drift.length)
           return {
             ok: false,
-            kind: 'failed',
-            message: `${file.fileName} failed.`,
-            applied,
-            failure: r,
-            diff: diffSnapshots(before, after),
-            before,
-            after,
+            kind: 'drift',
+            message: 'Applied files changed since they were applied.',
+            drift: plan.drift,
+            applied: [],
           };
+        // Parse every pending file before touching anything: a bad file stops the run with nothing applied.
+        const parsed: { file: MigrationFile; statements: Statement[] }[] = [];
+        for (const file of plan.pending) {
+          const split = splitStatements(file.text, versionNum);
+          const problems = split.ok
+            ? statementProblems(split.statements).map((p) => `${file.fileName} ${p}`)
+            : [`${file.fileName}:${split.at.line}:${split.at.column}: ${split.message}`];
+          if (!split.ok || problems.length)
+            return { ok: false, kind: 'invalid', message: problems.join('; '), applied: [] };
+          parsed.push({ file, statements: split.statements });
         }
-        applied.push(r);
-      }
-      const after = await takeSnapshot(client);
-      return { ok: true, applied, diff: diffSnapshots(before, after), before, after };
-    });
-    return locked.ok ? locked.value : { ok: false, kind: 'busy', message: locked.message, applied: [] };
-  });
+        const before = await takeSnapshot(client);
+        const applied: FileResult[] = [];
+        for (const { file, statements } of parsed) {
+          const r = await applyFile(client, env, file, statements, ctx);
+          if (isFailure(r)) {
+            const after = await takeSnapshot(client);
+            return {
+              ok: false,
+              kind: 'failed',
+              message: `${file.fileName} failed.`,
+              applied,
+              failure: r,
+              diff: diffSnapshots(before, after),
+              before,
+              after,
+            };
+          }
+          applied.push(r);
+        }
+        const after = await takeSnapshot(client);
+        return { ok: true, applied, diff: diffSnapshots(before, after), before, after };
+      });
+      return locked.ok ? locked.value : { ok: false, kind: 'busy', message: locked.message, applied: [] };
+    },
+    { mark: false },
+  );
 }

@@ -1,9 +1,12 @@
 /** Run declarative checks against a target: read-only transactions, timeouts, bounded parallelism. */
-import pg from 'pg';
+import type pg from 'pg';
 import { type Check, type CheckResult, judgeCatalog } from '../deploy/checks.js';
 import { evaluate, type QueryResult, type Verdict } from '../deploy/expectations.js';
+import { type Footprints, openTracked, trackedPool } from './footprint.js';
 
 export interface RunChecksOptions {
+  /** Where the bot's own footprint on the target is recorded (checks must never look like application work). */
+  readonly footprints: Footprints;
   /** Checks run at most this many at a time (default 4). */
   readonly parallel?: number;
   readonly defaultTimeoutMs?: number;
@@ -34,17 +37,28 @@ async function inTransaction<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   await client.query(readOnly ? 'begin read only' : 'begin');
+  let done = false;
   try {
     await client.query(`set local statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
-    return await fn();
+    const out = await fn();
+    done = true;
+    return out;
   } finally {
-    // Always rolled back: a check never leaves anything behind.
-    await client.query('rollback').catch(() => {});
+    // A read-only transaction that worked ends in COMMIT (nothing to undo, and no "rollback" in the target's
+    // statistics); a writing check, or one that failed, is rolled back: a check never leaves anything behind.
+    await client.query(readOnly && done ? 'commit' : 'rollback').catch(() => {});
   }
 }
 
+/** One statement of a check's own SQL, over the extended protocol: PostgreSQL itself refuses a second one. */
+const one = (text: string, values: unknown[] = []): pg.QueryConfig & { queryMode: 'extended' } => ({
+  text,
+  values,
+  queryMode: 'extended',
+});
+
 async function arrays(client: pg.ClientBase, sql: string, params: unknown[] = []): Promise<QueryResult> {
-  const r = await client.query({ text: sql, values: params, rowMode: 'array' });
+  const r = await client.query({ ...one(sql, params), rowMode: 'array' });
   return { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
 }
 
@@ -53,6 +67,7 @@ export async function countRows(
   tables: readonly string[],
 ): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
+  if (!tables.length) return out;
   for (const t of tables) {
     const r = await client.query<{ n: string }>(`select count(*) as n from ${ident(t)}`);
     out[t] = Number(r.rows[0]!.n);
@@ -63,7 +78,7 @@ export async function countRows(
 async function runOne(pool: pg.Pool, url: string, check: Check, opts: RunChecksOptions): Promise<Verdict> {
   const timeout = check.timeoutMs ?? opts.defaultTimeoutMs ?? 30_000;
   const plan = check.plan;
-  if (plan.kind === 'concurrent') return runConcurrent(pool, url, plan, timeout);
+  if (plan.kind === 'concurrent') return runConcurrent(pool, url, plan, timeout, opts.footprints);
   const client = await pool.connect();
   try {
     switch (plan.kind) {
@@ -107,22 +122,38 @@ async function runOne(pool: pg.Pool, url: string, check: Check, opts: RunChecksO
   }
 }
 
-/** N separate connections fire at once (real, committed calls), then `then` is checked, then cleanup runs. */
+/**
+ * N separate connections fire at once (real, committed calls), then `then` is checked, then cleanup runs.
+ * Each call is its own BEGIN … COMMIT so the bot can read, before committing, what the call did (function
+ * calls, seq scans) and keep it out of the figures monitoring reports.
+ */
 async function runConcurrent(
   pool: pg.Pool,
   url: string,
   plan: Extract<Check['plan'], { kind: 'concurrent' }>,
   timeout: number,
+  footprints: Footprints,
 ): Promise<Verdict> {
-  const clients = Array.from(
-    { length: plan.times },
-    () => new pg.Client({ connectionString: url, application_name: 'migration-gate-check' }),
+  const opened = await Promise.all(
+    Array.from({ length: plan.times }, () =>
+      openTracked(url, footprints, { application_name: 'migration-gate-check', deep: true, mark: true }),
+    ),
   );
+  const clients = opened.map((o) => o.client);
+  const committed = async (c: pg.Client, sql: string) => {
+    await c.query('begin');
+    try {
+      await c.query(one(sql));
+      await c.query('commit');
+    } catch (e) {
+      await c.query('rollback').catch(() => {});
+      throw e;
+    }
+  };
   try {
-    await Promise.all(clients.map((c) => c.connect()));
     await Promise.all(clients.map((c) => c.query(`set statement_timeout = ${timeout}`)));
-    if (plan.setup) await clients[0]!.query(plan.setup);
-    const settled = await Promise.allSettled(clients.map((c) => c.query(plan.sql)));
+    if (plan.setup) await committed(clients[0]!, plan.setup);
+    const settled = await Promise.allSettled(clients.map((c) => committed(c, plan.sql)));
     const failed = settled.filter((s) => s.status === 'rejected') as PromiseRejectedResult[];
     if (failed.length)
       throw new CheckError(
@@ -137,11 +168,8 @@ async function runConcurrent(
       client.release();
     }
   } finally {
-    if (plan.cleanup) {
-      const c = clients[0]!;
-      await c.query(plan.cleanup).catch(() => {});
-    }
-    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+    if (plan.cleanup) await committed(clients[0]!, plan.cleanup).catch(() => {});
+    await Promise.all(opened.map((o) => o.end()));
   }
 }
 
@@ -149,15 +177,10 @@ async function runConcurrent(
 export async function runChecks(
   url: string,
   checks: readonly Check[],
-  opts: RunChecksOptions = {},
+  opts: RunChecksOptions,
 ): Promise<CheckResult[]> {
   const parallel = Math.max(1, Math.min(opts.parallel ?? 4, checks.length || 1));
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: parallel,
-    application_name: 'migration-gate-check',
-  });
-  pool.on('error', () => {});
+  const { pool, end } = trackedPool(url, opts.footprints, { max: parallel, deep: true, mark: true });
   const results: CheckResult[] = new Array(checks.length);
   let next = 0;
   const worker = async () => {
@@ -191,7 +214,7 @@ export async function runChecks(
   try {
     await Promise.all(Array.from({ length: parallel }, worker));
   } finally {
-    await pool.end().catch(() => {});
+    await end();
   }
   return results;
 }

@@ -1,25 +1,25 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Environment } from '../config.js';
+import { type Counters, type Footprints, openTracked, type TrackOptions } from './footprint.js';
 
 export const LEDGER_SCHEMA = 'migration_gate';
 
-/** Hold one connection to a target for the length of `fn`. */
+/**
+ * Hold one connection to a target for the length of `fn`. Everything it does is counted as the bot's own
+ * footprint on that target (see footprint.ts), so monitoring never mistakes it for the application.
+ */
 export async function withTargetClient<T>(
   env: Pick<Environment, 'databaseUrl'>,
-  fn: (client: pg.Client) => Promise<T>,
+  footprints: Footprints,
+  /** `session`: what this connection has done so far (live counters). */
+  fn: (client: pg.Client, session: Readonly<Counters>) => Promise<T>,
+  opts: TrackOptions = { mark: true },
 ): Promise<T> {
-  const client = new pg.Client({
-    connectionString: env.databaseUrl,
-    application_name: 'migration-gate',
-    connectionTimeoutMillis: 10_000,
-  });
-  // A dropped connection must surface as a failed query, not an unhandled 'error' event.
-  client.on('error', () => {});
-  await client.connect();
+  const t = await openTracked(env.databaseUrl, footprints, { connectionTimeoutMillis: 10_000, ...opts });
   try {
-    return await fn(client);
+    return await fn(t.client, t.counters);
   } finally {
-    await client.end().catch(() => {});
+    await t.end();
   }
 }
 

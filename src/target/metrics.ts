@@ -1,7 +1,13 @@
-/** Read pg_stat_* and custom SQL at one instant: the raw sample that monitoring metrics derive from. */
+/**
+ * Read pg_stat_* and custom SQL at one instant: the sample that monitoring metrics derive from, with the bot's own
+ * footprint on the target taken out of every counter (see footprint.ts).
+ */
 import type pg from 'pg';
+import type { Environment } from '../config.js';
 import { type MetricSource, metricKey, needs } from '../deploy/metrics.js';
 import type { RawSample } from '../deploy/monitoring.js';
+import { withTargetClient } from './client.js';
+import { APP_NAMES, type Counters, type Footprints, MARKER, targetKey } from './footprint.js';
 
 const BASE_SQL = `
 select
@@ -18,35 +24,49 @@ select
   (select coalesce(max(extract(epoch from replay_lag) * 1000), 0) from pg_stat_replication) as replication_lag_ms,
   (select coalesce(sum(seq_scan), 0) from pg_stat_user_tables where relid = any(
      select to_regclass(t) from unnest($1::text[]) t where to_regclass(t) is not null)) as seq_scan,
+  (select coalesce(array_agg(to_regclass(t)::oid::text), '{}') from unnest($1::text[]) t
+     where to_regclass(t) is not null) as touched_relids,
+  (select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()
+     and application_name = any($2::text[]))::int as bot_sessions,
   current_setting('track_functions') as track_functions,
   to_regclass('pg_stat_statements') is not null as has_pgss`;
 
 const FUNCTIONS_SQL = `select funcname, sum(calls)::float8 as calls, sum(total_time)::float8 as time
   from pg_stat_user_functions where funcname = any($1::text[]) group by funcname`;
 
+// Calls and time over every statement (the bot's own are subtracted exactly from its footprint); the p95 gauge
+// (mean + 1.645 sigma, cumulative) leaves out the entries of the bot's marked statements.
 const PGSS_SQL = `select coalesce(sum(calls), 0)::float8 as calls, coalesce(sum(total_exec_time), 0)::float8 as time,
-  coalesce(sum(calls * (mean_exec_time + 1.645 * stddev_exec_time)) / nullif(sum(calls), 0), 0)::float8 as p95
-  from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())`;
+  coalesce(sum(calls * (mean_exec_time + 1.645 * stddev_exec_time)) filter (where not bot)
+    / nullif(sum(calls) filter (where not bot), 0), 0)::float8 as p95
+  from (select *, query like '${MARKER.trim()}%' as bot from pg_stat_statements
+        where dbid = (select oid from pg_database where datname = current_database())) s`;
 
 /** One reading of everything `sources` need. Unavailable metrics say which setting to change. */
-export async function sampleMetrics(
+async function readOnce(
   client: pg.ClientBase,
+  session: Readonly<Counters>,
+  own: Readonly<Counters>,
   sources: readonly MetricSource[],
   touchedTables: readonly string[],
   at: string,
-  timeoutMs = 10_000,
-): Promise<RawSample> {
+  timeoutMs: number,
+): Promise<{ sample: RawSample; botSessions: number }> {
   const need = needs(sources);
   const counters: Record<string, number> = {};
   const gauges: Record<string, number> = {};
   const unavailable: Record<string, string> = {};
   // Statistics are read in their own statements, outside any transaction, so each reading is fresh.
   await client.query(`set statement_timeout = ${Math.round(timeoutMs)}`);
-  const base = (await client.query(BASE_SQL, [touchedTables])).rows[0];
+  const base = (await client.query(BASE_SQL, [touchedTables, APP_NAMES])).rows[0];
   const db = base.db ?? {};
+  // This session's startup transaction is already in pg_stat_database (flushed before its first query); its
+  // later statements are not yet: they land in the footprint when it ends, and in the next reading.
+  const mine = (k: string) => (own[k] ?? 0) + (k === 'db.commit' ? 1 : 0);
   for (const k of ['commit', 'rollback', 'deadlocks', 'blks_hit', 'blks_read'])
-    counters[`db.${k}`] = Number(db[k] ?? 0);
-  counters['tables.seq_scan'] = Number(base.seq_scan);
+    counters[`db.${k}`] = Number(db[k] ?? 0) - mine(`db.${k}`);
+  counters['tables.seq_scan'] =
+    Number(base.seq_scan) - (base.touched_relids as string[]).reduce((n, r) => n + (own[`seq.${r}`] ?? 0), 0);
   Object.assign(gauges, {
     database_size_mb: Number(base.size_mb),
     lock_waits: Number(base.lock_waits),
@@ -66,8 +86,8 @@ export async function sampleMetrics(
       const rows = (await client.query(FUNCTIONS_SQL, [need.functions])).rows;
       for (const f of need.functions) {
         const r = rows.find((x) => x.funcname === f);
-        counters[`fn.${f}.calls`] = Number(r?.calls ?? 0);
-        counters[`fn.${f}.time`] = Number(r?.time ?? 0);
+        counters[`fn.${f}.calls`] = Number(r?.calls ?? 0) - (own[`fn.${f}.calls`] ?? 0);
+        counters[`fn.${f}.time`] = Number(r?.time ?? 0) - (own[`fn.${f}.time`] ?? 0);
       }
     }
   }
@@ -78,16 +98,22 @@ export async function sampleMetrics(
           unavailable[metricKey(s)] =
             'pg_stat_statements is not installed: add it to shared_preload_libraries, restart, and run CREATE EXTENSION pg_stat_statements';
     } else {
+      // pg_stat_statements counts each statement as it completes: this session's earlier ones are in already.
+      const before = { calls: session['pgss.calls'] ?? 0, time: session['pgss.time'] ?? 0 };
       const r = (await client.query(PGSS_SQL)).rows[0];
-      counters['pgss.calls'] = Number(r.calls);
-      counters['pgss.time'] = Number(r.time);
+      counters['pgss.calls'] = Number(r.calls) - (own['pgss.calls'] ?? 0) - before.calls;
+      counters['pgss.time'] = Number(r.time) - (own['pgss.time'] ?? 0) - before.time;
       gauges.p95_query_ms = Number(r.p95);
     }
   }
   for (const c of need.custom) {
     try {
       await client.query('begin read only');
-      const r = await client.query({ text: c.sql, rowMode: 'array' });
+      const r = await client.query({
+        text: c.sql,
+        rowMode: 'array',
+        queryMode: 'extended',
+      } as pg.QueryConfig);
       const v = Number(r.rows[0]?.[0]);
       if (Number.isFinite(v)) gauges[c.key] = v;
       else
@@ -97,9 +123,40 @@ export async function sampleMetrics(
       const err = e as pg.DatabaseError;
       unavailable[c.key] = `${err.code ? `${err.code} ` : ''}${err.message}`;
     } finally {
-      await client.query('rollback').catch(() => {});
+      // COMMIT, not ROLLBACK: a read-only transaction has nothing to undo (a failed one answers ROLLBACK).
+      await client.query('commit').catch(() => {});
     }
   }
   await client.query('reset statement_timeout');
-  return { at, counters, gauges, unavailable };
+  return { sample: { at, counters, gauges, unavailable }, botSessions: Number(base.bot_sessions) };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * One sample of a target for monitoring (and the baseline at preflight), minus everything the bot itself did there.
+ * While another of the bot's sessions is open on the target (a check, a rollback), its statistics may be half
+ * flushed, so the reading is taken again a little later (up to `waitMs`), each time in a fresh session.
+ */
+export async function sampleTarget(
+  env: Pick<Environment, 'databaseUrl'>,
+  footprints: Footprints,
+  sources: readonly MetricSource[],
+  touchedTables: readonly string[],
+  at: () => string,
+  opts: { timeoutMs?: number; waitMs?: number } = {},
+): Promise<RawSample> {
+  const deadline = performance.now() + (opts.waitMs ?? 2_000);
+  for (;;) {
+    const own = await footprints.total(targetKey(env.databaseUrl));
+    const { sample, botSessions } = await withTargetClient(
+      env,
+      footprints,
+      (client, session) =>
+        readOnce(client, session, own, sources, touchedTables, at(), opts.timeoutMs ?? 10_000),
+      { mark: true, deep: true },
+    );
+    if (!botSessions || performance.now() >= deadline) return sample;
+    await sleep(200);
+  }
 }

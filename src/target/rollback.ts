@@ -47,32 +47,37 @@ export async function rollbackMigrations(
     const text = readFileSync(f.downPath!, 'utf8');
     return { ...f, path: f.downPath!, fileName: `${f.id}.down.sql`, text, checksum: sha256(text) };
   });
-  return withTargetClient(env, async (client) => {
-    const versionNum = await serverVersionNum(client);
-    const locked = await withAdvisoryLock(client, async (): Promise<RollbackOutcome> => {
-      await ensureLedger(client);
-      const applied = new Set((await readLedger(client)).map((l) => l.id));
-      const rolledBack: FileResult[] = [];
-      const skipped: string[] = [];
-      for (const down of downs) {
-        if (!applied.has(down.id)) {
-          skipped.push(down.id);
-          continue;
+  return withTargetClient(
+    env,
+    ctx.footprints,
+    async (client) => {
+      const versionNum = await serverVersionNum(client);
+      const locked = await withAdvisoryLock(client, async (): Promise<RollbackOutcome> => {
+        await ensureLedger(client);
+        const applied = new Set((await readLedger(client)).map((l) => l.id));
+        const rolledBack: FileResult[] = [];
+        const skipped: string[] = [];
+        for (const down of downs) {
+          if (!applied.has(down.id)) {
+            skipped.push(down.id);
+            continue;
+          }
+          const split = splitStatements(down.text, versionNum);
+          const problems = split.ok
+            ? statementProblems(split.statements)
+            : [`${split.at.line}:${split.at.column}: ${split.message}`];
+          if (!split.ok || problems.length)
+            return { ok: false, rolledBack, message: `${down.fileName}: ${problems.join('; ')}` };
+          const record = (c: pg.ClientBase, r: { durationMs: number }) =>
+            c.query(MOVE_TO_HISTORY, [down.id, ctx.appliedBy, ctx.runId, ctx.reason, r.durationMs]);
+          const r = await applyFile(client, env, down, split.statements, ctx, record);
+          if (isFailure(r)) return { ok: false, rolledBack, failure: r, message: `${down.fileName} failed.` };
+          rolledBack.push(r);
         }
-        const split = splitStatements(down.text, versionNum);
-        const problems = split.ok
-          ? statementProblems(split.statements)
-          : [`${split.at.line}:${split.at.column}: ${split.message}`];
-        if (!split.ok || problems.length)
-          return { ok: false, rolledBack, message: `${down.fileName}: ${problems.join('; ')}` };
-        const record = (c: pg.ClientBase, r: { durationMs: number }) =>
-          c.query(MOVE_TO_HISTORY, [down.id, ctx.appliedBy, ctx.runId, ctx.reason, r.durationMs]);
-        const r = await applyFile(client, env, down, split.statements, ctx, record);
-        if (isFailure(r)) return { ok: false, rolledBack, failure: r, message: `${down.fileName} failed.` };
-        rolledBack.push(r);
-      }
-      return { ok: true, rolledBack, skipped, after: await takeSnapshot(client) };
-    });
-    return locked.ok ? locked.value : { ok: false, rolledBack: [], message: locked.message };
-  });
+        return { ok: true, rolledBack, skipped, after: await takeSnapshot(client) };
+      });
+      return locked.ok ? locked.value : { ok: false, rolledBack: [], message: locked.message };
+    },
+    { mark: false },
+  );
 }

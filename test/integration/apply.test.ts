@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
-
 import { diffSnapshots, isEmptyDiff } from '../../src/deploy/diff.js';
 import { type ApplySettings, applyMigrations } from '../../src/target/apply.js';
 import { withTargetClient } from '../../src/target/client.js';
 import { discoverMigrations, type MigrationFile } from '../../src/target/files.js';
+import { unrecorded } from '../../src/target/footprint.js';
 import { takeSnapshot } from '../../src/target/snapshot.js';
 import { createTestDatabase, query } from '../support/pg.js';
 
@@ -19,7 +19,7 @@ function folder(files: Record<string, string>): MigrationFile[] {
   return migrations;
 }
 
-const ctx = { runId: 1, appliedBy: 'U1' };
+const ctx = { runId: 1, appliedBy: 'U1', footprints: unrecorded };
 
 describe('applyMigrations on real PostgreSQL', () => {
   let env: ApplySettings & { databaseVar: string };
@@ -46,7 +46,7 @@ describe('applyMigrations on real PostgreSQL', () => {
     const holder = new pg.Client({ connectionString: env.databaseUrl });
     await holder.connect();
     await holder.query('begin; select * from t;'); // holds ACCESS SHARE until rollback
-    const before = await withTargetClient(env, takeSnapshot);
+    const before = await withTargetClient(env, unrecorded, takeSnapshot);
 
     const events: string[] = [];
     const apply = applyMigrations(env, files, '002_add', {
@@ -82,7 +82,7 @@ describe('applyMigrations on real PostgreSQL', () => {
     expect(outcome.failure?.lockRetries).toBe(3);
     expect(outcome.failure?.error.code).toBe('55P03');
     expect(outcome.failure?.error.message).toContain('lock timeout');
-    const after = await withTargetClient(env, takeSnapshot);
+    const after = await withTargetClient(env, unrecorded, takeSnapshot);
     expect(isEmptyDiff(diffSnapshots(before, after))).toBe(true);
     const ledger = await query(
       env.databaseUrl,

@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { type CheckResult, parseChecks } from '../../src/deploy/checks.js';
 import { countRows, runChecks } from '../../src/target/checks.js';
 import { withTargetClient } from '../../src/target/client.js';
+import { unrecorded } from '../../src/target/footprint.js';
 import { createTestDatabase, query } from '../support/pg.js';
 
 const SCHEMA = `
@@ -50,7 +51,7 @@ beforeAll(async () => {
 async function run(yaml: string, baselineRowCounts?: Record<string, number>): Promise<CheckResult[]> {
   const parsed = parseChecks(parse(yaml), 'test.checks.yml');
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-  return runChecks(url, parsed.checks, { baselineRowCounts, defaultTimeoutMs: 5000 });
+  return runChecks(url, parsed.checks, { footprints: unrecorded, baselineRowCounts, defaultTimeoutMs: 5000 });
 }
 
 const pair = (kind: string, pass: string, fail: string) => [kind, pass, fail] as const;
@@ -223,7 +224,7 @@ describe('safety', () => {
   });
 
   it('rows_unchanged compares with preflight counts', async () => {
-    const baseline = await withTargetClient({ databaseUrl: url }, (c) =>
+    const baseline = await withTargetClient({ databaseUrl: url }, unrecorded, (c) =>
       countRows(c, ['workspaces', 'campaigns']),
     );
     const [same] = await run('- { name: zero data loss, rows_unchanged: [workspaces, campaigns] }', baseline);

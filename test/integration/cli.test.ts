@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../src/target/apply.js';
 import { discoverMigrations } from '../../src/target/files.js';
+import { unrecorded } from '../../src/target/footprint.js';
 import { createTestDatabase } from '../support/pg.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -48,7 +49,7 @@ beforeAll(async () => {
     },
     migrations,
     '002_u',
-    { runId: 0, appliedBy: 'test' },
+    { runId: 0, appliedBy: 'test', footprints: unrecorded },
   );
 });
 

@@ -2,8 +2,8 @@ import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type MetricSource, metricValue } from '../../src/deploy/metrics.js';
 import { judge, parseThreshold, type RawSample } from '../../src/deploy/monitoring.js';
-import { withTargetClient } from '../../src/target/client.js';
-import { sampleMetrics } from '../../src/target/metrics.js';
+import { unrecorded } from '../../src/target/footprint.js';
+import { sampleTarget } from '../../src/target/metrics.js';
 import { createTestDatabase, query } from '../support/pg.js';
 
 let url: string;
@@ -17,7 +17,7 @@ const SOURCES: MetricSource[] = [
 ];
 
 const sample = (sources = SOURCES, touched: string[] = ['public.accounts']) =>
-  withTargetClient({ databaseUrl: url }, (c) => sampleMetrics(c, sources, touched, new Date().toISOString()));
+  sampleTarget({ databaseUrl: url }, unrecorded, sources, touched, () => new Date().toISOString());
 
 /** PostgreSQL publishes a backend's statistics when it goes idle, at most once a second: wait for a change. */
 async function until(f: () => Promise<boolean>): Promise<void> {

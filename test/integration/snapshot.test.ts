@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { countSnapshot, diffSnapshots, summarizeDiff } from '../../src/deploy/diff.js';
 import { withTargetClient } from '../../src/target/client.js';
+import { unrecorded } from '../../src/target/footprint.js';
 import { takeSnapshot } from '../../src/target/snapshot.js';
 import { createTestDatabase, query } from '../support/pg.js';
 
@@ -8,7 +9,7 @@ describe('catalog snapshot on real PostgreSQL', () => {
   it('sees every kind of object in one query and diffs them', async () => {
     const url = await createTestDatabase('mg_snap');
     const env = { databaseUrl: url };
-    const before = await withTargetClient(env, takeSnapshot);
+    const before = await withTargetClient(env, unrecorded, takeSnapshot);
     await query(
       url,
       `create extension if not exists pgcrypto;
@@ -24,7 +25,7 @@ describe('catalog snapshot on real PostgreSQL', () => {
        grant select on c to snap_reader;
        grant execute on function add5(int, int, int, int, int) to snap_reader;`,
     );
-    const after = await withTargetClient(env, takeSnapshot);
+    const after = await withTargetClient(env, unrecorded, takeSnapshot);
     const counts = countSnapshot(after);
     expect(counts).toMatchObject({
       tables: 2,
@@ -75,7 +76,7 @@ describe('what the diff sees change', () => {
        create index c_s on c (s);
        create index c_n on c (n) where n > 10;`,
     );
-    const before = await withTargetClient(env, takeSnapshot);
+    const before = await withTargetClient(env, unrecorded, takeSnapshot);
     await query(
       url,
       `alter table c drop constraint c_n_check, add constraint c_n_check check (n > 1);
@@ -83,12 +84,12 @@ describe('what the diff sees change', () => {
        drop index c_s; create index c_s on c using hash (s);
        drop index c_n; create index c_n on c (n) where n > 20;`,
     );
-    const after = await withTargetClient(env, takeSnapshot);
+    const after = await withTargetClient(env, unrecorded, takeSnapshot);
     const d = diffSnapshots(before, after);
     expect(d.constraints.changed).toEqual(['public.c.c_n_check', 'public.c.c_p_id_fkey']);
     expect(d.indexes.changed).toEqual(['public.c.c_n', 'public.c.c_s']);
     await query(url, 'alter index c_s rename to c_s2');
-    const renamed = diffSnapshots(after, await withTargetClient(env, takeSnapshot));
+    const renamed = diffSnapshots(after, await withTargetClient(env, unrecorded, takeSnapshot));
     expect(renamed.indexes).toEqual({ added: ['public.c.c_s2'], removed: ['public.c.c_s'], changed: [] });
   });
 });

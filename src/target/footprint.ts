@@ -1,0 +1,198 @@
+/**
+ * The bot's own footprint on a target, counted exactly as PostgreSQL counts it, so monitoring can subtract it:
+ * anything the bot does on a target is invisible to the figures it reports about that target.
+ *
+ * Every connection the bot opens to a target is tracked here. PostgreSQL 15 counts (measured on this stack):
+ * a connection's startup is one committed transaction; a statement outside a transaction block is one
+ * transaction (committed, or rolled back when it fails); BEGIN … COMMIT is one; a COMMIT of an aborted block
+ * answers ROLLBACK and counts as a rollback. pg_stat_statements counts each statement that completes (not the
+ * failed ones); its time is taken here as the statement's round trip (a little more than its execution time).
+ * Seq scans and function calls a transaction made are read from pg_stat_xact_user_tables/functions just before
+ * the bot ends that transaction ("deep" tracking, used for checks and custom metric SQL).
+ */
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+
+/** Keys: db.commit, db.rollback, pgss.calls, pgss.time, seq.<relid>, fn.<name>.calls, fn.<name>.time. */
+export type Counters = Record<string, number>;
+
+/** Where footprints go: the bot's store (cumulative per target), or nowhere for a one-off CLI run. */
+export interface Footprints {
+  add(target: string, counters: Counters): Promise<void>;
+  total(target: string): Promise<Counters>;
+}
+
+export const unrecorded: Footprints = { add: async () => {}, total: async () => ({}) };
+
+/** Every statement the bot sends of its own (not migration files) starts with this marker. */
+export const MARKER = '/* migration-gate */ ';
+
+/** application_name of the bot's sessions on targets (the sampler waits while another one is open). */
+export const APP_NAMES = ['migration-gate', 'migration-gate-check'] as const;
+
+/** A target's identity without secrets: a hash of host, port and database name. */
+export function targetKey(databaseUrl: string): string {
+  const u = new URL(databaseUrl);
+  return createHash('sha256')
+    .update(`${u.hostname}:${u.port || '5432'}/${decodeURIComponent(u.pathname.slice(1))}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+export function addCounters(into: Counters, more: Readonly<Counters>): Counters {
+  for (const [k, v] of Object.entries(more)) if (v) into[k] = (into[k] ?? 0) + v;
+  return into;
+}
+
+const XACT_SQL = `${MARKER}select
+  (select coalesce(json_object_agg(relid::text, seq_scan), '{}') from pg_stat_xact_user_tables where seq_scan > 0) as seq,
+  (select coalesce(json_object_agg(funcname, json_build_array(calls, ms)), '{}') from (select funcname,
+     sum(calls)::float8 as calls, sum(total_time)::float8 as ms from pg_stat_xact_user_functions group by funcname
+     having sum(calls) > 0) f) as fns`;
+
+const BEGIN = /^\s*(\/\*.*?\*\/\s*)?(begin|start transaction)\b/i;
+const END = /^\s*(\/\*.*?\*\/\s*)?(commit|rollback)\s*;?\s*$/i;
+
+export interface TrackOptions {
+  /** Read the transaction's seq scans and function calls before the bot ends it. */
+  readonly deep?: boolean;
+  /** Prefix the bot's own SQL with MARKER (not for migration files: it would shift error positions). */
+  readonly mark?: boolean;
+}
+
+type QueryFn = (config: unknown, values?: unknown) => Promise<pg.QueryResult | pg.QueryResult[]>;
+
+const textOf = (config: unknown): string | undefined =>
+  typeof config === 'string'
+    ? config
+    : typeof config === 'object' && config && typeof (config as { text?: unknown }).text === 'string'
+      ? (config as { text: string }).text
+      : undefined;
+
+const withText = (config: unknown, text: string): unknown =>
+  typeof config === 'string' ? text : { ...(config as object), text };
+
+/**
+ * Count what `client` does into `counters` from now on (call it right after connecting; counts the startup).
+ * Only promise-style queries are tracked; the bot uses no other.
+ */
+export function track(client: pg.ClientBase, counters: Counters, opts: TrackOptions = {}): void {
+  const state = { inTx: false };
+  const bump = (k: string, n = 1) => {
+    counters[k] = (counters[k] ?? 0) + n;
+  };
+  bump('db.commit'); // the connection's startup transaction
+  const original = client.query.bind(client) as unknown as QueryFn;
+  const run = async (config: unknown, values?: unknown) => {
+    const started = performance.now();
+    try {
+      const r = await original(config, values);
+      const results = Array.isArray(r) ? r : [r];
+      bump('pgss.calls', results.length);
+      bump('pgss.time', performance.now() - started);
+      let control = false;
+      for (const res of results) {
+        const cmd = res.command;
+        if (cmd === 'BEGIN' || cmd === 'START') {
+          state.inTx = true;
+          control = true;
+        } else if (cmd === 'COMMIT' || cmd === 'ROLLBACK') {
+          state.inTx = false;
+          control = true;
+          bump(cmd === 'COMMIT' ? 'db.commit' : 'db.rollback');
+        }
+      }
+      if (!control && !state.inTx) bump('db.commit');
+      return r;
+    } catch (e) {
+      if (!state.inTx && (e as pg.DatabaseError).code) bump('db.rollback');
+      throw e;
+    }
+  };
+  // PostgreSQL 15 keeps a backend's pending statistics across its transactions until it flushes them (at most
+  // once a second, between transactions): pg_stat_xact_* shows that running total. So read it right after BEGIN
+  // and again just before the end; the difference is exactly what this transaction did.
+  let atBegin: Counters | undefined;
+  const readXact = async (): Promise<Counters | undefined> => {
+    try {
+      const x = (await run(XACT_SQL)) as pg.QueryResult;
+      const row = x.rows[0] as { seq: Record<string, number>; fns: Record<string, [number, number]> };
+      const out: Counters = {};
+      for (const [relid, n] of Object.entries(row.seq)) out[`seq.${relid}`] = Number(n);
+      for (const [fn, [calls, ms]] of Object.entries(row.fns)) {
+        out[`fn.${fn}.calls`] = Number(calls);
+        out[`fn.${fn}.time`] = Number(ms);
+      }
+      return out;
+    } catch {
+      return undefined; // an aborted transaction cannot be asked: what it did before failing goes uncounted
+    }
+  };
+  const query = async (config: unknown, values?: unknown) => {
+    let text = textOf(config);
+    if (text !== undefined && opts.mark && !text.startsWith(MARKER)) {
+      text = MARKER + text;
+      config = withText(config, text);
+    }
+    if (opts.deep && state.inTx && atBegin && text && END.test(text)) {
+      const atEnd = await readXact();
+      if (atEnd) for (const [k, v] of Object.entries(atEnd)) bump(k, v - (atBegin[k] ?? 0));
+      atBegin = undefined;
+    }
+    const r = await run(config, values);
+    if (opts.deep && state.inTx && text && BEGIN.test(text)) atBegin = await readXact();
+    return r;
+  };
+  (client as unknown as { query: QueryFn }).query = query;
+  // A session that ends inside a transaction block rolls it back.
+  client.once('end', () => {
+    if (state.inTx) bump('db.rollback');
+  });
+}
+
+/** A tracked client to one target; `end()` closes it and records its footprint. */
+export async function openTracked(
+  databaseUrl: string,
+  footprints: Footprints,
+  config: Omit<pg.ClientConfig, 'connectionString'> & TrackOptions = {},
+): Promise<{ client: pg.Client; counters: Counters; end(): Promise<void> }> {
+  const { deep, mark, ...clientConfig } = config;
+  const client = new pg.Client({
+    application_name: APP_NAMES[0],
+    ...clientConfig,
+    connectionString: databaseUrl,
+  });
+  // A dropped connection must surface as a failed query, not an unhandled 'error' event.
+  client.on('error', () => {});
+  const counters: Counters = {};
+  await client.connect();
+  track(client, counters, { deep, mark });
+  return {
+    client,
+    counters,
+    async end() {
+      await client.end().catch(() => {});
+      await footprints.add(targetKey(databaseUrl), counters);
+    },
+  };
+}
+
+/** A tracked pool (for checks run in parallel); `end()` closes it and records the footprint of all its clients. */
+export function trackedPool(
+  databaseUrl: string,
+  footprints: Footprints,
+  config: Omit<pg.PoolConfig, 'connectionString'> & TrackOptions = {},
+): { pool: pg.Pool; end(): Promise<void> } {
+  const { deep, mark, ...poolConfig } = config;
+  const counters: Counters = {};
+  const pool = new pg.Pool({ application_name: APP_NAMES[1], ...poolConfig, connectionString: databaseUrl });
+  pool.on('error', () => {});
+  pool.on('connect', (client) => track(client, counters, { deep, mark }));
+  return {
+    pool,
+    async end() {
+      await pool.end().catch(() => {});
+      await footprints.add(targetKey(databaseUrl), counters);
+    },
+  };
+}
