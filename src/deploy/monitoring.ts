@@ -87,7 +87,15 @@ export interface Judged {
   readonly level: Level;
   /** How many checkpoints in a row (this one included) reached `raw` or worse. */
   readonly streak: number;
+  /** The rule's `consecutive`: how many in a row a level needs before it counts (absent in old rows: 1). */
+  readonly consecutive?: number;
+  /**
+   * The line this reading is judged against, as configured ("> 1%"; a relative line also shows where it
+   * falls: "> 12 (> baseline + 20%)"): the line it is over, or the lowest line when it is over none.
+   */
   readonly line?: string;
+  /** Which of the rule's lines `line` is. */
+  readonly lineLevel?: 'warn' | 'critical';
   readonly unavailable?: string;
   /** Nothing to measure this time (e.g. no calls): neither good nor bad. */
   readonly quiet?: string;
@@ -125,9 +133,21 @@ export function judge(
     for (let i = history.length - 1; i >= 0 && rank[history[i]!] >= 1; i--) warnStreak++;
     if (warnStreak >= rule.consecutive) level = 'warn';
   }
-  const t = raw === 'critical' ? rule.critical : (rule.warn ?? rule.critical);
-  const line = t ? `${t.op} ${fmt(lineOf(t, baseline))}${t.relative ? ` (${t.text})` : ''}` : undefined;
-  return { key: rule.key, value, raw, level, streak, line };
+  const lineLevel = raw === 'critical' || !rule.warn ? 'critical' : 'warn';
+  const t = rule[lineLevel];
+  const at = t && lineOf(t, baseline);
+  const line =
+    t &&
+    (!t.relative ? t.text : at === undefined ? `${t.text} (no baseline)` : `${t.op} ${fmt(at)} (${t.text})`);
+  return {
+    key: rule.key,
+    value,
+    raw,
+    level,
+    streak,
+    consecutive: rule.consecutive,
+    ...(t ? { line, lineLevel } : {}),
+  };
 }
 
 /** What a checkpoint calls for: dry-run metrics are reported and never act. */
@@ -145,9 +165,12 @@ export function actionable(
   };
 }
 
+/** A reading for people: 26.9, 0.05, 1234.57 (three significant digits below 100, no trailing zeros). */
 export function fmt(n: number | undefined): string {
   if (n === undefined) return 'n/a';
-  return Math.abs(n) >= 100 || Number.isInteger(n) ? String(Math.round(n * 100) / 100) : n.toPrecision(3);
+  return Math.abs(n) >= 100 || Number.isInteger(n)
+    ? String(Math.round(n * 100) / 100)
+    : String(Number(n.toPrecision(3)));
 }
 
 /** Raw counters and gauges read at one instant. */

@@ -1,7 +1,17 @@
 /** Pure renderers for monitoring: the single monitoring message, alerts. */
 import { fmt, type Judged } from '../deploy/monitoring.js';
 import type { Run } from '../deploy/types.js';
-import { ACTIONS, type Block, button, context, esc, groupMention, type Message, section } from './mrkdwn.js';
+import {
+  ACTIONS,
+  type Block,
+  button,
+  context,
+  esc,
+  groupMention,
+  type Message,
+  section,
+  sections,
+} from './mrkdwn.js';
 
 export const MONITOR_ACTIONS = { ack: 'alert.ack', keep: 'alert.keep' } as const;
 
@@ -28,11 +38,23 @@ export function progressText(v: MonitorView): string {
   return `${v.done + v.missed}/${v.total} checkpoint${v.total === 1 ? '' : 's'}${missed}${v.nextAt && !v.finished ? ` · next ${when(v.nextAt)}` : ''}`;
 }
 
-function line(j: Judged & { unit: string; dryRun: boolean }): string {
+/**
+ * One reading: a value over a line always shows that line's level, with how many in a row it has been
+ * against how many the rule needs ("🔴 *error_rate* 26.9% (critical > 1%, 1 of 3 in a row)"), even while it
+ * does not count yet. Lines are shown as configured.
+ */
+export function reading(j: Judged & { unit: string; dryRun: boolean }): string {
   if (j.unavailable) return `⚠️ *${esc(j.key)}*: not measured: ${esc(j.unavailable)}`;
   if (j.quiet) return `➖ *${esc(j.key)}*: ${esc(j.quiet)}`;
-  const against = j.line ? ` (line ${esc(j.line)}${j.streak > 1 ? `, ${j.streak} in a row` : ''})` : '';
-  return `${ICON[j.level]} *${esc(j.key)}* ${fmt(j.value)}${esc(j.unit)}${against}${j.dryRun && j.raw !== 'ok' ? ' · dry run: reported only' : ''}`;
+  const need = j.consecutive ?? 1;
+  const notes = j.line ? [`${j.lineLevel ?? 'line'} ${esc(j.line)}`] : [];
+  if (j.raw !== 'ok' && need > 1 && j.streak <= need) notes.push(`${j.streak} of ${need} in a row`);
+  else if (j.raw !== 'ok' && j.streak > 1) notes.push(`${j.streak} in a row`);
+  // Over the critical line but not yet long enough, while the warn line has held long enough.
+  const acting = j.level !== j.raw && j.level === 'warn' ? '; counts as a warning until then' : '';
+  const against = notes.length ? ` (${notes.join(', ')}${acting})` : '';
+  const dry = j.dryRun && j.raw !== 'ok' ? ' · dry run: reported only' : '';
+  return `${ICON[j.raw]} *${esc(j.key)}* ${fmt(j.value)}${esc(j.unit)}${against}${dry}`;
 }
 
 /** One message per monitor step, edited at every checkpoint so the thread does not flood. */
@@ -41,10 +63,7 @@ export function monitorMessage(runId: number, v: MonitorView): Message {
   const blocks: Block[] = [section(head, 'monitor-head')];
   if (v.latest)
     blocks.push(
-      section(
-        `Checkpoint at ${when(v.latest.at)}:\n${v.latest.judged.map(line).join('\n')}`,
-        'monitor-latest',
-      ),
+      ...sections([`Checkpoint at ${when(v.latest.at)}:`, ...v.latest.judged.map(reading)], 'monitor-latest'),
     );
   else blocks.push(context('The first checkpoint is still to come.'));
   return { text: `Monitoring ${esc(v.env)} for run #${runId}: ${progressText(v)}`, blocks };
@@ -60,8 +79,9 @@ export function alertMessage(
   const bad = judged.filter((j) => j.level === level && !j.dryRun);
   const mention = level === 'critical' && opts.oncall ? `${groupMention(opts.oncall)} ` : '';
   const head = `${mention}${level === 'critical' ? '🔴 *Critical*' : '⚠️ *Warning*'} on ${esc(env)} · run #${run.id} \`${esc(run.migration)}\``;
-  const text = `${head}\n${bad.map(line).join('\n')}${opts.rollingBack ? '\n↩️ A rollback trigger fired: rolling back now.' : ''}`;
-  const blocks: Block[] = [section(text, `alert-${opts.alertId}`)];
+  const lines = [head, ...bad.map(reading)];
+  if (opts.rollingBack) lines.push('↩️ A rollback trigger fired: rolling back now.');
+  const blocks: Block[] = sections(lines, `alert-${opts.alertId}`);
   if (level === 'critical' && !opts.rollingBack) {
     const value = { r: run.id, i: opts.alertId, d: '' };
     const rollback = { r: run.id, i: run.steps.findIndex((s) => s.status === 'watching'), d: '' };

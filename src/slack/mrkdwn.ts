@@ -48,6 +48,17 @@ export const section = (text: string, block_id?: string): Block => ({
   text: { type: 'mrkdwn', text: clip(text) },
   ...(block_id ? { block_id } : {}),
 });
+/** Lines in as many sections as they need (a section holds 3,000 characters): nothing is cut. */
+export function sections(lines: readonly string[], block_id: string): Block[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    const last = out.at(-1);
+    if (last !== undefined && last.length + 1 + line.length <= SECTION_LIMIT)
+      out[out.length - 1] = `${last}\n${line}`;
+    else out.push(line);
+  }
+  return out.map((text, i) => section(text, i ? `${block_id}-${i}` : block_id));
+}
 export const context = (text: string): Block => ({
   type: 'context',
   elements: [{ type: 'mrkdwn', text: clip(text) }],

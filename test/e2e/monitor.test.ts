@@ -52,7 +52,7 @@ describe('monitoring checkpoints', () => {
     expect(await h.bot.service.tick(clock.now())).toBe(1);
     await h.settle();
     expect(current(h.slack, 'Monitoring staging')).toMatch(/1\/5 checkpoints/);
-    expect(current(h.slack, 'Monitoring staging')).toMatch(/✅ \*deadlocks\* 0 \(line &gt; 0\)/);
+    expect(current(h.slack, 'Monitoring staging')).toMatch(/✅ \*deadlocks\* 0 \(critical &gt; 0\)/);
 
     // the bot stops; three more checkpoints fall due while it is down
     h = await h.restart();
@@ -86,7 +86,7 @@ describe('monitoring checkpoints', () => {
     await h.slash('checkpoint #2');
     await h.settle();
     expect(ephemerals(h.slack).at(-1)).toMatch(
-      /⚠️ \*function_mean_ms\(slow_fn\)\* \d+(\.\d+)? ms \(line &gt; 15\)/,
+      /⚠️ \*function_mean_ms\(slow_fn\)\* \d+(\.\d+)? ms \(warn &gt; 15\)/,
     );
     const warning = h.slack
       .callsTo('chat.postMessage')
