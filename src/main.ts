@@ -9,6 +9,7 @@ import { type Bot, startBot } from './bot.js';
 import { ConfigError, loadAppEnv, loadDeployConfig, secretsOf } from './config.js';
 import { type EmbeddedServer, startEmbeddedPostgres } from './embedded.js';
 import { createLogger } from './log.js';
+import { channelStore } from './sandbox/channel-store.js';
 import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
 import { loadSeed } from './sandbox/seed.js';
 import { openStore, type Store } from './store/db.js';
@@ -45,12 +46,28 @@ async function main(): Promise<void> {
         'DATABASE_URL is not set: started embedded PostgreSQL for the bot state',
       );
     }
+    let store: Store | undefined;
+    const openStoreOnce = async (url: string) => {
+      if (!store) {
+        const opened = await openStore(url);
+        stops.push(() => opened.close());
+        store = opened;
+      }
+      return store;
+    };
     let sandbox: Sandbox | undefined;
     if (sandboxMode) {
-      sandbox = await startSandbox(env.PORT, loadSeed(env.SANDBOX_SEED), {
-        botToken: `xoxb-sandbox-${randomBytes(8).toString('hex')}`,
-        signingSecret: randomBytes(16).toString('hex'),
-      });
+      // The sandbox keeps its channel in the bot's state database, so the store opens first.
+      const kept = channelStore((await openStoreOnce(processEnv.DATABASE_URL!)).db);
+      sandbox = await startSandbox(
+        env.PORT,
+        loadSeed(env.SANDBOX_SEED),
+        {
+          botToken: `xoxb-sandbox-${randomBytes(8).toString('hex')}`,
+          signingSecret: randomBytes(16).toString('hex'),
+        },
+        kept,
+      );
       stops.push(() => sandbox!.close());
       processEnv.SLACK_BOT_TOKEN = sandbox.botToken;
       processEnv.SLACK_SIGNING_SECRET = sandbox.signingSecret;
@@ -65,12 +82,10 @@ async function main(): Promise<void> {
     const finalEnv = loadAppEnv(processEnv);
     const deploy = loadDeployConfig(finalEnv.DEPLOY_CONFIG, processEnv);
     secrets = secretsOf(finalEnv, deploy);
-    const store: Store = await openStore(finalEnv.DATABASE_URL!);
-    stops.push(() => store.close());
     const bot: Bot = await startBot({
       env: { ...finalEnv, SLACK_BOT_TOKEN: finalEnv.SLACK_BOT_TOKEN! },
       deploy,
-      store,
+      store: await openStoreOnce(finalEnv.DATABASE_URL!),
       log,
       secrets,
     });

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import type { ChannelStore } from './channel.js';
 import { type FakeSlack, readBody, startFakeSlack } from './fake-slack.js';
 import type { Seed } from './seed.js';
 import { sendInteraction, sendSlashCommand } from './sign.js';
@@ -44,6 +45,8 @@ export async function startSandbox(
   port: number,
   seed: Seed,
   secret: { botToken: string; signingSecret: string },
+  /** Where the channel is kept between restarts (npm start: the bot's state database). */
+  store?: ChannelStore,
 ): Promise<Sandbox> {
   let botUrl = '';
   let triggers = 0;
@@ -165,6 +168,7 @@ export async function startSandbox(
       usergroups: seed.usergroups,
       channels: { [seed.channel.id]: seed.channel.name },
       routes,
+      store,
     },
     port,
   );

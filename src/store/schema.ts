@@ -178,7 +178,9 @@ export const sandboxMessages = stateSchema.table(
     blocks: json('blocks').$type<unknown[]>().notNull(),
     edited: boolean('edited').notNull().default(false),
     /** The files a file message shows: id, name, title, filetype, mimetype, size. */
-    files: json('files').$type<Record<string, unknown>[]>(),
+    files: json('files').$type<
+      { id: string; name: string; title: string; filetype: string; mimetype: string; size: number }[]
+    >(),
   },
   (t) => [primaryKey({ columns: [t.channel, t.ts] })],
 );

@@ -7,9 +7,12 @@ import { join } from 'node:path';
 import { webApi } from '@slack/bolt';
 import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { channelStore } from '../../src/sandbox/channel-store.js';
 import { type FakeSlack, startFakeSlack } from '../../src/sandbox/fake-slack.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { loadSeed } from '../../src/sandbox/seed.js';
+import { openStore } from '../../src/store/db.js';
+import { createTestDatabase } from '../support/pg.js';
 
 const { WebClient } = webApi;
 const TOKEN = 'xoxb-files-test';
@@ -107,6 +110,55 @@ describe('files.uploadV2 against the stand-in', () => {
       web.files.completeUploadExternal({ files: [{ id: 'F0NOPE' }], channel_id: CHANNEL }),
     ).rejects.toThrow('file_not_found');
     expect(slack.messages).toHaveLength(1);
+  });
+
+  it('kept in the state database, a restarted stand-in shows the thread and the file again and updates old messages', async () => {
+    const store = await openStore(await createTestDatabase('mg_sandbox_files'));
+    closing.push(() => store.close());
+    const first = await startFakeSlack({ botToken: TOKEN, store: channelStore(store.db) });
+    const web = client(first);
+    const parent = await web.chat.postMessage({
+      channel: CHANNEL,
+      text: 'Run #17',
+      blocks: [{ type: 'divider' }],
+    });
+    await web.chat.postMessage({ channel: CHANNEL, thread_ts: parent.ts!, text: 'Apply on staging' });
+    await web.chat.postEphemeral({ channel: CHANNEL, user: 'U0DBA', text: 'only Dana sees this' });
+    await web.files.uploadV2({
+      channel_id: CHANNEL,
+      thread_ts: parent.ts!,
+      initial_comment: 'The whole report',
+      filename: 'run-17-report.md',
+      title: 'Run #17 report',
+      content: REPORT,
+    });
+    const kept = first.messages.filter((m) => !m.visibleTo);
+    const [file] = first.files;
+    await first.close();
+
+    const second = await startFakeSlack({ botToken: TOKEN, store: channelStore(store.db) });
+    closing.push(() => second.close());
+    expect(second.messages).toEqual(kept); // ephemerals are gone, as in Slack after a reload
+    expect(second.files).toEqual([file]);
+    expect(await (await fetch(`${second.url}/files/${file!.id}`)).text()).toBe(REPORT);
+
+    const again = client(second);
+    await again.chat.update({ channel: CHANNEL, ts: parent.ts!, text: 'Run #17 · succeeded' });
+    const next = await again.chat.postMessage({ channel: CHANNEL, text: 'Run #18' });
+    expect(next.ts! > kept.at(-1)!.ts).toBe(true);
+    await second.close();
+    const third = await startFakeSlack({ botToken: TOKEN, store: channelStore(store.db) });
+    closing.push(() => third.close());
+    expect(third.messages.find((m) => m.ts === parent.ts)).toMatchObject({
+      text: 'Run #17 · succeeded',
+      edited: true,
+    });
+    expect(third.messages.map((m) => m.text)).toEqual([
+      'Run #17 · succeeded',
+      'Apply on staging',
+      'The whole report',
+      'Run #18',
+    ]);
   });
 
   it.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')(

@@ -45,8 +45,54 @@ const command = (url: string, text: string) =>
     body: JSON.stringify({ user: 'U0REQUESTER', text }),
   });
 
-async function messages(url: string): Promise<{ text: string; threadTs?: string; visibleTo?: string }[]> {
-  return ((await (await fetch(`${url}/sandbox/state`)).json()) as { messages: never[] }).messages;
+interface PageMessage {
+  ts: string;
+  channel: string;
+  text: string;
+  threadTs?: string;
+  visibleTo?: string;
+  edited?: boolean;
+  blocks: {
+    type: string;
+    text?: { text: string };
+    elements?: { type: string; action_id: string; value: string; text?: unknown }[];
+  }[];
+}
+
+/** What a user reads in a message: its blocks' text (or the fallback text). */
+const shown = (m: PageMessage) =>
+  [
+    m.text,
+    ...m.blocks.flatMap((b) => [
+      b.text?.text ?? '',
+      ...(b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : '')),
+    ]),
+  ].join('\n');
+
+async function messages(url: string): Promise<PageMessage[]> {
+  return ((await (await fetch(`${url}/sandbox/state`)).json()) as { messages: PageMessage[] }).messages;
+}
+
+/** What the page does when `user` clicks the button `actionId` on message `m`. */
+function click(url: string, m: PageMessage, actionId: string, user: string) {
+  const button = m.blocks
+    .flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : []))
+    .find((e) => e.action_id === actionId);
+  if (!button) throw new Error(`no ${actionId} button on "${m.text}"`);
+  return fetch(`${url}/sandbox/action`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user, channel: m.channel, ts: m.ts, actionId, value: button.value }),
+  });
+}
+
+const hasButton = (m: PageMessage, actionId: string) =>
+  m.blocks.some((b) => b.type === 'actions' && b.elements?.some((e) => e.action_id === actionId));
+
+async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
 }
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
@@ -133,6 +179,63 @@ describe('npm start', () => {
     expect(ledger).toEqual([{ id: '001_slow' }, { id: '002_fast' }]);
     const all = first.output.join('') + second.output.join('');
     expect(all).not.toContain(pgPassword());
+  });
+
+  it('in sandbox mode keeps the channel across a restart: the page shows it, old cards update, a half-approved gate can be clicked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-start-keep-'));
+    writeFileSync(join(dir, '001_keep.sql'), 'create table keep (id int);\n');
+    writeFileSync(
+      join(dir, 'deploy.yml'),
+      [
+        'migrations: .',
+        'environments:',
+        '  - name: production',
+        '    database: ${PRODUCTION_DATABASE_URL}',
+        '    approvals:',
+        '      - { role: product owner, users: [U0PO], count: 1 }',
+        '      - { role: dba, usergroup: S0DBA, count: 1 }',
+        '',
+      ].join('\n'),
+    );
+    const env = {
+      DATABASE_URL: await createTestDatabase('mg_start_keep_state'),
+      PRODUCTION_DATABASE_URL: await createTestDatabase('mg_start_keep_prod'),
+      DEPLOY_CONFIG: join(dir, 'deploy.yml'),
+    };
+    const first = await start(env);
+    children.push(first.child);
+    expect((await command(first.url, '001_keep')).status).toBe(200);
+    const gate = await until('the approval card', async () =>
+      (await messages(first.url)).find((m) => hasButton(m, 'gate.approve')),
+    );
+    expect((await click(first.url, gate, 'gate.approve', 'U0DBA')).status).toBe(200);
+    const card = await until('the first approval on the run card', async () =>
+      (await messages(first.url)).find((m) => !m.threadTs && shown(m).includes('dba 1/1')),
+    );
+    const before = (await messages(first.url)).filter((m) => !m.visibleTo);
+    await stop(first.child);
+
+    const second = await start(env);
+    children.push(second.child);
+    // the page shows the same channel: the run card, its thread and the approval card, as they were
+    const after = await messages(second.url);
+    expect(after.map((m) => [m.ts, m.threadTs, m.text])).toEqual(
+      before.map((m) => [m.ts, m.threadTs, m.text]),
+    );
+    expect(shown(after.find((m) => m.ts === card.ts)!)).toContain('dba 1/1');
+
+    // the approval card posted before the restart takes the second approval, and the old run card is updated
+    expect((await click(second.url, gate, 'gate.approve', 'U0PO')).status).toBe(200);
+    const done = await until('the run to finish', async () =>
+      (await messages(second.url)).find((m) => m.ts === card.ts && /succeeded|failed/.test(m.text)),
+    );
+    expect(done.text).toContain('Run #1 · 001_keep · succeeded');
+    expect(done.edited).toBe(true);
+    expect((await messages(second.url)).filter((m) => !m.threadTs && !m.visibleTo)).toHaveLength(1);
+    expect(await query(env.PRODUCTION_DATABASE_URL, "select to_regclass('keep')::text as t")).toEqual([
+      { t: 'keep' },
+    ]);
+    expect(second.output.join('')).not.toContain('message_not_found');
   });
 
   it('never starts the sandbox when Slack credentials are present, and says which mode is on', async () => {
