@@ -3,9 +3,6 @@
  * mention, `&`): what reaches mrkdwn is escaped, and only the mentions the bot itself makes stay live.
  */
 import { describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../src/deploy/checks.js';
-import type { Judged } from '../../src/deploy/monitoring.js';
-import type { Run, Step } from '../../src/deploy/types.js';
 import {
   applyReply,
   migrationList,
@@ -16,116 +13,27 @@ import {
 } from '../../src/slack/blocks.js';
 import { checksReply, rollbackReply } from '../../src/slack/check-blocks.js';
 import { HELP, parseSlashText } from '../../src/slack/command.js';
-import { approvalCard, type GateView } from '../../src/slack/gate-blocks.js';
+import { approvalCard } from '../../src/slack/gate-blocks.js';
 import {
   acknowledgedAlert,
   alertMessage,
   monitorMessage,
   unavailableMessage,
 } from '../../src/slack/monitor-blocks.js';
-import type { Message } from '../../src/slack/mrkdwn.js';
+import { escKeepingMentions, type Message } from '../../src/slack/mrkdwn.js';
+import {
+  at,
+  BAD,
+  BAD_ESCAPED,
+  check,
+  gate,
+  judged,
+  mrkdwnOf,
+  pgError,
+  run,
+  unescaped,
+} from '../support/hostile.js';
 
-/** What a hostile (or just unlucky) string in a file, a reason or a database error looks like. */
-const BAD = '<!channel> & <https://evil.example|click> <@U0EVIL>';
-const BAD_ESCAPED = '&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt; &lt;@U0EVIL&gt;';
-/** The mentions the bot makes itself: these must stay live. */
-const REAL = ['<@U0REQUESTER>', '<@U0DBA>', '<!subteam^S0ONCALL>'];
-
-/** Every string Slack reads as mrkdwn: the fallback text, section texts and fields, context elements. */
-function mrkdwnOf(m: Message): string[] {
-  const out = [m.text];
-  for (const b of m.blocks as {
-    text?: { type: string; text: string };
-    fields?: { type: string; text: string }[];
-    elements?: { type: string; text?: string }[];
-  }[]) {
-    if (b.text?.type === 'mrkdwn') out.push(b.text.text);
-    for (const f of b.fields ?? []) if (f.type === 'mrkdwn') out.push(f.text);
-    for (const e of b.elements ?? []) if (e.type === 'mrkdwn' && e.text) out.push(e.text);
-  }
-  return out;
-}
-
-/** The control characters left once the bot's own mentions are taken out: none may remain. */
-function unescaped(text: string): string[] {
-  let rest = text;
-  for (const r of REAL) rest = rest.split(r).join('');
-  return [...rest.matchAll(/[<>]|&(?!amp;|lt;|gt;)/g)].map(
-    (m) => `…${rest.slice(Math.max(0, m.index - 20), m.index + 20)}…`,
-  );
-}
-
-const at = '2026-11-21T10:00:00.000Z';
-const step = (env: string, name: Step['name'], status: Step['status'], extra: Partial<Step> = {}): Step => ({
-  env,
-  name,
-  status,
-  startedAt: at,
-  summary: BAD,
-  ...extra,
-});
-const run = (patch: Partial<Run> = {}): Run => ({
-  id: 17,
-  migration: `024_x${BAD}`,
-  requestedBy: 'U0REQUESTER',
-  channel: 'C1',
-  status: 'running',
-  steps: [
-    step('staging', 'apply', 'succeeded'),
-    step('staging', 'verify', 'blocked'),
-    step('production', 'approval', 'waiting', { summary: undefined }),
-    step('production', 'monitor', 'watching'),
-  ],
-  checksums: { [`024_x${BAD}`]: 'a'.repeat(64) },
-  version: 1,
-  createdAt: at,
-  reason: BAD,
-  endedBy: 'U0DBA',
-  ...patch,
-});
-const check = (status: CheckResult['status']): CheckResult => ({
-  name: BAD,
-  kind: 'sql',
-  severity: 'blocker',
-  source: BAD,
-  status,
-  target: BAD,
-  actual: BAD,
-  durationMs: 3,
-  ...(status === 'error' ? { error: BAD } : {}),
-});
-const pgError = {
-  code: '42P01',
-  message: BAD,
-  detail: BAD,
-  hint: BAD,
-  where: BAD,
-  file: BAD,
-  line: 1,
-  column: 2,
-};
-const gate: GateView = {
-  env: 'production',
-  index: 2,
-  digest: 'd',
-  approvals: [
-    { user: 'U0DBA', decision: 'conditions', reason: BAD, at },
-    { user: 'U0DBA', decision: 'reject', reason: BAD, at },
-  ],
-  progress: { satisfied: false, rules: [{ role: BAD, need: 2, approvers: ['U0DBA'] }] },
-  window: { days: ['tue'], from: '02:00', to: '06:00', timezone: 'UTC' },
-};
-const judged = (j: Partial<Judged>): Judged & { unit: string; dryRun: boolean } => ({
-  key: 'error_rate',
-  raw: 'critical',
-  level: 'critical',
-  streak: 1,
-  value: 26.9,
-  line: `> 1%${BAD}`,
-  unit: '%',
-  dryRun: false,
-  ...j,
-});
 const readings = [judged({}), judged({ key: 'x', unavailable: BAD }), judged({ key: 'y', quiet: BAD })];
 const alert = alertMessage(run(), 'production', 'critical', readings, {
   oncall: 'S0ONCALL',
@@ -294,6 +202,12 @@ describe('mrkdwn escaping across every renderer', () => {
     }
     const r = parseSlashText('<!channel>');
     expect(!r.ok && r.message).toContain('"&lt;!channel&gt;"');
+  });
+
+  it('refusals keep the bot’s mentions and escape the rest (roles from deploy.yml, environments typed)', () => {
+    expect(
+      escKeepingMentions('Only <@U0REQUESTER> or a <!channel> & <@U0x> <!subteam^S0ONCALL> can cancel it.'),
+    ).toBe('Only <@U0REQUESTER> or a &lt;!channel&gt; &amp; &lt;@U0x&gt; <!subteam^S0ONCALL> can cancel it.');
   });
 
   it('help shows its placeholders as text, not as links', () => {
