@@ -35,28 +35,55 @@ export interface DueCheckpoint {
 }
 
 /**
- * Due checkpoints of watching monitor steps, with their runs' rows locked (SKIP LOCKED): two schedulers never
- * take the same run, and a click on that run waits for this transaction.
+ * Due checkpoints of watching monitor steps, for up to `limitRuns` runs, each run's together (oldest first).
+ * Two locks, always in this order, and neither waits (SKIP LOCKED): a tick never joins a deadlock.
+ * 1. The runs' rows, as a click takes them: two schedulers never take the same run, and a click on a run waits
+ *    for this transaction (and a run a click holds is left for the next tick).
+ * 2. Then, in a new statement, the checkpoint rows themselves. Its snapshot is taken after the run locks were
+ *    granted, so it sees whatever a scheduler that held them before committed, and FOR NO KEY UPDATE rechecks
+ *    `status = 'pending'` on the newest row version. The first statement's snapshot can be stale: a run another
+ *    scheduler finished after it began still looks due there, gets locked, and comes back empty here.
+ * Runs that came back empty do not count: the claim tops up with a fresh snapshot, so fewer than `limitRuns`
+ * runs still means nothing more was there to take (the tick stops on a short batch).
  */
 export async function claimDue(db: Tx, now: Date, limitRuns: number): Promise<DueCheckpoint[]> {
-  const r = await db.execute<{ id: number; run_id: number; idx: number; seq: number; due_at: string }>(sql`
-    select c.id, c.run_id, c.idx, c.seq, c.due_at from migration_gate_state.checkpoints c
-    join migration_gate_state.runs r on r.id = c.run_id
-    join migration_gate_state.steps s on s.run_id = c.run_id and s.idx = c.idx
-    where c.status = 'pending' and c.due_at <= ${now.toISOString()} and r.status = 'running' and s.status = 'watching'
-      and r.id in (select distinct c2.run_id from migration_gate_state.checkpoints c2
-                   where c2.status = 'pending' and c2.due_at <= ${now.toISOString()} order by c2.run_id limit ${limitRuns * 4})
-    order by c.run_id, c.due_at
-    for update of r skip locked`);
-  const rows = r.rows.map((x) => ({
-    id: x.id,
-    runId: x.run_id,
-    index: x.idx,
-    seq: x.seq,
-    dueAt: new Date(x.due_at).toISOString(),
-  }));
-  const runsSeen = [...new Set(rows.map((x) => x.runId))].slice(0, limitRuns);
-  return rows.filter((x) => runsSeen.includes(x.runId));
+  const at = now.toISOString();
+  const locked: number[] = [];
+  const out: DueCheckpoint[] = [];
+  let runsTaken = 0;
+  while (runsTaken < limitRuns) {
+    const want = limitRuns - runsTaken;
+    const runRows = await db.execute<{ id: number }>(sql`
+      select r.id from migration_gate_state.runs r
+      where r.status = 'running' and r.id <> all(${`{${locked.join(',')}}`}::int[])
+        and exists (select 1 from migration_gate_state.checkpoints c
+                    join migration_gate_state.steps s on s.run_id = c.run_id and s.idx = c.idx
+                    where c.run_id = r.id and c.status = 'pending' and c.due_at <= ${at} and s.status = 'watching')
+      order by r.id
+      limit ${want}
+      for update of r skip locked`);
+    const ids = runRows.rows.map((x) => x.id);
+    if (!ids.length) break;
+    locked.push(...ids);
+    const r = await db.execute<{ id: number; run_id: number; idx: number; seq: number; due_at: string }>(sql`
+      select c.id, c.run_id, c.idx, c.seq, c.due_at from migration_gate_state.checkpoints c
+      join migration_gate_state.steps s on s.run_id = c.run_id and s.idx = c.idx
+      where c.run_id = any(${`{${ids.join(',')}}`}::int[]) and c.status = 'pending' and c.due_at <= ${at}
+        and s.status = 'watching'
+      order by c.run_id, c.idx, c.due_at, c.seq
+      for no key update of c skip locked`);
+    for (const x of r.rows)
+      out.push({
+        id: x.id,
+        runId: x.run_id,
+        index: x.idx,
+        seq: x.seq,
+        dueAt: new Date(x.due_at).toISOString(),
+      });
+    runsTaken += new Set(r.rows.map((x) => x.run_id)).size;
+    if (ids.length < want) break;
+  }
+  return out;
 }
 
 export async function recordAlert(
