@@ -62,7 +62,10 @@ async function main(argv: string[]): Promise<number> {
   }
   let deploy: ReturnType<typeof loadDeployConfig>;
   try {
-    deploy = loadDeployConfig(process.env.DEPLOY_CONFIG ?? './deploy.yml', process.env);
+    // Only the chosen environment's database variable is needed: verifying staging must not ask for production's.
+    deploy = loadDeployConfig(process.env.DEPLOY_CONFIG ?? './deploy.yml', process.env, {
+      databasesFor: args.env ? [args.env] : [],
+    });
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
@@ -97,12 +100,18 @@ async function main(argv: string[]): Promise<number> {
   else {
     if (r.problem) process.stdout.write(`${r.problem}\n`);
     const icon = (x: (typeof r.results)[number]) =>
-      x.status === 'pass' ? 'PASS' : x.severity === 'warning' ? 'WARN' : 'FAIL';
+      x.status === 'pass'
+        ? 'PASS'
+        : x.status === 'skipped'
+          ? 'SKIP'
+          : x.severity === 'warning'
+            ? 'WARN'
+            : 'FAIL';
     process.stdout.write(
       `${table([['Check', 'Target', 'Actual', 'Status', 'ms'], ...r.results.map((x) => [x.name, x.target, x.error ?? x.actual, icon(x), String(x.durationMs)])])}\n\n`,
     );
     process.stdout.write(
-      `${r.summary.passed}/${r.summary.total} pass, ${r.summary.warnings} warning(s), ${r.summary.blockersFailed} blocker(s) failed on ${env.name}\n`,
+      `${r.summary.passed}/${r.summary.total} pass, ${r.summary.warnings} warning(s), ${r.summary.blockersFailed} blocker(s) failed${r.summary.skipped ? `, ${r.summary.skipped} skipped` : ''} on ${env.name}\n`,
     );
   }
   return r.problem ? 2 : outcome.ok ? 0 : 1;

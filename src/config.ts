@@ -240,11 +240,20 @@ function envChecks(raw: unknown[] | undefined, i: number, problems: string[]): C
   return [];
 }
 
+export interface LoadOptions {
+  /**
+   * The environments whose database variable must be set (default: all). The CLI names the one it verifies;
+   * another environment's URL is then read if it is set and valid, and left empty otherwise.
+   */
+  readonly databasesFor?: readonly string[];
+}
+
 /** Parse deploy.yml text. `env` is the process environment (the only place secrets come from). */
 export function parseDeployConfig(
   text: string,
   source: string,
   env: Readonly<Record<string, string | undefined>>,
+  options: LoadOptions = {},
 ): DeployConfig {
   let raw: unknown;
   try {
@@ -271,12 +280,15 @@ export function parseDeployConfig(
   };
   const environments = parsed.data.environments.map((e, i) => {
     const variable = envVarRef.exec(e.database)?.[1] ?? '';
-    const url = env[variable];
-    if (!url) problems.push(`environments[${i}].database: environment variable ${variable} is not set`);
-    else if (!/^postgres(ql)?:\/\//.test(url))
-      problems.push(
-        `environments[${i}].database: ${variable} must be a postgres:// or postgresql:// URL (its value is not shown)`,
-      );
+    const given = env[variable];
+    const url = given && /^postgres(ql)?:\/\//.test(given) ? given : undefined;
+    if (!options.databasesFor || options.databasesFor.includes(e.name)) {
+      if (!given) problems.push(`environments[${i}].database: environment variable ${variable} is not set`);
+      else if (!url)
+        problems.push(
+          `environments[${i}].database: ${variable} must be a postgres:// or postgresql:// URL (its value is not shown)`,
+        );
+    }
     return {
       name: e.name,
       databaseUrl: url ?? '',
@@ -324,13 +336,14 @@ export function parseDeployConfig(
 export function loadDeployConfig(
   path: string,
   env: Readonly<Record<string, string | undefined>>,
+  options: LoadOptions = {},
 ): DeployConfig {
   const source = resolve(path);
   if (!existsSync(source))
     throw new ConfigError(source, [
       'file not found; set DEPLOY_CONFIG to the path of your deploy.yml (see docs/configuration.md)',
     ]);
-  return parseDeployConfig(readFileSync(source, 'utf8'), source, env);
+  return parseDeployConfig(readFileSync(source, 'utf8'), source, env, options);
 }
 
 const appEnvSchema = z.object({

@@ -1,5 +1,6 @@
 /** The verify and rollback steps, and the checks a run owes an environment. */
 import type { DeployConfig, Environment } from './config.js';
+import { failed, skippedOutsideRun } from './deploy/check-results.js';
 import { type Check, type CheckResult, summarize } from './deploy/checks.js';
 import { countSnapshot, summarizeCounts } from './deploy/diff.js';
 import type {
@@ -59,6 +60,7 @@ export function migrationsToVerify(
 export async function runVerify(
   env: Environment,
   migrations: readonly MigrationFile[],
+  /** The run's preflight here; undefined outside a run (on command, from the CLI). */
   preflight: PreflightResult | undefined,
   footprints: Footprints,
 ): Promise<StepOutcome<VerifyResult>> {
@@ -73,13 +75,21 @@ export async function runVerify(
       result: { env: env.name, ok: false, results: [], summary: summarize([]), durationMs: 0, problem },
     };
   }
+  // Outside a run there is no preflight: checks that need one are shown skipped, with why, and never sent.
+  const outsideRun = preflight === undefined;
+  const skipped = found.checks.map((c) => (outsideRun ? skippedOutsideRun(c) : undefined));
   let results: CheckResult[];
   try {
-    results = await runChecks(env.databaseUrl, found.checks, {
-      footprints,
-      baselineRowCounts: preflight?.rowCounts,
-      defaultTimeoutMs: Math.min(env.statementTimeoutMs, 60_000),
-    });
+    const ran = await runChecks(
+      env.databaseUrl,
+      found.checks.filter((_, i) => !skipped[i]),
+      {
+        footprints,
+        baselineRowCounts: preflight?.rowCounts,
+        defaultTimeoutMs: Math.min(env.statementTimeoutMs, 60_000),
+      },
+    );
+    results = skipped.map((r) => r ?? ran.shift()!);
   } catch (e) {
     const problem = `Could not run the checks on ${env.name}: ${(e as Error).message}`;
     return {
@@ -91,13 +101,20 @@ export async function runVerify(
   }
   const s = summarize(results);
   const ok = s.blockersFailed === 0;
-  const summary = `${s.passed}/${s.total}${s.warnings ? `, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}` : ''}`;
-  const failed = results.filter((r) => r.status !== 'pass' && r.severity === 'blocker').map((r) => r.name);
+  const summary = `${s.passed}/${s.total}${s.warnings ? `, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}` : ''}${s.skipped ? `, ${s.skipped} skipped` : ''}`;
+  const blockers = results.filter((r) => failed(r) && r.severity === 'blocker').map((r) => r.name);
   return {
     ok,
     summary,
-    reason: ok ? undefined : `Verification failed on ${env.name}: ${failed.join(', ')}.`,
-    result: { env: env.name, ok, results, summary: s, durationMs: Math.round(performance.now() - started) },
+    reason: ok ? undefined : `Verification failed on ${env.name}: ${blockers.join(', ')}.`,
+    result: {
+      env: env.name,
+      ok,
+      results,
+      summary: s,
+      durationMs: Math.round(performance.now() - started),
+      ...(outsideRun ? { outsideRun } : {}),
+    },
   };
 }
 

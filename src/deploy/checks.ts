@@ -228,33 +228,5 @@ export function judgeCatalog(target: string, row: { ok: boolean; actual: string 
   return { pass: !!row?.ok, target, actual: row?.actual ?? 'missing' };
 }
 
+export { type CheckResult, type CheckSummary, summarize } from './check-results.js';
 export { evaluate, type QueryResult, type Verdict };
-
-export interface CheckResult {
-  readonly name: string;
-  readonly kind: string;
-  readonly severity: 'blocker' | 'warning';
-  readonly source: string;
-  readonly status: 'pass' | 'fail' | 'error';
-  readonly target: string;
-  readonly actual: string;
-  readonly durationMs: number;
-  /** A query error, as a sentence with the Postgres code. */
-  readonly error?: string;
-}
-
-export interface CheckSummary {
-  readonly passed: number;
-  readonly total: number;
-  readonly warnings: number;
-  readonly blockersFailed: number;
-}
-
-export function summarize(results: readonly CheckResult[]): CheckSummary {
-  return {
-    passed: results.filter((r) => r.status === 'pass').length,
-    total: results.length,
-    warnings: results.filter((r) => r.status !== 'pass' && r.severity === 'warning').length,
-    blockersFailed: results.filter((r) => r.status !== 'pass' && r.severity === 'blocker').length,
-  };
-}

@@ -72,6 +72,8 @@ export interface VerifyResult {
   readonly summary: CheckSummary;
   readonly durationMs: number;
   readonly problem?: string;
+  /** Checked outside a run (on command, from the CLI): there is no run to hold or roll back. */
+  readonly outsideRun?: boolean;
 }
 
 export interface RollbackResult {

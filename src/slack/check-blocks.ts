@@ -4,9 +4,9 @@ import type { RollbackResult, VerifyResult } from '../deploy/results.js';
 import { formatPgError } from './blocks.js';
 import { type Block, context, esc, formatMs, type Message, plural, section } from './mrkdwn.js';
 
-const ICON = { pass: '✅', fail: '❌', error: '❌' } as const;
+const ICON = { pass: '✅', fail: '❌', error: '❌', skipped: '⏭️' } as const;
 const statusIcon = (r: CheckResult) =>
-  r.status !== 'pass' && r.severity === 'warning' ? '⚠️' : ICON[r.status];
+  (r.status === 'fail' || r.status === 'error') && r.severity === 'warning' ? '⚠️' : ICON[r.status];
 /** A message holds one table; longer lists show failures first and fold the rest into the report. */
 const FOLD_AT = 25;
 
@@ -14,6 +14,7 @@ export function summaryLine(s: CheckSummary): string {
   const parts = [`${s.passed}/${s.total} pass`];
   if (s.warnings) parts.push(`${s.warnings} warning${s.warnings === 1 ? '' : 's'}`);
   if (s.blockersFailed) parts.push(`${s.blockersFailed} blocker${s.blockersFailed === 1 ? '' : 's'} failed`);
+  if (s.skipped) parts.push(`${s.skipped} skipped`);
   return parts.join(', ');
 }
 
@@ -66,8 +67,12 @@ export function checksReply(r: VerifyResult, title = `Verify on ${esc(r.env)}`):
   // Slack shows a message's one table at its bottom: everything else goes before it.
   const blocks: Block[] = [section(head, 'verify-summary')];
   if (folded)
-    blocks.push(context(`${plural(folded, 'more passing check')} not shown; the run report lists them all.`));
-  if (!r.ok)
+    blocks.push(
+      context(
+        `${plural(folded, 'more passing check')} not shown${r.outsideRun ? '' : '; the run report lists them all'}.`,
+      ),
+    );
+  if (!r.ok && !r.outsideRun)
     blocks.push(
       context(
         'Blockers failed: the run waits. *Roll back* runs this run’s down files; *Re-run verification* checks again.',

@@ -1,9 +1,20 @@
-/** What a user sees of checks that cannot be trusted to run as written: several statements in one sql (issue 9, point 6). */
+/**
+ * What a user sees of checks that cannot run as written: several statements in one sql (issue 9, point 6), and
+ * rows_unchanged outside a run (point 7).
+ */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ephemerals, type Harness, lastPost, startHarness } from '../support/harness.js';
 import { query } from '../support/pg.js';
+
+type Blocks = { type: string; rows?: { text: string }[][] }[];
+
+/** The rows of the checks table in the newest ephemeral answer. */
+function tableRows(h: Harness): string[][] {
+  const blocks = h.slack.callsTo('response_url').at(-1)!.args.blocks as Blocks;
+  return (blocks.find((b) => b.type === 'table')?.rows ?? []).map((r) => r.map((c) => c.text));
+}
 
 describe('on-demand verification with the shipped example migrations', () => {
   let h: Harness;
@@ -14,6 +25,53 @@ describe('on-demand verification with the shipped example migrations', () => {
     expect(lastPost(h.slack, 'Verify on production')).toContain('✅');
   });
   afterAll(async () => h?.stop());
+
+  it('shows rows_unchanged as skipped with why, passes a healthy database, and never talks about a run', async () => {
+    await h.slash('verify 024 on production');
+    await h.settle();
+    const answer = ephemerals(h.slack).at(-1)!;
+    expect(answer).toContain(
+      '*Verification of 024_atomic_user_behavior_updates on production* ✅ · 5/5 pass, 1 skipped',
+    );
+    const rows = tableRows(h);
+    expect(rows.find((r) => r[0] === 'zero rows lost')).toEqual([
+      'zero rows lost',
+      'row counts of 3 tables unchanged',
+      'skipped: compares with the row counts a deploy takes first',
+      '⏭️',
+      expect.stringMatching(/^\d+ ms$/),
+    ]);
+    const everything = [answer, ...rows.flat()].join('\n');
+    expect(everything).not.toContain('Roll back');
+    expect(everything).not.toMatch(/\brun\b|\bRun #/i);
+  });
+
+  it('a failing blocker on command says so, and nothing about a run to hold or roll back', async () => {
+    writeFileSync(join(h.migrationsDir, '031_never.sql'), 'select 1;\n');
+    writeFileSync(
+      join(h.migrationsDir, '031_never.checks.yml'),
+      '- { name: never true, sql: "select 1", expect: 2 }\n- { name: zero rows lost, rows_unchanged: true }\n',
+    );
+    try {
+      await h.slash('verify 031 on production');
+      await h.settle();
+      const answer = ephemerals(h.slack).at(-1)!;
+      expect(answer).toContain(
+        '*Verification of 031_never on production* ❌ · 0/1 pass, 1 blocker failed, 1 skipped',
+      );
+      const rows = tableRows(h);
+      expect(rows.map((r) => [r[0], r[3]])).toEqual([
+        ['Check', 'Status'],
+        ['never true', '❌'],
+        ['zero rows lost', '⏭️'],
+      ]);
+      expect(rows[2]![1]).toBe('row counts of every table unchanged');
+      expect([answer, ...rows.flat()].join('\n')).not.toMatch(/Roll back|Re-run|\brun\b/i);
+    } finally {
+      rmSync(join(h.migrationsDir, '031_never.sql'));
+      rmSync(join(h.migrationsDir, '031_never.checks.yml'));
+    }
+  });
 
   it('the shipped concurrent check sets up and cleans up in one statement each, and leaves nothing behind', async () => {
     for (const env of ['staging', 'production'])

@@ -13,9 +13,14 @@ let dir: string;
 let url: string;
 
 function cli(...args: string[]) {
+  return cliWith({ DEPLOY_CONFIG: join(dir, 'deploy.yml'), STAGING_DATABASE_URL: url }, ...args);
+}
+
+/** The CLI with exactly these variables (and PATH) in its environment. */
+function cliWith(env: Record<string, string>, ...args: string[]) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/migration-gate.js'), ...args], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, DEPLOY_CONFIG: join(dir, 'deploy.yml'), STAGING_DATABASE_URL: url },
+    env: { PATH: process.env.PATH, ...env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -91,5 +96,51 @@ describe('migration-gate verify (CLI)', () => {
     );
     expect(cli('frobnicate').err).toContain('Unknown command "frobnicate".');
     expect(cli('verify', '--bogus').err).toContain("Unknown option '--bogus'");
+  });
+});
+
+describe('migration-gate verify with the shipped deploy.yml and example migrations', () => {
+  let staging: string;
+  beforeAll(async () => {
+    staging = await createTestDatabase('mg_cli_shipped');
+    const { migrations } = discoverMigrations(join(ROOT, 'migrations'));
+    const settings = {
+      name: 'staging',
+      databaseUrl: staging,
+      lockTimeoutMs: 1000,
+      statementTimeoutMs: 10_000,
+      lockRetries: 0,
+      retryBackoffMs: 0,
+    };
+    const applied = await applyMigrations(settings, migrations, migrations.at(-1)!.id, {
+      runId: 0,
+      appliedBy: 'test',
+      footprints: unrecorded,
+    });
+    expect(applied.ok).toBe(true);
+  });
+
+  it('exits 0 on a healthy database, shows rows_unchanged skipped with why, and needs no other environment', () => {
+    const r = cliWith(
+      { DEPLOY_CONFIG: join(ROOT, 'deploy.yml'), STAGING_DATABASE_URL: staging },
+      'verify',
+      '--env',
+      'staging',
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /^zero rows lost\s+row counts of 3 tables unchanged\s+skipped: compares with the row counts a deploy takes first\s+SKIP\s+\d+$/m,
+    );
+    expect(r.out).toMatch(/^at least 45 foreign keys .*WARN/m);
+    expect(r.out).toContain('1 skipped');
+    expect(r.out).not.toMatch(/\brun\b|Roll back/i);
+  });
+
+  it('still names the variable of the environment asked for when it is missing', () => {
+    const r = cliWith({ DEPLOY_CONFIG: join(ROOT, 'deploy.yml') }, 'verify', '--env', 'production');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('environment variable PRODUCTION_DATABASE_URL is not set');
+    expect(r.err).not.toContain('STAGING_DATABASE_URL');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { type Check, parseChecks } from '../../src/deploy/checks.js';
+import { failed, skippedOutsideRun } from '../../src/deploy/check-results.js';
+import { type Check, type CheckResult, parseChecks, summarize } from '../../src/deploy/checks.js';
 import { checkStatementProblems } from '../../src/target/files.js';
 
 function checks(yaml: string): Check[] {
@@ -71,5 +72,33 @@ describe('one statement per SQL text, judged by PostgreSQL’s parser', () => {
         'x.checks.yml[1].then: then: works with concurrent checks only',
       ],
     });
+  });
+});
+
+describe('outside a run, rows_unchanged is skipped with why and never fails', () => {
+  it('gives a skipped result for rows_unchanged only, and the summary leaves it out of pass and fail', () => {
+    const [listed, all, other] = checks(`
+- { name: zero rows lost, rows_unchanged: [users, workspaces] }
+- { name: nothing lost anywhere, rows_unchanged: true, severity: warning }
+- { name: users exist, table: users }
+`);
+    const a = skippedOutsideRun(listed!)!;
+    expect(a).toMatchObject({
+      status: 'skipped',
+      target: 'row counts of 2 tables unchanged',
+      actual: 'skipped: compares with the row counts a deploy takes first',
+    });
+    const b = skippedOutsideRun(all!)!;
+    expect(b.target).toBe('row counts of every table unchanged');
+    expect(skippedOutsideRun(other!)).toBeUndefined();
+    const pass: CheckResult = { ...a, name: 'users exist', status: 'pass', actual: 'table' };
+    expect(summarize([a, b, pass])).toEqual({
+      passed: 1,
+      total: 1,
+      warnings: 0,
+      blockersFailed: 0,
+      skipped: 2,
+    });
+    expect(failed(a)).toBe(false);
   });
 });

@@ -1,0 +1,61 @@
+/** What a check gave, how a set of them is summed up, and which checks cannot run outside a run. Pure. */
+import type { Check } from './checks.js';
+
+export interface CheckResult {
+  readonly name: string;
+  readonly kind: string;
+  readonly severity: 'blocker' | 'warning';
+  readonly source: string;
+  /** skipped: the check cannot run here (rows_unchanged outside a run); `actual` says why. It never fails. */
+  readonly status: 'pass' | 'fail' | 'error' | 'skipped';
+  readonly target: string;
+  readonly actual: string;
+  readonly durationMs: number;
+  /** A query error, as a sentence with the Postgres code. */
+  readonly error?: string;
+}
+
+export interface CheckSummary {
+  readonly passed: number;
+  /** The checks that ran (skipped ones are not counted). */
+  readonly total: number;
+  readonly warnings: number;
+  readonly blockersFailed: number;
+  /** Checks that could not run here (absent from summaries stored before it existed). */
+  readonly skipped?: number;
+}
+
+/** A check that ran and did not pass. */
+export const failed = (r: CheckResult): boolean => r.status === 'fail' || r.status === 'error';
+
+export function summarize(results: readonly CheckResult[]): CheckSummary {
+  const skipped = results.filter((r) => r.status === 'skipped').length;
+  return {
+    passed: results.filter((r) => r.status === 'pass').length,
+    total: results.length - skipped,
+    warnings: results.filter((r) => failed(r) && r.severity === 'warning').length,
+    blockersFailed: results.filter((r) => failed(r) && r.severity === 'blocker').length,
+    skipped,
+  };
+}
+
+const tables = (n: number) => `${n} table${n === 1 ? '' : 's'}`;
+
+/**
+ * Outside a run (on command, from the CLI) a check that needs what a run measured cannot run: rows_unchanged
+ * compares with the row counts preflight takes. It is shown skipped, with why, and never fails.
+ */
+export function skippedOutsideRun(check: Check): CheckResult | undefined {
+  const plan = check.plan;
+  if (plan.kind !== 'rows_unchanged') return undefined;
+  return {
+    name: check.name,
+    kind: check.kind,
+    severity: check.severity,
+    source: check.source,
+    status: 'skipped',
+    target: `row counts of ${plan.tables === true ? 'every table' : tables(plan.tables.length)} unchanged`,
+    actual: 'skipped: compares with the row counts a deploy takes first',
+    durationMs: 0,
+  };
+}
