@@ -110,9 +110,13 @@ export async function runPreflight(
         const snapshot = await takeSnapshot(client);
         const counts = countSnapshot(snapshot);
         const wanted = rowsUnchangedTables(checks.checks);
+        // Names as a check writes them (schema.name, exact case, unquoted): countRows quotes each part itself,
+        // so a quoted qname (ru."UserEvents") would be quoted twice.
         const tables =
           wanted === true
-            ? snapshot.tables.filter((t) => t.kind === 'r' || t.kind === 'p').map((t) => t.qname)
+            ? snapshot.tables
+                .filter((t) => t.kind === 'r' || t.kind === 'p')
+                .map((t) => `${t.schema}.${t.name}`)
             : wanted;
         // Tables this run creates have no count before it: rows_unchanged skips them.
         const existing = tables.filter((t) =>

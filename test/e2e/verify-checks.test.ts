@@ -1,6 +1,6 @@
 /**
- * What a user sees of checks that cannot run as written: several statements in one sql (issue 9, point 6), and
- * rows_unchanged outside a run (point 7).
+ * What a user sees of checks that cannot run as written: several statements in one sql (issue 9, point 6),
+ * rows_unchanged outside a run (point 7), and rows_unchanged on table names that need quoting (point 13).
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -116,5 +116,55 @@ describe('on-demand verification with the shipped example migrations', () => {
       rmSync(join(h.migrationsDir, '030_extra.sql'));
       rmSync(join(h.migrationsDir, '030_extra.checks.yml'));
     }
+  });
+});
+
+/** The rows of the checks table in the newest "Verify on staging" reply. */
+function verifyRows(h: Harness): string[][] {
+  const call = h.slack
+    .callsTo('chat.postMessage')
+    .filter((c) => String(c.args.text).startsWith('Verify on staging'))
+    .at(-1)!;
+  const table = (call.args.blocks as Blocks).find((b) => b.type === 'table')!;
+  return table.rows!.map((r) => r.map((c) => c.text));
+}
+
+describe('rows_unchanged: true on tables whose names need quoting', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      migrations: {
+        '001_more.sql': 'create table more (id int);\n',
+        '001_more.checks.yml': '- { name: zero rows lost, rows_unchanged: true }\n',
+      },
+    });
+  });
+  afterAll(async () => h?.stop());
+
+  it('counts "UserEvents" in schema ru before and after, and passes', async () => {
+    await query(
+      h.targets.staging!,
+      'create schema ru; create table ru."UserEvents" (id int); insert into ru."UserEvents" values (1), (2)',
+    );
+    await h.slash('001_more');
+    await h.settle();
+    expect(lastPost(h.slack, 'Preflight on staging')).not.toContain('does not exist');
+    expect(lastPost(h.slack, 'Verify on staging')).toContain('1/1 pass');
+    const row = verifyRows(h)[1]!;
+    expect(row[0]).toBe('zero rows lost');
+    expect(row[2]).toMatch(/^\d+ unchanged/);
+    expect(row[3]).toBe('✅');
+
+    // And a lost row in that table is seen, named as the check would write it.
+    writeFileSync(join(h.migrationsDir, '002_trim.sql'), 'delete from ru."UserEvents" where id = 1;\n');
+    writeFileSync(
+      join(h.migrationsDir, '002_trim.checks.yml'),
+      '- { name: zero rows lost, rows_unchanged: true }\n',
+    );
+    await h.slash('002_trim');
+    await h.settle();
+    expect(lastPost(h.slack, 'Verify on staging')).toContain('0/1 pass, 1 blocker failed');
+    const rows = verifyRows(h);
+    expect(rows.find((r) => r[0] === 'zero rows lost')?.[2]).toBe('ru.UserEvents 2 → 1');
   });
 });
