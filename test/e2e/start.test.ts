@@ -6,109 +6,34 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/net.js';
 import { createTestDatabase, pgPassword, query } from '../support/pg.js';
-
-const ROOT = join(import.meta.dirname, '../..');
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-  output: string[];
-}
-
-async function start(env: Record<string, string>, ready = 'Sandbox mode'): Promise<Started> {
-  const port = await freePort();
-  const output: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d) => output.push(String(d)));
-  child.stderr!.on('data', (d) => output.push(String(d)));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${output.join('')}`);
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok && output.join('').includes(ready)) return { child, url, output };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`did not start: ${output.join('')}`);
-}
-
-const command = (url: string, text: string) =>
-  fetch(`${url}/sandbox/command`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user: 'U0REQUESTER', text }),
-  });
-
-interface PageMessage {
-  ts: string;
-  channel: string;
-  text: string;
-  threadTs?: string;
-  visibleTo?: string;
-  edited?: boolean;
-  blocks: {
-    type: string;
-    text?: { text: string };
-    elements?: { type: string; action_id: string; value: string; text?: unknown }[];
-  }[];
-}
-
-/** What a user reads in a message: its blocks' text (or the fallback text). */
-const shown = (m: PageMessage) =>
-  [
-    m.text,
-    ...m.blocks.flatMap((b) => [
-      b.text?.text ?? '',
-      ...(b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : '')),
-    ]),
-  ].join('\n');
-
-async function messages(url: string): Promise<PageMessage[]> {
-  return ((await (await fetch(`${url}/sandbox/state`)).json()) as { messages: PageMessage[] }).messages;
-}
-
-/** What the page does when `user` clicks the button `actionId` on message `m`. */
-function click(url: string, m: PageMessage, actionId: string, user: string) {
-  const button = m.blocks
-    .flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : []))
-    .find((e) => e.action_id === actionId);
-  if (!button) throw new Error(`no ${actionId} button on "${m.text}"`);
-  return fetch(`${url}/sandbox/action`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user, channel: m.channel, ts: m.ts, actionId, value: button.value }),
-  });
-}
-
-const hasButton = (m: PageMessage, actionId: string) =>
-  m.blocks.some((b) => b.type === 'actions' && b.elements?.some((e) => e.action_id === actionId));
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  await exited;
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import {
+  click,
+  command,
+  hasButton,
+  messages,
+  processes,
+  ROOT,
+  shown,
+  start,
+  stop,
+  tree,
+  until,
+} from '../support/started.js';
 
 describe('npm start', () => {
   const children: ChildProcess[] = [];
+  const dataDirs: string[] = [];
   afterEach(() => {
-    for (const c of children) c.kill('SIGKILL');
+    for (const c of children.splice(0)) {
+      try {
+        process.kill(-c.pid!, 'SIGKILL'); // its whole process group
+      } catch {
+        /* gone already */
+      }
+    }
+    // a PostgreSQL left behind by a failed test (its helpers are in their own groups and follow it)
+    for (const dir of dataDirs.splice(0))
+      for (const p of processes().filter((x) => x.cmd.includes(dir))) process.kill(p.pid, 'SIGKILL');
   });
 
   it('in sandbox mode serves /healthz and completes a first run; killed mid-apply, it restarts and the run is marked interrupted', async () => {
@@ -169,9 +94,15 @@ describe('npm start', () => {
     );
     await command(second.url, '002');
     const card = await until('the run to finish', async () =>
-      (await messages(second.url)).find((m) => !m.threadTs && /succeeded|failed/.test(m.text)),
+      (await messages(second.url)).find(
+        (m) => !m.threadTs && m.text.startsWith('Run #2') && /succeeded|failed/.test(m.text),
+      ),
     );
     expect(card.text).toContain('Run #2 · 002_fast · succeeded');
+    // the interrupted run's card, posted before the kill, is still there and now says so
+    expect((await messages(second.url)).find((m) => m.text.startsWith('Run #1 '))!.text).toBe(
+      'Run #1 · 001_slow · failed',
+    );
     const ledger = await query(
       env.STAGING_DATABASE_URL,
       'select id from migration_gate.applied_migrations order by id',
@@ -236,6 +167,39 @@ describe('npm start', () => {
       { t: 'keep' },
     ]);
     expect(second.output.join('')).not.toContain('message_not_found');
+  });
+
+  it.each<[string, 'npm' | 'tsx', (c: ChildProcess) => void]>([
+    ['npm start, SIGTERM to npm', 'npm', (c) => c.kill('SIGTERM')],
+    ['npm start, Ctrl-C (SIGINT to its process group)', 'npm', (c) => process.kill(-c.pid!, 'SIGINT')],
+    ['tsx src/main.ts, SIGTERM to tsx', 'tsx', (c) => c.kill('SIGTERM')],
+  ])('%s stops the whole tree: the bot, tsx and embedded PostgreSQL', async (_, how, signal) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mg-start-stop-'));
+    dataDirs.push(dataDir);
+    const started = await start({ DATA_DIR: dataDir }, 'Sandbox mode', how);
+    children.push(started.child);
+    const running = tree(started.child.pid!);
+    const postgres = running.filter((p) => p.cmd.includes(join(dataDir, 'pg')));
+    expect(postgres.length).toBeGreaterThan(0);
+    expect(running.some((p) => p.cmd.includes('src/main.ts'))).toBe(true);
+
+    signal(started.child);
+    await until(
+      'every process to exit',
+      async () => {
+        const pids = new Set(processes().map((p) => p.pid));
+        return running.every((p) => !pids.has(p.pid)) ? true : undefined;
+      },
+      20_000,
+    ).catch((e) => {
+      const left = processes().filter((p) => running.some((r) => r.pid === p.pid));
+      throw new Error(
+        `${(e as Error).message}; still running:\n${left.map((p) => `${p.pid} ${p.cmd}`).join('\n')}`,
+      );
+    });
+    expect(processes().filter((p) => p.cmd.includes(dataDir))).toEqual([]);
+    // the bot stopped in order (sandbox, bot, store, then PostgreSQL), not cut short by an exit hook
+    expect(started.output.join('')).toContain('"msg":"stopped"');
   });
 
   it('never starts the sandbox when Slack credentials are present, and says which mode is on', async () => {
