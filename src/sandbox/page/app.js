@@ -44,7 +44,7 @@ function renderFiles(message) {
         <div class="file-info"><div class="file-title">${esc(f.title)}</div>
           <div class="file-meta">${esc(f.name)} · ${size(f.size)}</div></div>
         <button type="button" data-view-file="${attr(f.id)}" data-title="${attr(f.title)}">View</button>
-        <a href="/files/${attr(f.id)}" target="_blank" rel="noopener">Open</a>
+        <a href="/files/${attr(f.id)}" download="${attr(f.name)}">Download</a>
       </div>`,
     )
     .join('');
