@@ -20,25 +20,33 @@ describe.skipIf(skip)('the sandbox page in a browser', () => {
   let production: string;
   const output: string[] = [];
 
-  beforeAll(async () => {
-    const port = await freePort();
-    production = await createTestDatabase('mg_browser_prod');
+  let env: Record<string, string>;
+  /** Starts `npm start`'s entry and waits until the sandbox is up. */
+  async function startBot() {
+    output.length = 0;
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        PORT: String(port),
-        DATABASE_URL: await createTestDatabase('mg_browser_state'),
-        STAGING_DATABASE_URL: await createTestDatabase('mg_browser_staging'),
-        PRODUCTION_DATABASE_URL: production,
-      },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (d) => output.push(String(d)));
     child.stderr!.on('data', (d) => output.push(String(d)));
-    url = `http://localhost:${port}`;
     for (let i = 0; i < 200 && !output.join('').includes('Sandbox mode'); i++)
       await new Promise((r) => setTimeout(r, 100));
+  }
+
+  beforeAll(async () => {
+    const port = await freePort();
+    production = await createTestDatabase('mg_browser_prod');
+    env = {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      DATABASE_URL: await createTestDatabase('mg_browser_state'),
+      STAGING_DATABASE_URL: await createTestDatabase('mg_browser_staging'),
+      PRODUCTION_DATABASE_URL: production,
+    };
+    url = `http://localhost:${port}`;
+    await startBot();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -105,5 +113,23 @@ describe.skipIf(skip)('the sandbox page in a browser', () => {
 
     const fn = await query(production, "select 1 from pg_proc where proname = 'atomic_update_user_behavior'");
     expect(fn).toHaveLength(1);
+  });
+
+  it('after a restart of npm start shows the same channel: the run card, its thread and the approvals', async () => {
+    const approval = thread().locator('li', { hasText: 'Approval needed: production' }).last();
+    const before = { approval: await approval.innerText(), replies: await thread().locator('li').count() };
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    await startBot();
+
+    await page.reload();
+    await expect.poll(() => card().innerText()).toContain('Run #1');
+    expect(await card().innerText()).toMatch(/monitor \d\/5 checkpoints/);
+    await card().locator('button.replies').click();
+    await expect.poll(() => thread().locator('li').count()).toBeGreaterThanOrEqual(before.replies);
+    expect(await approval.innerText()).toBe(before.approval);
+    expect(await thread().innerText()).toContain('Only after the nightly backup finishes');
+    expect(output.join('')).not.toContain('message_not_found');
   });
 });
