@@ -6,6 +6,7 @@ import type { CheckResult } from './deploy/checks.js';
 import { decide } from './deploy/machine.js';
 import { redactDeep } from './deploy/redact.js';
 import type { ApplyResult, PreflightResult, VerifyResult } from './deploy/results.js';
+import { planRollback, type RollbackPlan } from './deploy/rollback-plan.js';
 import type { Decision, Effect, Policy, Run, RunEvent, Step } from './deploy/types.js';
 import type { Logger } from './log.js';
 import { applyReply, preflightReply, runCard, runReport } from './slack/blocks.js';
@@ -17,7 +18,7 @@ import { runApply, runPreflight, type StepOutcome } from './steps.js';
 import type { Store } from './store/db.js';
 import { storeFootprints } from './store/footprints.js';
 import * as runs from './store/runs.js';
-import { digestOf } from './target/files.js';
+import { digestOf, discoverMigrations } from './target/files.js';
 import { migrationsToVerify, runRollback, runVerify } from './verification.js';
 
 export interface EngineDeps {
@@ -78,6 +79,7 @@ export function createEngine(deps: EngineDeps) {
     const p = gatePolicy(step.env);
     const list = approvals ?? (await runs.loadApprovals(db, run.id, index));
     const groups = await groupsFor(p).catch(() => undefined);
+    const results = await runs.loadStepResults(db, run.id);
     return {
       env: step.env,
       index,
@@ -85,7 +87,27 @@ export function createEngine(deps: EngineDeps) {
       approvals: list,
       progress: groups ? progress(p, list, groups) : undefined,
       window: env(step.env)?.window,
+      ...(step.purpose === 'rollback'
+        ? { rollback: rollbackPlanAt(run, results, index) }
+        : { files: earlier<PreflightResult>(run, results, index, 'preflight')?.pending }),
     };
+  }
+
+  /** What a rollback of the environment of step `index` would undo: this run's files applied there. */
+  function rollbackPlanAt(run: Run, results: Map<number, unknown>, index: number): RollbackPlan {
+    const env = run.steps[index]!.env;
+    let applied: string[] = [];
+    for (let i = index; i >= 0; i--)
+      if (run.steps[i]!.env === env && run.steps[i]!.name === 'apply' && results.has(i)) {
+        applied = (results.get(i) as ApplyResult).files.map((f) => f.id);
+        break;
+      }
+    const downs = new Set(
+      discoverMigrations(deploy.migrationsDir)
+        .migrations.filter((m) => m.downPath)
+        .map((m) => m.id),
+    );
+    return planRollback(applied, (id) => downs.has(id));
   }
 
   async function gateViews(run: Run): Promise<Map<number, GateView>> {
@@ -219,8 +241,19 @@ export function createEngine(deps: EngineDeps) {
     }
     const durationMs = Math.round(performance.now() - started);
     const at = now();
+    const partial =
+      step.name === 'apply' && ((outcome.result as ApplyResult | undefined)?.files.length ?? 0) > 0;
+    const nothingToApply =
+      step.name === 'preflight' && (outcome.result as PreflightResult | undefined)?.alreadyApplied === true;
     return outcome.ok
-      ? { type: 'stepSucceeded', index, at, durationMs, summary: outcome.summary }
+      ? {
+          type: 'stepSucceeded',
+          index,
+          at,
+          durationMs,
+          summary: outcome.summary,
+          ...(nothingToApply ? { nothingToApply } : {}),
+        }
       : {
           type: 'stepFailed',
           index,
@@ -228,6 +261,7 @@ export function createEngine(deps: EngineDeps) {
           durationMs,
           summary: outcome.summary,
           reason: outcome.reason ?? 'failed',
+          ...(partial ? { partial } : {}),
         };
   }
 
@@ -328,6 +362,8 @@ export function createEngine(deps: EngineDeps) {
     gatePolicy,
     groupsFor,
     gateView,
+    rollbackPlan: async (run: Run, index: number) =>
+      rollbackPlanAt(run, await runs.loadStepResults(db, run.id), index),
     transition,
     follow,
     advance,

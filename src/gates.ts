@@ -1,4 +1,5 @@
 /** Approval gates: clicks, modals, cancel, and the scheduler's tick (windows, expiry, reminders). */
+
 import {
   type Decision as ApprovalDecision,
   checkCard as checkCardOf,
@@ -7,6 +8,7 @@ import {
   unsatisfiable,
 } from './deploy/approvals.js';
 import { describeEnd } from './deploy/machine.js';
+import { describeRollback } from './deploy/rollback-plan.js';
 import { nextOpening } from './deploy/schedule.js';
 import type { Decision, Run } from './deploy/types.js';
 import type { Engine } from './engine.js';
@@ -222,6 +224,11 @@ export function createGates(engine: Engine, chat: Chat) {
           `Only <@${run.requestedBy}> or an approver for ${esc(step.env)} can ${what === 'rollback' ? 'roll back' : 're-run verification of'} run #${run.id}.`,
         ),
       );
+    }
+    if (what === 'rollback') {
+      // Refuse before anything is recorded when no file of this run can be undone here.
+      const plan = await engine.rollbackPlan(run, v.i);
+      if (!plan.undo.length) return respond(textMessage(esc(describeRollback(plan, step.env))));
     }
     await runs.audit(db, {
       actor: user,

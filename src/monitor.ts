@@ -7,10 +7,12 @@ import type { Environment, MonitorMetric } from './config.js';
 import { metricValue } from './deploy/metrics.js';
 import { actionable, checkpointTimes, fmt, type Judged, judge, type RawSample } from './deploy/monitoring.js';
 import type { ApplyResult, PreflightResult } from './deploy/results.js';
+import { describeRollback } from './deploy/rollback-plan.js';
 import type { Run } from './deploy/types.js';
 import type { Engine } from './engine.js';
 import type { Chat } from './slack/chat.js';
 import {
+  type AlertRollback,
   alertMessage,
   type MonitorView,
   monitorMessage,
@@ -246,12 +248,12 @@ export function createMonitor(engine: Engine, chat: Chat) {
     }
     const run = (await runs.loadRun(db, runId))!;
     const gated = env.approvals.length > 0;
-    const post = async (level: 'warn' | 'critical', rollingBack: boolean) => {
+    const post = async (level: 'warn' | 'critical', rollback?: AlertRollback) => {
       const alertId = await cps.recordAlert(db, { runId, level, metrics: judged });
       const message = alertMessage(run, env.name, level, judged.map(shown), {
         oncall: engine.deploy.monitoring.oncall,
         alertId,
-        rollingBack,
+        rollback,
       });
       if (!card) return;
       // Critical alerts also go to the channel, mentioning on-call; warnings stay in the thread.
@@ -260,8 +262,13 @@ export function createMonitor(engine: Engine, chat: Chat) {
     };
     if (trigger) {
       const reason = `${trigger.key} ${fmt(trigger.value)}${unitOf(trigger.key)} crossed its critical line (${trigger.line}) on ${env.name}`;
-      const rollingBack = env.autoRollback || gated;
-      await post('critical', rollingBack);
+      const plan = await engine.rollbackPlan(run, index);
+      const possible = plan.undo.length > 0;
+      const rollingBack = possible && (env.autoRollback || gated);
+      await post('critical', {
+        when: !possible ? 'impossible' : env.autoRollback ? 'now' : gated ? 'approval' : 'offer',
+        plan: describeRollback(plan, env.name),
+      });
       await runs.audit(db, {
         actor: SYSTEM_ACTOR,
         action: 'rollback.triggered',
@@ -281,8 +288,8 @@ export function createMonitor(engine: Engine, chat: Chat) {
         });
       return;
     }
-    if (critical.length) await post('critical', false);
-    else if (warn.length) await post('warn', false);
+    if (critical.length) await post('critical');
+    else if (warn.length) await post('warn');
     if (m.pending === 0)
       await engine.advance(runId, {
         type: 'monitorDone',

@@ -35,6 +35,13 @@ function connectProblem(env: Environment, e: unknown): string {
   return `Could not reach ${env.name} (${env.databaseVar}): ${err.message ?? String(e)}${err.code ? ` [${err.code}]` : ''}. Check that the database is up and that ${env.databaseVar} is right.`;
 }
 
+/** "3 files to apply: 024, 025, 030" (the first five, then how many more; the approval card lists them all). */
+function toApply(ids: readonly string[]): string {
+  const shown = ids.slice(0, 5).join(', ');
+  const more = ids.length > 5 ? ` and ${ids.length - 5} more` : '';
+  return `${ids.length === 1 ? '1 file' : `${ids.length} files`} to apply: ${shown}${more}`;
+}
+
 export async function runPreflight(
   deploy: DeployConfig,
   env: Environment,
@@ -133,7 +140,7 @@ export async function runPreflight(
         const alreadyApplied = pending.length === 0;
         return {
           ok: true,
-          summary: alreadyApplied ? 'nothing pending' : `${pending.length} pending`,
+          summary: alreadyApplied ? `nothing to apply on ${env.name}` : toApply(pending.map((p) => p.id)),
           result: {
             ...empty,
             ...base,

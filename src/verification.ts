@@ -10,6 +10,7 @@ import type {
   RollbackResult,
   VerifyResult,
 } from './deploy/results.js';
+import { describeRollback, planRollback } from './deploy/rollback-plan.js';
 import type { StepOutcome } from './steps.js';
 import { runChecks } from './target/checks.js';
 import {
@@ -139,7 +140,19 @@ export async function runRollback(
   ctx: { runId: number; by: string; reason: string; footprints: Footprints },
 ): Promise<StepOutcome<RollbackResult>> {
   const ids = apply?.files.map((f) => f.id) ?? [];
-  const files = discoverMigrations(deploy.migrationsDir).migrations.filter((m) => ids.includes(m.id));
+  const all = discoverMigrations(deploy.migrationsDir).migrations.filter((m) => ids.includes(m.id));
+  // Exactly what the rollback card promised: the newest files that have down files.
+  const plan = planRollback(ids, (id) => !!all.find((m) => m.id === id)?.downPath);
+  const files = all.filter((m) => plan.undo.includes(m.id));
+  if (!files.length) {
+    const problem = describeRollback(plan, env.name);
+    return {
+      ok: false,
+      summary: 'failed',
+      reason: problem,
+      result: { env: env.name, ok: false, files: [], problem },
+    };
+  }
   let outcome: Awaited<ReturnType<typeof rollbackMigrations>>;
   try {
     outcome = await rollbackMigrations(env, files, {
@@ -175,22 +188,25 @@ export async function runRollback(
       },
     };
   }
-  const restored = apply?.catalogBefore
-    ? snapshotDigest(outcome.after) === apply.catalogBefore.digest
-    : undefined;
+  // With files kept applied, the catalog cannot equal the one before apply: nothing to compare.
+  const restored =
+    apply?.catalogBefore && !plan.keep.length
+      ? snapshotDigest(outcome.after) === apply.catalogBefore.digest
+      : undefined;
   const countsSummary = apply?.catalogBefore
     ? summarizeCounts(apply.catalogBefore.counts, countSnapshot(outcome.after))
     : undefined;
   const ms = outcome.rolledBack.reduce((t, f) => t + f.durationMs, 0);
   return {
     ok: true,
-    summary: `${outcome.rolledBack.length} file(s) in ${ms} ms${restored === true ? ', catalog restored' : restored === false ? ', catalog differs' : ''}`,
+    summary: `${outcome.rolledBack.length === 1 ? '1 file' : `${outcome.rolledBack.length} files`} undone in ${ms} ms${plan.keep.length ? `, ${plan.keep.length} kept` : ''}${restored === true ? ', catalog restored' : restored === false ? ', catalog differs' : ''}`,
     result: {
       env: env.name,
       ok: true,
       files: outcome.rolledBack.map(view),
       catalogRestored: restored,
       countsSummary,
+      ...(plan.keep.length ? { kept: [...plan.keep], note: describeRollback(plan, env.name) } : {}),
     },
   };
 }

@@ -102,6 +102,14 @@ function enter(
   };
 }
 
+const SKIP_WHEN_NOTHING = new Set<Step['name']>(['approval', 'apply', 'monitor']);
+
+/** The first pending step after `index` (or past the end: the run is done). */
+function nextPending(steps: readonly Step[], index: number): number {
+  const i = steps.findIndex((s, k) => k > index && s.status === 'pending');
+  return i === -1 ? steps.length : i;
+}
+
 /** A gate's rules hold (and its window is open): it closes as approved and the next step starts. */
 function passGate(run: Run, index: number, when: string, policy: Policy): Decision {
   const steps = withStep(run, index, { status: 'succeeded', finishedAt: when, summary: 'approved' });
@@ -154,7 +162,10 @@ export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
         summary: event.summary,
       });
       const step = run.steps[event.index]!;
-      if (event.type === 'stepFailed' && step.name === 'verify') {
+      if (
+        event.type === 'stepFailed' &&
+        (step.name === 'verify' || (step.name === 'apply' && event.partial))
+      ) {
         // Verification failed: the change is in; a person decides to roll back, re-run, or cancel.
         const held = withStep(run, event.index, {
           status: 'blocked',
@@ -169,6 +180,13 @@ export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
         };
       }
       if (event.type === 'stepFailed') return finish(run, steps, 'failed', event.at, event.reason);
+      if (event.type === 'stepSucceeded' && event.nothingToApply && step.name === 'preflight') {
+        // Nothing of this run is pending here: no gate opens, nothing is applied, nothing changed to watch.
+        for (const [i, s] of steps.entries())
+          if (i > event.index && s.env === step.env && !s.purpose && SKIP_WHEN_NOTHING.has(s.name))
+            steps[i] = { ...s, status: 'skipped', summary: `nothing to apply on ${s.env}` };
+        return enter(run, steps, nextPending(steps, event.index), event.at, policy);
+      }
       if (step.name === 'rollback')
         return finish(run, steps, 'rolled_back', event.at, run.reason, run.endedBy);
       return enter(run, steps, event.index + 1, event.at, policy);
@@ -218,7 +236,7 @@ export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
       );
     }
     case 'rerunVerify': {
-      if (!isCurrent(event.index, 'blocked'))
+      if (!isCurrent(event.index, 'blocked') || run.steps[event.index]!.name !== 'verify')
         return { ok: false, refused: 'Verification is not waiting to be re-run.' };
       const steps = withStep(run, event.index, {
         status: 'running',

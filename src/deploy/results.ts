@@ -84,5 +84,8 @@ export interface RollbackResult {
   /** True when the catalog after the rollback equals the catalog before apply. */
   readonly catalogRestored?: boolean;
   readonly countsSummary?: string;
+  /** Files this run applied that stay applied (no down file), and the sentence that says so. */
+  readonly kept?: string[];
+  readonly note?: string;
   readonly problem?: string;
 }

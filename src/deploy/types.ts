@@ -11,7 +11,8 @@ export type RunStatus =
 export type StepName = 'preflight' | 'approval' | 'apply' | 'verify' | 'monitor' | 'rollback';
 /**
  * `waiting`: a gate waiting for approvals; `scheduled`: approved, waiting for the deployment window;
- * `blocked`: verification failed and the run waits for a person to roll back, re-run it, or cancel.
+ * `blocked`: verification failed (or an apply failed after some of the run's files went in) and the run waits for
+ * a person to roll back, re-run verification, or cancel.
  */
 export type StepStatus =
   | 'pending'
@@ -69,6 +70,8 @@ export type RunEvent =
       readonly at: string;
       readonly durationMs: number;
       readonly summary: string;
+      /** A preflight found every file of the run already applied here: no gate, apply or monitoring here. */
+      readonly nothingToApply?: boolean;
     }
   | {
       readonly type: 'stepFailed';
@@ -77,6 +80,8 @@ export type RunEvent =
       readonly durationMs: number;
       readonly summary: string;
       readonly reason: string;
+      /** An apply that failed after earlier files of this run went in: hold the run so they can be rolled back. */
+      readonly partial?: boolean;
     }
   /** The gate's rules hold. `resumeAt` is set when the deployment window is closed: the gate waits for it. */
   | { readonly type: 'gateApproved'; readonly index: number; readonly at: string; readonly resumeAt?: string }

@@ -118,7 +118,7 @@ function runActions(run: Run): Block[] {
         style: 'danger',
         ...confirm(`Roll back ${env}?`, `The down files of this run run on ${env}.`, 'Roll back'),
       }),
-      button(ACTIONS.rerun, 'Re-run verification', v),
+      ...(run.steps[blocked]!.name === 'verify' ? [button(ACTIONS.rerun, 'Re-run verification', v)] : []),
     );
   }
   if (lastVerify !== undefined && blocked === -1)

@@ -96,5 +96,6 @@ export function rollbackReply(r: RollbackResult): Message {
       `⚠️ The catalog differs from before apply${r.countsSummary ? ` (${esc(r.countsSummary)})` : ''}: look before deploying again.`,
     );
   if (r.ok) lines.push('The ledger no longer lists these files (see migration_gate.rolled_back_migrations).');
+  if (r.note) lines.push(`⚠️ ${esc(r.note)}`);
   return { text: `Rollback on ${r.env}: ${r.ok ? 'done' : 'failed'}`, blocks: [section(lines.join('\n'))] };
 }

@@ -1,5 +1,6 @@
 /** Pure renderers for approval gates: the approval card and the reason modal. */
 import type { Approval, GateProgress } from '../deploy/approvals.js';
+import { describeRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
 import { describeWindow, type Window } from '../deploy/schedule.js';
 import type { Run } from '../deploy/types.js';
 import {
@@ -11,7 +12,8 @@ import {
   esc,
   type Message,
   mention,
-  section,
+  plural,
+  sections,
   when,
 } from './mrkdwn.js';
 
@@ -24,6 +26,15 @@ export interface GateView {
   /** Undefined when a user group could not be read from Slack. */
   readonly progress?: GateProgress;
   readonly window?: Window;
+  /** A deploy gate: the files pending on this environment (its preflight), in the order they will be applied. */
+  readonly files?: readonly {
+    id: string;
+    checksum: string;
+    statements: number;
+    outsideTransaction?: string;
+  }[];
+  /** A rollback gate: what the rollback will undo and what stays applied. */
+  readonly rollback?: RollbackPlan;
 }
 
 export function gateProgressText(g: GateView, names: boolean): string {
@@ -40,8 +51,11 @@ export function gateProgressText(g: GateView, names: boolean): string {
 /** The approval card: a thread reply, updated in place after every click. */
 export function approvalCard(run: Run, g: GateView): Message {
   const step = run.steps[g.index]!;
-  const files = Object.entries(run.checksums)
-    .map(([id, sum]) => `• \`${esc(id)}.sql\` sha256 \`${sum.slice(0, 12)}\``)
+  const files = (g.files ?? [])
+    .map(
+      (f) =>
+        `• \`${esc(f.id)}.sql\` sha256 \`${f.checksum.slice(0, 12)}\` · ${plural(f.statements, 'statement')}${f.outsideTransaction ? ` · outside a transaction (${esc(f.outsideTransaction)})` : ''}`,
+    )
     .join('\n');
   const before = run.steps
     .slice(0, g.index)
@@ -52,11 +66,15 @@ export function approvalCard(run: Run, g: GateView): Message {
   const lines = rollback
     ? [
         `*Rollback approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` · asked by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`,
-        `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
+        g.rollback
+          ? esc(describeRollback(g.rollback, g.env))
+          : `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
       ]
     : [
         `*Approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
-        `Will apply on *${esc(g.env)}* exactly these files:\n${files || '(none)'}`,
+        g.files
+          ? `Will apply on *${esc(g.env)}* exactly ${g.files.length === 1 ? 'this file' : `these ${g.files.length} files`}, in this order:\n${files}`
+          : `The files pending on *${esc(g.env)}* are not known (its preflight result is missing): do not approve; start a new run.`,
       ];
   if (before) lines.push(`So far: ${before}`);
   lines.push(`*Rules:* ${gateProgressText(g, true)}`);
@@ -69,7 +87,8 @@ export function approvalCard(run: Run, g: GateView): Message {
   if (rejected)
     lines.push(`❌ *Rejected* by <@${rejected.user}> ${when(rejected.at)}: ${esc(rejected.reason ?? '')}`);
   if (g.window) lines.push(`Deployment window: ${esc(describeWindow(g.window))}`);
-  const blocks: Block[] = [section(lines.join('\n'), `gate-${g.index}`)];
+  // A long file list spreads over several sections: nothing an approver reads is cut.
+  const blocks: Block[] = sections(lines.join('\n').split('\n'), `gate-${g.index}`);
   const open = run.status === 'running' && step.status === 'waiting';
   if (open) {
     const value: ButtonValue = { r: run.id, i: g.index, d: g.digest };

@@ -69,27 +69,45 @@ export function monitorMessage(runId: number, v: MonitorView): Message {
   return { text: `Monitoring ${esc(v.env)} for run #${runId}: ${progressText(v)}`, blocks };
 }
 
+/** What a critical alert says of rolling back: now (automatic), after approval, on a click, or not possible. */
+export interface AlertRollback {
+  readonly when: 'now' | 'approval' | 'offer' | 'impossible';
+  /** The plan in a sentence (what is undone, what stays). */
+  readonly plan: string;
+}
+
 export function alertMessage(
   run: Run,
   env: string,
   level: 'warn' | 'critical',
   judged: readonly (Judged & { unit: string; dryRun: boolean })[],
-  opts: { oncall?: string; alertId: number; rollingBack: boolean },
+  opts: { oncall?: string; alertId: number; rollback?: AlertRollback },
 ): Message {
   const bad = judged.filter((j) => j.level === level && !j.dryRun);
   const mention = level === 'critical' && opts.oncall ? `${groupMention(opts.oncall)} ` : '';
   const head = `${mention}${level === 'critical' ? '🔴 *Critical*' : '⚠️ *Warning*'} on ${esc(env)} · run #${run.id} \`${esc(run.migration)}\``;
   const lines = [head, ...bad.map(reading)];
-  if (opts.rollingBack) lines.push('↩️ A rollback trigger fired: rolling back now.');
+  const rb = opts.rollback;
+  if (rb?.when === 'now') lines.push(`↩️ A rollback trigger fired: rolling back now. ${esc(rb.plan)}`);
+  if (rb?.when === 'approval')
+    lines.push(
+      `↩️ A rollback trigger fired: rolling back ${esc(env)} needs approval first; the rollback card is in this thread. ${esc(rb.plan)}`,
+    );
+  if (rb?.when === 'offer')
+    lines.push(`↩️ A rollback trigger fired: press Roll back to undo (autoRollback is off). ${esc(rb.plan)}`);
+  if (rb?.when === 'impossible') lines.push(`↩️ A rollback trigger fired, but ${esc(rb.plan)}`);
   const blocks: Block[] = sections(lines, `alert-${opts.alertId}`);
-  if (level === 'critical' && !opts.rollingBack) {
+  const acting = rb?.when === 'now' || rb?.when === 'approval';
+  if (level === 'critical' && !acting) {
     const value = { r: run.id, i: opts.alertId, d: '' };
     const rollback = { r: run.id, i: run.steps.findIndex((s) => s.status === 'watching'), d: '' };
     blocks.push({
       type: 'actions',
       block_id: `alert-actions-${opts.alertId}`,
       elements: [
-        button(ACTIONS.rollback, 'Roll back', rollback, { style: 'danger' }),
+        ...(rb?.when === 'impossible'
+          ? []
+          : [button(ACTIONS.rollback, 'Roll back', rollback, { style: 'danger' })]),
         button(MONITOR_ACTIONS.ack, 'Acknowledge', value),
         button(MONITOR_ACTIONS.keep, 'Keep watching', value),
       ],

@@ -35,7 +35,7 @@ describe('approval gates in Slack', () => {
       /production:\*\s+✅ preflight .*⏸ approval \(product owner 0\/1, dba 0\/1\)/,
     );
     const card = current(h.slack, APPROVAL);
-    expect(card).toContain('Will apply on *production* exactly these files');
+    expect(card).toContain('Will apply on *production* exactly these 3 files, in this order:');
     expect(card).toMatch(/`024_atomic_user_behavior_updates.sql` sha256 `[0-9a-f]{12}`/);
 
     await clickAndSettle('gate.approve', 'U0REQUESTER');

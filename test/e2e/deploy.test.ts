@@ -64,7 +64,7 @@ describe('/deploy-migration to staging over signed HTTP', () => {
     await h.slash('024');
     await h.settle();
     const final = textOf(h.slack.callsTo('chat.update').at(-1)!.args);
-    expect(final).toContain('nothing pending');
+    expect(final).toContain('nothing to apply on staging');
     expect(final).toContain('Succeeded');
   });
 

@@ -1,7 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ephemerals, type Harness, lastPost, startHarness, textOf } from '../support/harness.js';
+import {
+  buttonsOf,
+  current,
+  ephemerals,
+  type Harness,
+  lastPost,
+  startHarness,
+  textOf,
+} from '../support/harness.js';
 import { query } from '../support/pg.js';
 
 const FAILING = `create table accounts (id int primary key);
@@ -73,6 +81,16 @@ describe('failures a user must be able to read', () => {
     expect(apply).toContain('`003_typo.sql:2:12` (statement 2)');
     expect(apply).toContain('ERROR 42703: column "idd" does not exist');
     expect(apply).toContain('HINT: Perhaps you meant to reference the column "t3.id".');
+    // 002 went in before 003 failed: the run holds, offering Roll back; cancelling leaves 002 applied.
+    expect(current(h.slack, /^Run #3 · /)).toContain('⛔ apply failed');
+    const card = [...h.slack.messages].reverse().find((m) => m.text.startsWith('Run #3 · '))!;
+    expect(buttonsOf(card.blocks as unknown[]).map((b) => b.action_id)).toEqual([
+      'run.rollback',
+      'run.cancel',
+    ]);
+    await h.slash('cancel #3');
+    await h.settle();
+    expect(current(h.slack, /^Run #3 · /)).toContain('Cancelled by <@U0REQUESTER>');
   });
 
   it('a syntax error fails preflight with line and column, before anything runs', async () => {

@@ -105,7 +105,7 @@ describe('verification in runs and on command', () => {
     await h.click(CARD, 'run.rollback', 'U0REQUESTER');
     await h.settle();
     expect(current(h.slack, 'Rollback approval needed for production')).toContain(
-      'Will run on *production* the down files',
+      'Will undo on production, newest first: `003_flag` (`003_flag.down.sql`), `002_more` (`002_more.down.sql`), `001_fn` (`001_fn.down.sql`). That is everything this run applied there.',
     );
     await h.click('Rollback approval needed for production', 'gate.approve', 'U0REQUESTER');
     await h.settle();

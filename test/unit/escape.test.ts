@@ -38,7 +38,6 @@ const readings = [judged({}), judged({ key: 'x', unavailable: BAD }), judged({ k
 const alert = alertMessage(run(), 'production', 'critical', readings, {
   oncall: 'S0ONCALL',
   alertId: 1,
-  rollingBack: false,
 });
 
 const renderers: [string, Message][] = [

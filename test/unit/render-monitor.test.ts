@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { judge, type Level, type MetricRule, parseThreshold } from '../../src/deploy/monitoring.js';
 import type { Run } from '../../src/deploy/types.js';
-import { alertMessage, monitorMessage, reading } from '../../src/slack/monitor-blocks.js';
+import { type AlertRollback, alertMessage, monitorMessage, reading } from '../../src/slack/monitor-blocks.js';
 import type { Message } from '../../src/slack/mrkdwn.js';
 
 const rule = (key: string, lines: { warn?: string; critical?: string }, more: Partial<MetricRule> = {}) => ({
@@ -188,15 +188,17 @@ describe('alerts', () => {
     shown(rule('shield_failures', { warn: '> 10' }), 12),
     shown(rule('queue_depth', { critical: '> 5' }), 9, [], { dryRun: true }),
   ];
-  const alert = (level: 'warn' | 'critical', rollingBack: boolean) =>
+  const alert = (level: 'warn' | 'critical', rollback?: AlertRollback) =>
     alertMessage(run as unknown as Run, 'production', level, judged, {
       oncall: 'S0ONCALL',
       alertId: 4,
-      rollingBack,
+      rollback,
     });
+  const PLAN =
+    'Will undo on production, newest first: `024` (`024.down.sql`). `001` stays applied: no down file for `001`.';
 
   it('critical: only the readings that count as critical, on-call mentioned, and what people can do', () => {
-    const m = alert('critical', false);
+    const m = alert('critical');
     expect(m.text).toBe('Critical on production: deadlocks 2');
     expect(texts(m)).toBe(
       '<!subteam^S0ONCALL> 🔴 *Critical* on production · run #17 `024_atomic`\n🔴 *deadlocks* 2 (critical &gt; 0)',
@@ -207,14 +209,35 @@ describe('alerts', () => {
     expect(buttons).toEqual(['Roll back', 'Acknowledge', 'Keep watching']);
   });
 
-  it('critical with a rollback under way: says so, no buttons', () => {
-    const m = alert('critical', true);
-    expect(texts(m)).toContain('\n↩️ A rollback trigger fired: rolling back now.');
+  it('critical with a rollback under way: says so and what it undoes, no buttons', () => {
+    const m = alert('critical', { when: 'now', plan: PLAN });
+    expect(texts(m)).toContain(`\n↩️ A rollback trigger fired: rolling back now. ${PLAN}`);
     expect(m.blocks.some((b) => b.type === 'actions')).toBe(false);
   });
 
+  it('critical where the rollback needs approval: never says "rolling back now"', () => {
+    const m = alert('critical', { when: 'approval', plan: PLAN });
+    expect(texts(m)).toContain(
+      `\n↩️ A rollback trigger fired: rolling back production needs approval first; the rollback card is in this thread. ${PLAN}`,
+    );
+    expect(texts(m)).not.toContain('rolling back now');
+    expect(m.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+
+  it('critical where nothing can be undone: says why and offers no Roll back', () => {
+    const m = alert('critical', {
+      when: 'impossible',
+      plan: 'nothing can be rolled back on production: no down file for `001`.',
+    });
+    expect(texts(m)).toContain('↩️ A rollback trigger fired, but nothing can be rolled back on production');
+    const buttons = (m.blocks as { type: string; elements?: { text: { text: string } }[] }[])
+      .filter((b) => b.type === 'actions')
+      .flatMap((b) => b.elements!.map((e) => e.text.text));
+    expect(buttons).toEqual(['Acknowledge', 'Keep watching']);
+  });
+
   it('warning: the warn readings only, nobody paged', () => {
-    const m = alert('warn', false);
+    const m = alert('warn');
     expect(m.text).toBe('Warning on production: shield_failures 12');
     expect(texts(m)).toBe(
       '⚠️ *Warning* on production · run #17 `024_atomic`\n⚠️ *shield_failures* 12 (warn &gt; 10)',
