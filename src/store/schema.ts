@@ -161,6 +161,15 @@ export const targetFootprints = stateSchema.table('target_footprints', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+interface SandboxFileRef {
+  id: string;
+  name: string;
+  title: string;
+  filetype: string;
+  mimetype: string;
+  size: number;
+}
+
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 /**
@@ -178,10 +187,7 @@ export const sandboxMessages = stateSchema.table(
     blocks: json('blocks').$type<unknown[]>().notNull(),
     edited: boolean('edited').notNull().default(false),
     /** The files a file message shows: id, name, title, filetype, mimetype, size. */
-    files:
-      json('files').$type<
-        { id: string; name: string; title: string; filetype: string; mimetype: string; size: number }[]
-      >(),
+    files: json('files').$type<SandboxFileRef[]>(),
   },
   (t) => [primaryKey({ columns: [t.channel, t.ts] })],
 );
