@@ -205,6 +205,7 @@ export function createEngine(deps: EngineDeps) {
           migrationsToVerify(deploy, run.migration, applied),
           earlier<PreflightResult>(run, results, index, 'preflight'),
           footprints,
+          { runId: run.id, checksums: run.checksums },
         );
         return { outcome, message: checksReply(outcome.result) };
       }
@@ -338,6 +339,7 @@ export function createEngine(deps: EngineDeps) {
       migrationsToVerify(deploy, run.migration, applied),
       earlier<PreflightResult>(run, results, index, 'preflight'),
       footprints,
+      { runId: run.id, checksums: run.checksums },
     );
     await runs.audit(db, {
       actor: by,

@@ -1,8 +1,10 @@
 /** The verify and rollback steps, and the checks a run owes an environment. */
+
 import type { DeployConfig, Environment } from './config.js';
 import { failed, skippedOutsideRun } from './deploy/check-results.js';
 import { type Check, type CheckResult, summarize } from './deploy/checks.js';
 import { countSnapshot, summarizeCounts } from './deploy/diff.js';
+import { checksumChanges } from './deploy/ledger.js';
 import type {
   AppliedFile,
   ApplyResult,
@@ -47,6 +49,12 @@ export function rowsUnchangedTables(checks: readonly Check[]): string[] | true {
   return [...new Set(lists.flat() as string[])];
 }
 
+/** The part of a run's checksums that concerns `files` (their SQL and their checks files). */
+function boundTo(checksums: Readonly<Record<string, string>>, files: readonly MigrationFile[]) {
+  const keys = new Set(files.flatMap((f) => [f.id, `${f.id}.checks.yml`]));
+  return Object.fromEntries(Object.entries(checksums).filter(([k]) => keys.has(k)));
+}
+
 /** The migrations a verify step checks: the run's target, and every file this run applied here. */
 export function migrationsToVerify(
   deploy: DeployConfig,
@@ -64,11 +72,14 @@ export async function runVerify(
   /** The run's preflight here; undefined outside a run (on command, from the CLI). */
   preflight: PreflightResult | undefined,
   footprints: Footprints,
+  /** In a run: the checksums it is bound to. A migration or checks file that changed since is refused. */
+  bound?: { readonly runId: number; readonly checksums: Readonly<Record<string, string>> },
 ): Promise<StepOutcome<VerifyResult>> {
   const started = performance.now();
-  const found = await checksFor(env, migrations);
-  if (!found.ok) {
-    const problem = `Check files are not valid: ${found.problems.join('; ')}`;
+  const changed = bound ? checksumChanges(migrations, boundTo(bound.checksums, migrations), bound.runId) : [];
+  const found = changed.length ? undefined : await checksFor(env, migrations);
+  if (!found?.ok) {
+    const problem = found ? `Check files are not valid: ${found.problems.join('; ')}` : changed.join(' ');
     return {
       ok: false,
       summary: 'invalid checks',

@@ -57,16 +57,31 @@ export function describeDrift(d: Drift, env: string): string {
 
 /** Files up to and including `uptoId` whose checksum differs from what the run started with, as sentences. */
 export function checksumChanges(
-  files: readonly { id: string; checksum: string }[],
+  files: readonly { id: string; checksum: string; checksChecksum?: string }[],
   expected: Readonly<Record<string, string>>,
   runId: number,
 ): string[] {
-  const now = new Map(files.map((f) => [f.id, f.checksum]));
-  return Object.entries(expected)
-    .filter(([id, sum]) => now.get(id) !== sum)
-    .map(([id, sum]) =>
-      now.has(id)
-        ? `${id}.sql changed since run #${runId} started (sha256 ${sum.slice(0, 12)} → ${now.get(id)!.slice(0, 12)}): each environment gets exactly the files that passed before it. Start a new run to deploy the new version.`
-        : `${id}.sql was removed since run #${runId} started. Start a new run.`,
+  const now = new Map<string, string>();
+  for (const f of files) {
+    now.set(f.id, f.checksum);
+    if (f.checksChecksum) now.set(`${f.id}.checks.yml`, f.checksChecksum);
+  }
+  const name = (key: string) => (key.endsWith('.checks.yml') ? key : `${key}.sql`);
+  const changed = Object.entries(expected)
+    .filter(([key, sum]) => now.get(key) !== sum)
+    .map(([key, sum]) =>
+      now.has(key)
+        ? `${name(key)} changed since run #${runId} started (sha256 ${sum.slice(0, 12)} → ${now.get(key)!.slice(0, 12)}): each environment gets exactly the files that passed before it. Start a new run to deploy the new version.`
+        : `${name(key)} was removed since run #${runId} started. Start a new run.`,
     );
+  // A checks file that appeared beside one of the run's migrations would run checks nobody saw pass before.
+  const added = files
+    .filter(
+      (f) => f.checksChecksum && expected[f.id] !== undefined && expected[`${f.id}.checks.yml`] === undefined,
+    )
+    .map(
+      (f) =>
+        `${f.id}.checks.yml was added since run #${runId} started (sha256 ${f.checksChecksum!.slice(0, 12)}): each environment runs exactly the checks that passed before it. Start a new run to use it.`,
+    );
+  return [...changed, ...added];
 }

@@ -15,6 +15,9 @@ export interface MigrationFile {
   readonly checksum: string;
   readonly downPath?: string;
   readonly checksPath?: string;
+  /** The checks file's text and sha256, read with the migration: a run is bound to these (see checksumsUpTo). */
+  readonly checksText?: string;
+  readonly checksChecksum?: string;
 }
 
 export function sha256(text: string): string {
@@ -31,6 +34,7 @@ export function discoverMigrations(dir: string): { migrations: MigrationFile[]; 
     problems,
     migrations: migrations.map((m) => {
       const text = readFileSync(m.up, 'utf8');
+      const checksText = m.checks ? readFileSync(m.checks, 'utf8') : undefined;
       return {
         id: m.id,
         version: m.version,
@@ -40,6 +44,7 @@ export function discoverMigrations(dir: string): { migrations: MigrationFile[]; 
         checksum: sha256(text),
         downPath: m.down,
         checksPath: m.checks,
+        ...(checksText !== undefined ? { checksText, checksChecksum: sha256(checksText) } : {}),
       };
     }),
   };
@@ -50,10 +55,21 @@ export function digestOf(checksums: Readonly<Record<string, string>>): string {
   return sha256(JSON.stringify(Object.entries(checksums).sort(([a], [b]) => (a < b ? -1 : 1)))).slice(0, 16);
 }
 
-/** The checksums of every file up to and including `uptoId`, in order. */
+/**
+ * The checksums a run is bound to: every migration up to and including `uptoId` (keyed by id) and its checks file
+ * (keyed `<id>.checks.yml`), so neither can change between the environments of one run.
+ */
 export function checksumsUpTo(migrations: readonly MigrationFile[], uptoId: string): Record<string, string> {
   const end = migrations.findIndex((m) => m.id === uptoId);
-  return Object.fromEntries(migrations.slice(0, end + 1).map((m) => [m.id, m.checksum]));
+  return Object.fromEntries(migrations.slice(0, end + 1).flatMap((m) => fileSums(m)));
+}
+
+/** [key, sha256] of a migration and of its checks file, as a run records them. */
+export function fileSums(m: MigrationFile): [string, string][] {
+  return [
+    [m.id, m.checksum],
+    ...(m.checksChecksum ? [[`${m.id}.checks.yml`, m.checksChecksum] as [string, string]] : []),
+  ];
 }
 
 /**
@@ -67,7 +83,7 @@ export async function loadChecks(
   const name = `${m.id}.checks.yml`;
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(m.checksPath, 'utf8'));
+    raw = parseYaml(m.checksText ?? readFileSync(m.checksPath, 'utf8'));
   } catch (e) {
     return { ok: false, problems: [`${name}: not valid YAML: ${(e as Error).message.split('\n')[0]}`] };
   }
