@@ -2,14 +2,14 @@
 
 import type { DeployConfig, Environment } from './config.js';
 import { type Approval, type GatePolicy, progress } from './deploy/approvals.js';
-import type { CheckResult } from './deploy/checks.js';
 import { decide } from './deploy/machine.js';
 import { redactDeep } from './deploy/redact.js';
-import type { ApplyResult, PreflightResult, VerifyResult } from './deploy/results.js';
+import type { ApplyResult, PreflightResult } from './deploy/results.js';
 import { planRollback, type RollbackPlan } from './deploy/rollback-plan.js';
 import type { Decision, Effect, Policy, Run, RunEvent, Step } from './deploy/types.js';
 import type { Logger } from './log.js';
-import { applyReply, preflightReply, runCard, runReport } from './slack/blocks.js';
+import { postReport } from './reporting.js';
+import { applyReply, preflightReply, runCard } from './slack/blocks.js';
 import type { Chat } from './slack/chat.js';
 import { checksReply, rollbackReply } from './slack/check-blocks.js';
 import { approvalCard, type GateView } from './slack/gate-blocks.js';
@@ -122,15 +122,6 @@ export function createEngine(deps: EngineDeps) {
     const out = new Map<number, string>();
     for (const [i, s] of run.steps.entries())
       if (s.status === 'watching' && hooks.monitorLabel) out.set(i, await hooks.monitorLabel(run, i));
-    return out;
-  }
-
-  /** The check results of every verify step that ran, for the report. */
-  async function verifyResults(run: Run): Promise<Map<number, CheckResult[]>> {
-    const results = await runs.loadStepResults(db, run.id);
-    const out = new Map<number, CheckResult[]>();
-    for (const [i, s] of run.steps.entries())
-      if (s.name === 'verify' && results.has(i)) out.set(i, (results.get(i) as VerifyResult).results ?? []);
     return out;
   }
 
@@ -291,11 +282,7 @@ export function createEngine(deps: EngineDeps) {
           await update(run.id, `gate:${effect.index}`, approvalCard(run, await gateView(run, effect.index)));
           break;
         case 'report':
-          await reply(
-            run,
-            'report',
-            runReport(run, await runs.allApprovals(db, run.id), await verifyResults(run)),
-          );
+          await postReport({ db, deploy, chat, log }, run);
           log.info({ runId: run.id, status: run.status }, 'run ended');
           break;
         case 'runStep':

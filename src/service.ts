@@ -5,12 +5,14 @@ import { environmentsFor, planSteps } from './deploy/machine.js';
 import { createEngine, type EngineDeps } from './engine.js';
 import { createGates } from './gates.js';
 import { createMonitor } from './monitor.js';
-import { type ListCell, migrationList, runCard, runReport, statusList, textMessage } from './slack/blocks.js';
+import { gatherReport } from './reporting.js';
+import { type ListCell, migrationList, runCard, statusList, textMessage } from './slack/blocks.js';
 import type { Respond } from './slack/chat.js';
 import { checksReply } from './slack/check-blocks.js';
 import { HELP, parseSlashText, type SlashCommand } from './slack/command.js';
 import { monitorMessage } from './slack/monitor-blocks.js';
 import { type ButtonValue, esc, escKeepingMentions } from './slack/mrkdwn.js';
+import { reportSummary } from './slack/report.js';
 import * as runs from './store/runs.js';
 import { readLedger } from './target/apply.js';
 import { withTargetClient } from './target/client.js';
@@ -194,7 +196,7 @@ export function createService(deps: ServiceDeps) {
         textMessage(`There is no run #${runId}. \`/deploy-migration status\` lists the latest runs.`),
       );
     const card = runCard(run);
-    const report = runReport(run, await runs.allApprovals(db, run.id));
+    const report = reportSummary(await gatherReport(db, deploy, run));
     return respond({
       text: card.text,
       blocks: [...card.blocks.filter((b) => b.type !== 'actions'), ...report.blocks],

@@ -1,6 +1,4 @@
 /** Pure renderers: runs and results → Block Kit. No I/O. */
-import type { Approval } from '../deploy/approvals.js';
-import type { CheckResult } from '../deploy/checks.js';
 import { describeCounts } from '../deploy/diff.js';
 import type { ApplyResult, PgErrorView, PreflightResult } from '../deploy/results.js';
 import type { Run, Step, StepStatus } from '../deploy/types.js';
@@ -17,10 +15,14 @@ import {
   plural,
   SYSTEM_ACTOR,
   section,
+  sections,
   when,
 } from './mrkdwn.js';
 
-const ICON: Record<StepStatus, string> = {
+/** Slack's limit on blocks in one message. */
+const MAX_BLOCKS = 50;
+
+export const ICON: Record<StepStatus, string> = {
   pending: '▫️',
   running: '⏳',
   waiting: '⏸',
@@ -44,7 +46,7 @@ function stepLabel(s: Step, gate?: GateView, monitor?: string): string {
   return `${ICON[s.status]} ${s.name}${detail}`;
 }
 
-function runStatusLine(run: Run): string {
+export function runStatusLine(run: Run): string {
   switch (run.status) {
     case 'running':
       return `⏳ Running since ${run.createdAt.slice(11, 19)} UTC`;
@@ -143,21 +145,40 @@ export function formatPgError(e: PgErrorView): string {
   return `\`${esc(e.file)}:${e.line}:${e.column}\`${e.statement ? ` (statement ${e.statement})` : ''}\n\`\`\`${esc(lines.join('\n'))}\`\`\``;
 }
 
+/**
+ * Head lines, a list and tail lines in as many sections as they need, within Slack's 50 blocks a message. A list
+ * too long even for that keeps its first items and says how many more there are and where they all are.
+ */
+function listSections(head: string[], list: string[], tail: string[], id: string, what: string): Block[] {
+  for (let keep = list.length; ; keep = Math.floor(keep * 0.9)) {
+    const more = list.length - keep;
+    const shown = more
+      ? [
+          ...list.slice(0, keep),
+          `… and ${plural(more, `more ${what}`)}: the run report file lists every one.`,
+        ]
+      : list;
+    const blocks = sections([...head, ...shown, ...tail].filter(Boolean), id);
+    if (blocks.length <= MAX_BLOCKS) return blocks;
+    if (keep === 0)
+      return [
+        ...blocks.slice(0, MAX_BLOCKS - 1),
+        context('… more than one message holds: the run report file has it all.'),
+      ];
+  }
+}
+
 export function preflightReply(r: PreflightResult): Message {
-  const head = `*Preflight on ${esc(r.env)}* ${r.ok ? '✅' : '❌'}`;
-  const lines = [head];
-  if (r.serverVersion) lines.push(`PostgreSQL ${esc(r.serverVersion)} · connected in ${r.connectMs} ms`);
-  if (r.pending.length) {
-    lines.push(
-      `Pending (${r.pending.length}):\n${r.pending
-        .map(
-          (p) =>
-            `• \`${esc(p.id)}.sql\` sha256 \`${p.checksum.slice(0, 12)}\` · ${plural(p.statements, 'statement')}${p.outsideTransaction ? ` · runs outside a transaction (${esc(p.outsideTransaction)})` : ''}`,
-        )
-        .join('\n')}`,
-    );
-  } else if (r.ok) lines.push('Nothing pending: already applied here.');
-  if (r.ok) lines.push(r.drift.length ? '' : 'No drift: every applied file matches its ledger checksum.');
+  const head = [`*Preflight on ${esc(r.env)}* ${r.ok ? '✅' : '❌'}`];
+  if (r.serverVersion) head.push(`PostgreSQL ${esc(r.serverVersion)} · connected in ${r.connectMs} ms`);
+  if (r.pending.length) head.push(`Pending (${r.pending.length}):`);
+  else if (r.ok) head.push('Nothing pending: already applied here.');
+  const list = r.pending.map(
+    (p) =>
+      `• \`${esc(p.id)}.sql\` sha256 \`${p.checksum.slice(0, 12)}\` · ${plural(p.statements, 'statement')}${p.outsideTransaction ? ` · runs outside a transaction (${esc(p.outsideTransaction)})` : ''}`,
+  );
+  const lines: string[] = [];
+  if (r.ok && !r.drift.length) lines.push('No drift: every applied file matches its ledger checksum.');
   if (r.outOfOrder.length)
     lines.push(`⚠️ Older than the newest applied migration: ${r.outOfOrder.map(esc).join(', ')}`);
   if (r.unknown.length) lines.push(`⚠️ In the ledger but not in the folder: ${r.unknown.map(esc).join(', ')}`);
@@ -166,16 +187,17 @@ export function preflightReply(r: PreflightResult): Message {
   else if (r.problem) lines.push(esc(r.problem));
   return {
     text: `Preflight on ${r.env}: ${r.ok ? 'passed' : 'failed'}`,
-    blocks: [section(lines.filter(Boolean).join('\n'))],
+    blocks: listSections(head, list, lines, 'preflight', 'file'),
   };
 }
 
 export function applyReply(r: ApplyResult): Message {
-  const lines = [`*Apply on ${esc(r.env)}* ${r.ok ? '✅' : '❌'}`];
-  for (const f of r.files)
-    lines.push(
+  const head = [`*Apply on ${esc(r.env)}* ${r.ok ? '✅' : '❌'}`];
+  const list = r.files.map(
+    (f) =>
       `• \`${esc(f.id)}.sql\` · ${plural(f.statements, 'statement')} in ${formatMs(f.durationMs)} · ${plural(f.lockRetries, 'lock retry', 'lock retries')} · ${f.outsideTransaction ? `outside a transaction (${esc(f.outsideTransaction)})` : 'one transaction'}`,
-    );
+  );
+  const lines: string[] = [];
   if (r.ok && r.files.length === 0)
     lines.push('Nothing to apply: every file up to this migration is in the ledger.');
   if (r.failure) {
@@ -208,7 +230,7 @@ export function applyReply(r: ApplyResult): Message {
   }
   return {
     text: `Apply on ${r.env}: ${r.ok ? 'done' : 'failed'}`,
-    blocks: [section(lines.filter(Boolean).join('\n'))],
+    blocks: listSections(head, list, lines, 'apply', 'file'),
   };
 }
 
@@ -253,49 +275,4 @@ export function migrationList(
   const blocks = [section(text)];
   if (problems.length) blocks.push(context(problems.map((p) => `⚠️ ${esc(p)}`).join('\n')));
   return { text: `${rows.length} migrations in ${envs.length} environments`, blocks };
-}
-
-/** The run report: every step with what it measured, every decision with who and when. */
-export function runReport(
-  run: Run,
-  approvals: readonly (Approval & { index: number })[],
-  checks: ReadonlyMap<number, readonly CheckResult[]> = new Map(),
-): Message {
-  const lines = [
-    `*Run #${run.id} report* · \`${esc(run.migration)}\` · requested by <@${run.requestedBy}> ${when(run.createdAt)}`,
-  ];
-  lines.push(runStatusLine(run));
-  for (const [i, s] of run.steps.entries()) {
-    const took = s.durationMs !== undefined ? ` in ${formatMs(s.durationMs)}` : '';
-    lines.push(`${ICON[s.status]} ${esc(s.env)} ${s.name}${s.summary ? `: ${esc(s.summary)}` : ''}${took}`);
-    for (const a of approvals.filter((x) => x.index === i)) {
-      const what =
-        a.decision === 'approve'
-          ? 'approved'
-          : a.decision === 'conditions'
-            ? 'approved with conditions'
-            : 'rejected';
-      lines.push(`      <@${a.user}> ${what} ${when(a.at)}${a.reason ? `: ${esc(a.reason)}` : ''}`);
-    }
-  }
-  lines.push(
-    `Files: ${
-      Object.entries(run.checksums)
-        .map(([id, sum]) => `\`${esc(id)}\` ${sum.slice(0, 12)}`)
-        .join(', ') || '(none)'
-    }`,
-  );
-  const blocks: Block[] = [section(lines.join('\n'), 'report')];
-  // Every check, not just the ones the thread's table had room for.
-  for (const [i, results] of checks) {
-    const list = results.map(
-      (r) =>
-        `${r.status === 'pass' ? '✅' : r.severity === 'warning' ? '⚠️' : '❌'} ${esc(r.name)}: ${esc(r.error ?? r.actual)}${r.status === 'pass' ? '' : ` (target ${esc(r.target)})`}`,
-    );
-    if (list.length)
-      blocks.push(
-        section(`*Checks, ${esc(run.steps[i]!.env)} verify*\n${list.join('\n')}`, `report-checks-${i}`),
-      );
-  }
-  return { text: `Run #${run.id} report: ${run.status}`, blocks: blocks.slice(0, 50) };
 }

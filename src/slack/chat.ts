@@ -10,8 +10,18 @@ export interface Chat {
   update(channel: string, ts: string, message: Message): Promise<void>;
   ephemeral(channel: string, user: string, message: Message, threadTs?: string): Promise<void>;
   openModal(triggerId: string, view: object): Promise<void>;
+  /** Share a text file in a thread (files.uploadV2); its content is scrubbed like every message. */
+  upload(channel: string, threadTs: string, file: UploadFile): Promise<void>;
   /** The members of a user group (cached briefly). */
   groupMembers(group: string): Promise<string[]>;
+}
+
+export interface UploadFile {
+  readonly filename: string;
+  readonly title: string;
+  readonly content: string;
+  /** The message the file is shared with. */
+  readonly initialComment?: string;
 }
 
 export type Respond = (message: Message) => Promise<void>;
@@ -43,6 +53,16 @@ export function webChat(client: WebClient, secrets: readonly string[], now: () =
     },
     async openModal(triggerId, view) {
       await client.views.open({ trigger_id: triggerId, view: redactDeep(view, secrets) as never });
+    },
+    async upload(channel, threadTs, file) {
+      await client.files.uploadV2({
+        channel_id: channel,
+        thread_ts: threadTs,
+        filename: file.filename,
+        title: redact(file.title, secrets),
+        content: redact(file.content, secrets),
+        ...(file.initialComment ? { initial_comment: redact(file.initialComment, secrets) } : {}),
+      });
     },
     async groupMembers(group) {
       const hit = groups.get(group);

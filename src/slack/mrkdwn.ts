@@ -48,10 +48,50 @@ export const section = (text: string, block_id?: string): Block => ({
   text: { type: 'mrkdwn', text: clip(text) },
   ...(block_id ? { block_id } : {}),
 });
-/** Lines in as many sections as they need (a section holds 3,000 characters): nothing is cut. */
+const FENCE = '```';
+const fences = (text: string) => text.split(FENCE).length - 1;
+
+/**
+ * One text longer than `limit`, in pieces that each fit: cut at a line break, else at a space, else anywhere
+ * (never inside an `&amp;` entity or a surrogate pair). A ``` block cut in two is closed and reopened.
+ */
+function pieces(text: string, limit: number): string[] {
+  const out: string[] = [];
+  let rest = text;
+  let open = false;
+  while (rest) {
+    const prefix: string = open ? FENCE : '';
+    if (prefix.length + rest.length <= limit) {
+      out.push(prefix + rest);
+      break;
+    }
+    const room = limit - prefix.length - FENCE.length;
+    let cut = rest.lastIndexOf('\n', room);
+    if (cut < room / 2) cut = rest.lastIndexOf(' ', room);
+    let skip = 1;
+    if (cut < room / 2) {
+      cut = room;
+      skip = 0;
+      const amp = rest.lastIndexOf('&', cut);
+      if (amp > cut - 8 && !rest.slice(amp, cut).includes(';')) cut = amp;
+      if (/[\ud800-\udbff]/.test(rest[cut - 1] ?? '')) cut--;
+    }
+    let piece: string = prefix + rest.slice(0, cut);
+    rest = rest.slice(cut + skip);
+    open = fences(piece) % 2 === 1;
+    if (open) piece += FENCE;
+    out.push(piece);
+  }
+  return out;
+}
+
+/**
+ * Lines in as many sections as they need (a section holds 3,000 characters): nothing is cut. A line longer
+ * than a section is split over several.
+ */
 export function sections(lines: readonly string[], block_id: string): Block[] {
   const out: string[] = [];
-  for (const line of lines) {
+  for (const line of lines.flatMap((l) => (l.length > SECTION_LIMIT ? pieces(l, SECTION_LIMIT) : [l]))) {
     const last = out.at(-1);
     if (last !== undefined && last.length + 1 + line.length <= SECTION_LIMIT)
       out[out.length - 1] = `${last}\n${line}`;

@@ -27,8 +27,18 @@ describe('/deploy-migration to staging over signed HTTP', () => {
     expect(replies).toHaveLength(4);
     expect(replies[2]).toContain('Verify on staging');
     expect(replies[3]).toContain('Run #1 report');
-    expect(replies[3]).toContain('✅ 5 concurrent calls are all counted: 5');
-    expect(replies[3]).toContain('⚠️ at least 45 foreign keys (the production target): 7 (target &gt;= 45)');
+    expect(replies[3]).toContain('attached below: `run-1-report.md`');
+    // The whole report is a file in the thread: each check once, with target, actual and status.
+    const report = h.slack.files.find((f) => f.name === 'run-1-report.md')!;
+    expect(report.threadTs).toBe(cardTs);
+    const md = report.content.toString('utf8');
+    expect(md).toMatch(
+      /\| 5 concurrent calls are all counted \| [^|]+ \| blocker \| [^|]+ \| 5 \| ✅ pass \|/,
+    );
+    expect(md).toContain(
+      '| at least 45 foreign keys (the production target) | sql | warning | >= 45 | 7 | ⚠️ fail (warning) |',
+    );
+    expect(md.split('| 5 concurrent calls are all counted |')).toHaveLength(2);
     expect(replies[0]).toContain('Preflight on staging');
     expect(replies[0]).toContain('001_initial_schema.sql');
     expect(replies[0]).toContain('024_atomic_user_behavior_updates.sql');

@@ -3,14 +3,7 @@
  * mention, `&`): what reaches mrkdwn is escaped, and only the mentions the bot itself makes stay live.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  applyReply,
-  migrationList,
-  preflightReply,
-  runCard,
-  runReport,
-  statusList,
-} from '../../src/slack/blocks.js';
+import { applyReply, migrationList, preflightReply, runCard, statusList } from '../../src/slack/blocks.js';
 import { checksReply, rollbackReply } from '../../src/slack/check-blocks.js';
 import { HELP, parseSlashText } from '../../src/slack/command.js';
 import { approvalCard } from '../../src/slack/gate-blocks.js';
@@ -21,6 +14,7 @@ import {
   unavailableMessage,
 } from '../../src/slack/monitor-blocks.js';
 import { escKeepingMentions, type Message } from '../../src/slack/mrkdwn.js';
+import { reportSummary } from '../../src/slack/report.js';
 import {
   at,
   BAD,
@@ -47,10 +41,34 @@ const renderers: [string, Message][] = [
   ),
   [
     'run report',
-    runReport(
-      run({ status: 'failed' }),
-      [{ ...gate.approvals[0]!, index: 2 }],
-      new Map([[1, [check('fail')]]]),
+    reportSummary(
+      {
+        run: run({ status: 'failed', reason: BAD }),
+        approvals: [{ ...gate.approvals[0]!, index: 2 }],
+        results: new Map<number, unknown>([
+          [
+            0,
+            {
+              env: 'staging',
+              ok: false,
+              files: [],
+              failure: {
+                id: BAD,
+                statements: 1,
+                durationMs: 1,
+                lockRetries: 0,
+                statementsKept: 0,
+                error: pgError,
+              },
+            },
+          ],
+        ]),
+        checkpoints: [],
+        alerts: [],
+        metrics: [],
+        plans: {},
+      },
+      { name: 'run-17-report.md', problem: BAD },
     ),
   ],
   ['approval card', approvalCard(run(), gate)],

@@ -1,0 +1,134 @@
+/**
+ * The whole run report as a Markdown document, uploaded to the thread as a file so nothing is ever cut: every
+ * step, every decision, each environment's applied files in migration order with their sha256, each check once,
+ * every monitoring metric against its lines, rollbacks and alerts. Pure.
+ */
+import { fmt } from '../deploy/monitoring.js';
+import {
+  DECIDED,
+  envsOf,
+  type MonitorFigures,
+  monitorsOf,
+  type ReportData,
+  resultAt,
+} from '../deploy/report.js';
+import type { ApplyResult, PreflightResult, RollbackResult, VerifyResult } from '../deploy/results.js';
+import type { Run, Step } from '../deploy/types.js';
+import { ICON } from './blocks.js';
+import { at, duration, ms, table, who } from './markdown.js';
+import { SYSTEM_ACTOR } from './mrkdwn.js';
+import { apply, monitor, preflight, rollback, verify } from './report-steps.js';
+
+const stepName = (run: Run, i: number) => `${i + 1} · ${run.steps[i]!.env} ${run.steps[i]!.name}`;
+
+function statusText(run: Run): string {
+  const took = run.finishedAt
+    ? ` in ${duration(Date.parse(run.finishedAt) - Date.parse(run.createdAt))}`
+    : '';
+  const by = run.endedBy ? who(run.endedBy) : 'someone';
+  const why = run.reason ? `: ${run.reason}` : '';
+  switch (run.status) {
+    case 'running':
+      return '⏳ running';
+    case 'succeeded':
+      return `✅ succeeded${took}`;
+    case 'failed':
+      return `❌ failed${why}`;
+    case 'cancelled':
+      return `🚫 cancelled by ${by}`;
+    case 'rejected':
+      return `❌ rejected by ${by}${why}`;
+    case 'expired':
+      return `⌛ expired${why}`;
+    case 'rolled_back':
+      return `↩️ rolled back ${run.endedBy === SYSTEM_ACTOR ? 'automatically' : `by ${by}`}${why}`;
+  }
+}
+
+function environment(d: ReportData, env: string, monitors: Map<number, MonitorFigures>): string[] {
+  const out = [`## ${env}`, ''];
+  const steps = d.run.steps.map((s, i): [Step, number] => [s, i]).filter(([s]) => s.env === env);
+  let pre: PreflightResult | undefined;
+  for (const [s, i] of steps) {
+    if (s.name === 'preflight') {
+      pre = resultAt<PreflightResult>(d, i);
+      if (pre) out.push(...preflight(pre));
+    }
+    if (s.name === 'apply' && !s.purpose) out.push(...apply(d, env, resultAt<ApplyResult>(d, i), pre));
+    const v = s.name === 'verify' && resultAt<VerifyResult>(d, i);
+    if (v) out.push(...verify(env, i, v));
+    const m = monitors.get(i);
+    if (m) out.push(...monitor(d, env, i, m));
+    const r = s.name === 'rollback' && resultAt<RollbackResult>(d, i);
+    if (r) out.push(...rollback(d, env, i, r));
+  }
+  return out;
+}
+
+export function reportMarkdown(d: ReportData): string {
+  const { run } = d;
+  const monitors = monitorsOf(d);
+  const envOfAlert = new Map(
+    [...monitors].flatMap(([i, m]) => m.alerts.map((a) => [a.id, run.steps[i]!.env] as const)),
+  );
+  const lines = [
+    `# Run #${run.id} report: ${run.migration}`,
+    '',
+    `- **Status:** ${statusText(run)}`,
+    `- **Requested by:** ${who(run.requestedBy)} at ${at(run.createdAt)}`,
+    ...(run.finishedAt ? [`- **Ended:** ${at(run.finishedAt)}`] : []),
+    `- **Environments:** ${envsOf(run).join(' → ')}`,
+    `- **Files in this run:** ${Object.keys(run.checksums).length} (each environment lists the ones applied there)`,
+    '',
+    '## Steps',
+    '',
+    ...table(
+      ['#', 'Environment', 'Step', 'Status', 'Started', 'Duration', 'Summary'],
+      run.steps.map((s, i) => [
+        i + 1,
+        s.env,
+        `${s.name}${s.purpose && s.name !== s.purpose ? ` (${s.purpose})` : ''}`,
+        `${ICON[s.status]} ${s.status}`,
+        at(s.startedAt),
+        ms(s.durationMs),
+        s.summary,
+      ]),
+    ),
+    '## Decisions',
+    '',
+    ...(d.approvals.length
+      ? table(
+          ['Step', 'Who', 'Decision', 'When', 'Reason'],
+          d.approvals.map((a) => [
+            stepName(run, a.index),
+            who(a.user),
+            DECIDED[a.decision],
+            at(a.at),
+            a.reason,
+          ]),
+        )
+      : ['No one was asked to approve anything in this run.', '']),
+    ...envsOf(run).flatMap((env) => environment(d, env, monitors)),
+    '## Alerts',
+    '',
+    ...(d.alerts.length
+      ? table(
+          ['When', 'Environment', 'Level', 'Readings', 'Acknowledged'],
+          d.alerts.map((a) => [
+            at(a.at),
+            envOfAlert.get(a.id) ?? '',
+            a.level,
+            a.judged
+              .filter((j) => j.level === a.level)
+              .map(
+                (j) =>
+                  `${j.key} ${fmt(j.value)}${d.metrics.find((m) => m.key === j.key)?.unit ?? ''} (${j.line ?? ''})`,
+              )
+              .join('; '),
+            a.acknowledgedBy ? `${who(a.acknowledgedBy)} at ${at(a.acknowledgedAt)}` : 'no',
+          ]),
+        )
+      : ['No alerts were raised.', '']),
+  ];
+  return `${lines.join('\n').trimEnd()}\n`;
+}
