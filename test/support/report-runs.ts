@@ -3,6 +3,7 @@
  * critical monitoring reading with an alert, a rolled-back run. Readings are judged by the real judge().
  */
 import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
 import type { CheckResult } from '../../src/deploy/checks.js';
 import {
   type Judged,
@@ -204,3 +205,30 @@ export function data(run: Run, patch: Partial<ReportData> = {}): ReportData {
     ...patch,
   };
 }
+
+/** The rows of the first table after the heading that starts with `heading`, as cells. */
+export function tableAfter(md: string, heading: string): string[][] {
+  const lines = md.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(heading));
+  expect(start, `no heading "${heading}"`).toBeGreaterThanOrEqual(0);
+  const first = lines.findIndex((l, i) => i > start && l.startsWith('|'));
+  const rows: string[][] = [];
+  for (let i = first + 2; lines[i]?.startsWith('|'); i++) rows.push(lines[i]!.slice(2, -2).split(' | '));
+  return rows;
+}
+export const textOf = (m: { text: string; blocks: unknown[] }) =>
+  [m.text, ...(m.blocks as { text?: { text: string } }[]).map((b) => b.text?.text ?? '')].join('\n');
+export const count = (text: string, part: string) => text.split(part).length - 1;
+
+export const CHECKS = [
+  check('RPC deployed', 'pass', {
+    kind: 'function',
+    target: 'exists with 5 args',
+    actual: 'exists with 5 args',
+  }),
+  check('EXECUTE granted', 'pass', { kind: 'grant' }),
+  check('no orphans', 'pass'),
+  check('workspace isolation', 'pass'),
+  check('5 concurrent calls counted', 'pass', { target: '= 5', actual: '5' }),
+  check('FK count', 'fail', { severity: 'warning', target: '>= 45', actual: '7' }),
+];
