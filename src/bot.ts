@@ -21,6 +21,8 @@ export interface BotOptions {
   /** Tests drive the scheduler's tick themselves, with a fake clock. */
   readonly scheduler?: boolean;
   readonly now?: () => Date;
+  /** HTTP mode: the address to listen on (sandbox mode: 127.0.0.1); default: every interface. */
+  readonly host?: string;
 }
 
 export interface Bot {
@@ -78,7 +80,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
   if (socket) {
     await app.start();
   } else {
-    const server = (await app.start(o.env.PORT)) as Server;
+    const server = (await app.start(o.host ? { port: o.env.PORT, host: o.host } : o.env.PORT)) as Server;
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
   o.log.info(

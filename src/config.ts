@@ -361,6 +361,11 @@ const appEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('./.data'),
   SANDBOX_SEED: z.string().default('./sandbox/seed.yml'),
+  /** Sandbox mode deploys only to demo databases it creates, unless this says to use deploy.yml's URLs. */
+  SANDBOX_USE_DATABASE_URLS: z
+    .enum(['1', 'true', '0', 'false'], 'must be 1 (deploy to the URLs in the environment) or 0')
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
 });
 
 export type AppEnv = z.infer<typeof appEnvSchema>;

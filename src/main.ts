@@ -12,6 +12,7 @@ import { createLogger } from './log.js';
 import { channelStore } from './sandbox/channel-store.js';
 import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
 import { loadSeed } from './sandbox/seed.js';
+import { sandboxTargets, targetWarnings, useDemoDatabases } from './sandbox/targets.js';
 import { openStore, type Store } from './store/db.js';
 
 async function main(): Promise<void> {
@@ -41,8 +42,12 @@ async function main(): Promise<void> {
 
   try {
     const sandboxMode = !env.SLACK_BOT_TOKEN;
+    // The sandbox deploys to demo databases it creates, not to deploy.yml's URLs unless told to (targets.ts).
+    const targets = sandboxMode
+      ? sandboxTargets(env.DEPLOY_CONFIG, processEnv, env.SANDBOX_USE_DATABASE_URLS)
+      : undefined;
     let embedded: EmbeddedServer | undefined;
-    if (!env.DATABASE_URL) {
+    if (!env.DATABASE_URL || targets?.demo.length) {
       const dataDir = resolve(env.DATA_DIR);
       mkdirSync(dataDir, { recursive: true });
       const pwFile = join(dataDir, 'pg-password');
@@ -50,10 +55,12 @@ async function main(): Promise<void> {
       const password = readFileSync(pwFile, 'utf8').trim();
       embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), persistent: true, password });
       stops.push(() => embedded!.stop());
-      processEnv.DATABASE_URL = await embedded.createDatabase('migration_gate');
+      if (!env.DATABASE_URL) processEnv.DATABASE_URL = await embedded.createDatabase('migration_gate');
       log.info(
         { dataDir: join(dataDir, 'pg') },
-        'DATABASE_URL is not set: started embedded PostgreSQL for the bot state',
+        env.DATABASE_URL
+          ? "started embedded PostgreSQL for the sandbox's demo databases"
+          : 'DATABASE_URL is not set: started embedded PostgreSQL for the bot state',
       );
     }
     let store: Store | undefined;
@@ -83,11 +90,8 @@ async function main(): Promise<void> {
       processEnv.SLACK_SIGNING_SECRET = sandbox.signingSecret;
       processEnv.SLACK_API_URL = sandbox.slack.apiUrl;
       processEnv.PORT = '0'; // the bot listens on a private port; the sandbox owns PORT
-      for (const name of ['staging', 'production']) {
-        const variable = `${name.toUpperCase()}_DATABASE_URL`;
-        if (!processEnv[variable] && embedded)
-          processEnv[variable] = await embedded.createDatabase(`mg_demo_${name}`);
-      }
+      await useDemoDatabases(targets!, processEnv, (name) => embedded!.createDatabase(name));
+      for (const w of targetWarnings(targets!)) log.warn({ environments: w.environments }, w.message);
     }
     const finalEnv = loadAppEnv(processEnv);
     const deploy = loadDeployConfig(finalEnv.DEPLOY_CONFIG, processEnv);
@@ -98,6 +102,7 @@ async function main(): Promise<void> {
       store: await openStoreOnce(finalEnv.DATABASE_URL!),
       log,
       secrets,
+      ...(sandbox ? { host: '127.0.0.1' } : {}), // the sandbox's bot is for this machine only
     });
     stops.push(() => bot.stop());
     if (sandbox) {

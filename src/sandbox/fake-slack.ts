@@ -26,6 +26,8 @@ export interface FakeSlackOptions {
   readonly routes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** Keep the channel here too (the sandbox keeps it in the bot's state database); it starts with what it holds. */
   readonly store?: ChannelStore;
+  /** Checked before every request (the sandbox: Host and Origin); a reason refuses it with 403. */
+  readonly guard?: (req: IncomingMessage) => string | undefined;
 }
 
 export interface FakeSlack {
@@ -136,6 +138,8 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
       res.end(JSON.stringify(body));
     };
     try {
+      const refused = options.guard?.(req);
+      if (refused) return send(403, { ok: false, error: refused });
       if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
         const method = url.pathname.slice('/api/'.length);
         const args = await readBody(req);

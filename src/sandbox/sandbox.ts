@@ -1,12 +1,14 @@
 /**
  * Sandbox mode: a page that behaves like a Slack channel, the fake Web API behind it, and signed
- * requests to the real bot for every command, click and modal submission.
+ * requests to the real bot for every command, click and modal submission. It listens on 127.0.0.1 only,
+ * and its API answers only its own page (guard.ts): loopback Host, no foreign Origin, the page's token.
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { ChannelStore } from './channel.js';
 import { type FakeSlack, readBody, startFakeSlack } from './fake-slack.js';
+import { pageGuard } from './guard.js';
 import type { Seed } from './seed.js';
 import { sendInteraction, sendSlashCommand } from './sign.js';
 
@@ -20,6 +22,13 @@ export interface Sandbox {
 }
 
 const PAGE = new URL('./page/', import.meta.url);
+const TOKEN_SLOT = '__SANDBOX_TOKEN__';
+/** The page's headers: never cached, never framed by another site (a framed page could be clicked through). */
+const PAGE_HEADERS = {
+  'cache-control': 'no-store',
+  'content-security-policy': "frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+};
 const ASSETS: Record<string, [string, string]> = {
   '/': ['index.html', 'text/html; charset=utf-8'],
   '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
@@ -42,7 +51,7 @@ const submitBody = z.object({
 });
 
 export async function startSandbox(
-  port: number,
+  listenPort: number,
   seed: Seed,
   secret: { botToken: string; signingSecret: string },
   /** Where the channel is kept between restarts (npm start: the bot's state database). */
@@ -50,6 +59,8 @@ export async function startSandbox(
 ): Promise<Sandbox> {
   let botUrl = '';
   let triggers = 0;
+  let port = -1; // no Host matches until the server listens
+  const guard = pageGuard(() => port);
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
@@ -63,8 +74,22 @@ export async function startSandbox(
   async function routes(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     const asset = req.method === 'GET' ? ASSETS[url.pathname] : undefined;
     if (asset) {
-      res.writeHead(200, { 'content-type': asset[1], 'cache-control': 'no-store' });
-      res.end(readFileSync(new URL(asset[0], PAGE)));
+      res.writeHead(200, { 'content-type': asset[1], ...PAGE_HEADERS });
+      const body = readFileSync(new URL(asset[0], PAGE));
+      // Each page load gets its own token; only a page this sandbox served can use its API.
+      res.end(url.pathname === '/' ? body.toString('utf8').replace(TOKEN_SLOT, guard.issue()) : body);
+      return true;
+    }
+    if (!url.pathname.startsWith('/sandbox/')) return false;
+    if (!guard.hasToken(req, url)) {
+      json(res, 403, { ok: false, error: 'missing or wrong page token: reload the sandbox page' });
+      return true;
+    }
+    if (
+      req.method === 'POST' &&
+      !(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')
+    ) {
+      json(res, 415, { ok: false, error: 'send application/json' });
       return true;
     }
     if (req.method === 'GET' && url.pathname === '/sandbox/state') {
@@ -95,7 +120,7 @@ export async function startSandbox(
       });
       return true;
     }
-    if (req.method !== 'POST' || !url.pathname.startsWith('/sandbox/')) return false;
+    if (req.method !== 'POST') return false;
     const raw = await readBody(req);
     const reply = (r: { status: number; body: string }) =>
       json(res, r.status === 200 ? 200 : 502, { ok: r.status === 200, status: r.status, body: r.body });
@@ -169,9 +194,11 @@ export async function startSandbox(
       channels: { [seed.channel.id]: seed.channel.name },
       routes,
       store,
+      guard: guard.refuse,
     },
-    port,
+    listenPort,
   );
+  port = Number(new URL(slack.url).port);
   return {
     slack,
     botToken: secret.botToken,

@@ -44,6 +44,7 @@ describe.skipIf(skip)('the sandbox page in a browser', () => {
       DATABASE_URL: await createTestDatabase('mg_browser_state'),
       STAGING_DATABASE_URL: await createTestDatabase('mg_browser_staging'),
       PRODUCTION_DATABASE_URL: production,
+      SANDBOX_USE_DATABASE_URLS: '1', // deploy to these test databases, not to demo ones
     };
     url = `http://localhost:${port}`;
     await startBot();

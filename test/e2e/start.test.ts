@@ -48,6 +48,7 @@ describe('npm start', () => {
       DATABASE_URL: await createTestDatabase('mg_start_state'),
       STAGING_DATABASE_URL: await createTestDatabase('mg_start_staging'),
       DEPLOY_CONFIG: join(dir, 'deploy.yml'),
+      SANDBOX_USE_DATABASE_URLS: '1', // the sandbox deploys to this test's database
     };
     const first = await start(env);
     children.push(first.child);
@@ -132,6 +133,7 @@ describe('npm start', () => {
       DATABASE_URL: await createTestDatabase('mg_start_keep_state'),
       PRODUCTION_DATABASE_URL: await createTestDatabase('mg_start_keep_prod'),
       DEPLOY_CONFIG: join(dir, 'deploy.yml'),
+      SANDBOX_USE_DATABASE_URLS: '1',
     };
     const first = await start(env);
     children.push(first.child);

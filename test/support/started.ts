@@ -50,12 +50,24 @@ export async function start(
   throw new Error(`did not start: ${output.join('')}`);
 }
 
-export const command = (url: string, text: string) =>
-  fetch(`${url}/sandbox/command`, {
+/** The token the sandbox puts in each page it serves; its API needs it (src/sandbox/guard.ts). */
+export async function pageToken(url: string): Promise<string> {
+  const html = await (await fetch(`${url}/`)).text();
+  const token = /<meta name="sandbox-token" content="([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error('the sandbox page carries no token');
+  return token;
+}
+
+/** What the page sends: JSON with its token. */
+const pagePost = async (url: string, path: string, body: unknown) =>
+  fetch(`${url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user: 'U0REQUESTER', text }),
+    headers: { 'content-type': 'application/json', 'x-sandbox-token': await pageToken(url) },
+    body: JSON.stringify(body),
   });
+
+export const command = (url: string, text: string) =>
+  pagePost(url, '/sandbox/command', { user: 'U0REQUESTER', text });
 
 export interface PageMessage {
   ts: string;
@@ -82,7 +94,8 @@ export const shown = (m: PageMessage) =>
   ].join('\n');
 
 export async function messages(url: string): Promise<PageMessage[]> {
-  return ((await (await fetch(`${url}/sandbox/state`)).json()) as { messages: PageMessage[] }).messages;
+  const r = await fetch(`${url}/sandbox/state`, { headers: { 'x-sandbox-token': await pageToken(url) } });
+  return ((await r.json()) as { messages: PageMessage[] }).messages;
 }
 
 /** What the page does when `user` clicks the button `actionId` on message `m`. */
@@ -91,10 +104,12 @@ export function click(url: string, m: PageMessage, actionId: string, user: strin
     .flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : []))
     .find((e) => e.action_id === actionId);
   if (!button) throw new Error(`no ${actionId} button on "${m.text}"`);
-  return fetch(`${url}/sandbox/action`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user, channel: m.channel, ts: m.ts, actionId, value: button.value }),
+  return pagePost(url, '/sandbox/action', {
+    user,
+    channel: m.channel,
+    ts: m.ts,
+    actionId,
+    value: button.value,
   });
 }
 

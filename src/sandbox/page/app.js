@@ -2,6 +2,8 @@
 const $ = (id) => document.getElementById(id);
 const state = { users: [], usergroups: {}, channel: null, messages: new Map(), thread: null, modal: null };
 const me = () => $('user').value;
+// This page's token: the sandbox answers its API only with it (another site cannot read it from the page).
+const token = document.querySelector('meta[name="sandbox-token"]').content;
 
 const esc = (s) =>
   s
@@ -117,12 +119,26 @@ function render() {
   }
 }
 
+/** A line only this page shows, as Slack shows its own notices. */
+function notice(text) {
+  state.messages.set(`local.${Date.now()}`, {
+    ts: `${Date.now() / 1000}`,
+    channel: state.channel?.id ?? '',
+    text,
+    blocks: [],
+    visibleTo: me(),
+  });
+  render();
+}
+const RELOAD = 'The sandbox refused this page (it was restarted, or the page is stale): reload the page.';
+
 async function post(path, body) {
   const r = await fetch(path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-sandbox-token': token },
     body: JSON.stringify(body),
   });
+  if (r.status === 403) notice(RELOAD);
   return r.json();
 }
 
@@ -185,17 +201,7 @@ $('composer').addEventListener('submit', async (e) => {
   if (!text) return;
   const m = /^\/deploy-migration\s*(.*)$/s.exec(text);
   $('text').value = '';
-  if (!m) {
-    state.messages.set(`local.${Date.now()}`, {
-      ts: `${Date.now() / 1000}`,
-      channel: state.channel.id,
-      text: 'Only `/deploy-migration …` works here.',
-      blocks: [],
-      visibleTo: me(),
-    });
-    render();
-    return;
-  }
+  if (!m) return notice('Only `/deploy-migration …` works here.');
   await post('/sandbox/command', { user: me(), text: m[1] });
 });
 $('user').addEventListener('change', () => {
@@ -204,7 +210,14 @@ $('user').addEventListener('change', () => {
 });
 
 async function start() {
-  const s = await (await fetch('/sandbox/state')).json();
+  const r = await fetch('/sandbox/state', { headers: { 'x-sandbox-token': token } });
+  if (!r.ok) {
+    document.body.prepend(
+      Object.assign(document.createElement('p'), { className: 'error', textContent: RELOAD }),
+    );
+    return;
+  }
+  const s = await r.json();
   Object.assign(state, { users: s.users, usergroups: s.usergroups, channel: s.channel });
   $('channel-name').textContent = s.channel.name;
   $('channel-title').textContent = s.channel.name;
@@ -212,7 +225,11 @@ async function start() {
   $('user').value = localStorage.getItem('sandbox-user') ?? s.users[0].id;
   for (const m of s.messages) state.messages.set(m.ts, m);
   render();
-  const events = new EventSource('/sandbox/events');
+  const events = new EventSource(`/sandbox/events?token=${encodeURIComponent(token)}`);
+  // A refused reconnect (the sandbox restarted: this page's token is no longer valid) closes the stream.
+  events.addEventListener('error', () => {
+    if (events.readyState === EventSource.CLOSED) notice(RELOAD);
+  });
   events.addEventListener('message', (e) => {
     const m = JSON.parse(e.data);
     state.messages.set(m.ts, m);
