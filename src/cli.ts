@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
     const applied = new Set((await withTargetClient(env, footprints, readLedger)).map((l) => l.id));
     chosen = migrations.filter((m) => applied.has(m.id));
   }
-  const outcome = await runVerify(env, chosen, undefined, footprints);
+  const outcome = await runVerify(env, chosen, undefined, footprints, undefined, true);
   await store?.close();
   const r = outcome.result;
   if (args.json)

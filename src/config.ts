@@ -101,6 +101,8 @@ const environmentSchema = z.strictObject({
   monitor: z.string().optional(),
   /** Roll back at once when a rollback: true metric goes critical (otherwise a rollback gate opens). */
   autoRollback: z.boolean().default(false),
+  /** Whether checks that write (writes: true, concurrent) may run here on command, outside a run's verify step. */
+  onDemandWrites: z.boolean().default(false),
 });
 
 const threshold = z.string().refine((t) => parseThreshold(t) !== undefined, {
@@ -197,6 +199,7 @@ export interface Environment {
   /** The monitoring plan after verify, if any. */
   readonly monitor?: { readonly plan: string; readonly phases: readonly Phase[] };
   readonly autoRollback: boolean;
+  readonly onDemandWrites: boolean;
 }
 
 export interface MonitorMetric {
@@ -305,6 +308,7 @@ export function parseDeployConfig(
       checks: envChecks(e.checks, i, problems),
       monitor: e.monitor === undefined ? undefined : planFor(e.monitor, i),
       autoRollback: e.autoRollback,
+      onDemandWrites: e.onDemandWrites,
     };
   });
   const migrationsDir = resolve(dirname(source), parsed.data.migrations);

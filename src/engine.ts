@@ -327,6 +327,7 @@ export function createEngine(deps: EngineDeps) {
       earlier<PreflightResult>(run, results, index, 'preflight'),
       footprints,
       { runId: run.id, checksums: run.checksums },
+      true,
     );
     await runs.audit(db, {
       actor: by,

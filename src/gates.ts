@@ -8,6 +8,7 @@ import {
   unsatisfiable,
 } from './deploy/approvals.js';
 import { describeEnd } from './deploy/machine.js';
+import { type Action, may, type Person } from './deploy/permissions.js';
 import { describeRollback } from './deploy/rollback-plan.js';
 import { nextOpening } from './deploy/schedule.js';
 import type { Decision, Run } from './deploy/types.js';
@@ -16,7 +17,7 @@ import { textMessage } from './slack/blocks.js';
 import type { Chat, Respond } from './slack/chat.js';
 import { reasonModal } from './slack/gate-blocks.js';
 import { acknowledgedAlert } from './slack/monitor-blocks.js';
-import { type ButtonValue, esc, escKeepingMentions, type Message } from './slack/mrkdwn.js';
+import { type ButtonValue, esc, escKeepingMentions, type Message, SYSTEM_ACTOR } from './slack/mrkdwn.js';
 import { acknowledge, findAlert } from './store/checkpoints.js';
 import * as runs from './store/runs.js';
 import { digestOf } from './target/files.js';
@@ -41,6 +42,15 @@ export function createGates(engine: Engine, chat: Chat) {
     return c.ok ? { ok: true } : c;
   };
 
+  /**
+   * Who may not approve a gate of their own asking: the run's requester for a deploy gate; for a rollback gate,
+   * whoever asked for the rollback (a person; an automatic rollback was asked by nobody, so the requester).
+   */
+  const requesterOf = (run: Run, index: number): string =>
+    run.steps[index]?.purpose === 'rollback' && run.endedBy && run.endedBy !== SYSTEM_ACTOR
+      ? run.endedBy
+      : run.requestedBy;
+
   async function judge(run: Run, c: Click, approvals: Awaited<ReturnType<typeof runs.loadApprovals>>) {
     const policy = engine.gatePolicy(run.steps[c.value.i]!.env);
     let groups: Record<string, string[]>;
@@ -52,11 +62,13 @@ export function createGates(engine: Engine, chat: Chat) {
         refused: `Could not read the approver user groups from Slack (${(e as Error).message}); nobody can approve through a group until that works.`,
       };
     }
-    const never = unsatisfiable(policy, run.requestedBy, groups);
+    const requester = requesterOf(run, c.value.i);
+    const never = unsatisfiable(policy, requester, groups);
     if (never) return { ok: false as const, refused: never };
     return decideClick(policy, {
       user: c.user,
-      requester: run.requestedBy,
+      requester,
+      rollback: run.steps[c.value.i]?.purpose === 'rollback',
       decision: c.decision,
       approvals,
       groups,
@@ -167,34 +179,38 @@ export function createGates(engine: Engine, chat: Chat) {
       0,
       run.steps.findIndex((s) => !['succeeded', 'skipped'].includes(s.status)),
     );
-    const gate = run.steps.slice(current).find((s) => s.name === 'approval');
-    let approver = false;
-    if (gate) {
-      const p = engine.gatePolicy(gate.env);
-      const groups = await engine.groupsFor(p).catch(() => ({}));
-      approver = p.rules.some((r) => ruleMembers(r, groups).includes(user));
-    }
-    if (user !== run.requestedBy && !approver) {
+    // The approvers of the next gate (or of where the run is now) may stop it, as may its requester.
+    const gate = run.steps.slice(current).find((s) => s.name === 'approval') ?? run.steps[current]!;
+    const verdict = await authorize(user, 'cancel', gate.env, run);
+    if (verdict !== true) {
       await runs.audit(db, { actor: user, action: 'cancel.refused', runId });
-      return respond(
-        textMessage(
-          `Only <@${run.requestedBy}> (who requested run #${runId})${gate ? ` or an approver for ${esc(gate.env)}` : ''} can cancel it.`,
-        ),
-      );
+      return respond(textMessage(escKeepingMentions(verdict)));
     }
     const d = await engine.advance(runId, { type: 'cancel', at: engine.now(), by: user });
     if (!d.ok) return respond(textMessage(escKeepingMentions(d.refused)));
     await runs.audit(db, { actor: user, action: 'run.cancelled', runId });
   }
 
-  /** The requester, or anyone in the rules of `envName`, may act on a run there. */
-  async function mayAct(user: string, run: Run, envName: string): Promise<boolean> {
-    if (user === run.requestedBy) return true;
+  /** Who `user` is for `envName`: in its approval rules, on call. A group Slack cannot read counts as not in it. */
+  async function person(user: string, envName: string): Promise<Person> {
     const p = engine.gatePolicy(envName);
     const groups = await engine.groupsFor(p).catch(() => ({}));
-    if (p.rules.some((r) => ruleMembers(r, groups).includes(user))) return true;
     const oncall = engine.deploy.monitoring.oncall;
-    return !!oncall && (await chat.groupMembers(oncall).catch((): string[] => [])).includes(user);
+    return {
+      id: user,
+      approver: p.rules.some((r) => ruleMembers(r, groups).includes(user)),
+      oncall: !!oncall && (await chat.groupMembers(oncall).catch((): string[] => [])).includes(user),
+    };
+  }
+
+  /** The permission table (deploy/permissions.ts) for `user` doing `action` on `envName` (and `run`). */
+  async function authorize(user: string, action: Action, envName: string, run?: Run): Promise<true | string> {
+    const gated = engine.gatePolicy(envName).rules.length > 0;
+    return may(await person(user, envName), action, {
+      env: envName,
+      gated,
+      run: run && { id: run.id, requestedBy: run.requestedBy },
+    });
   }
 
   /** Roll back or re-run the blocked verification of a run (the buttons on its card). */
@@ -217,25 +233,16 @@ export function createGates(engine: Engine, chat: Chat) {
         ),
       );
     }
-    if (!(await mayAct(user, run, step.env))) {
+    const verdict = await authorize(user, what === 'rollback' ? 'rollback' : 'rerunVerify', step.env, run);
+    if (verdict !== true) {
       await runs.audit(db, { actor: user, action: `${what}.refused`, runId: run.id });
-      return respond(
-        textMessage(
-          `Only <@${run.requestedBy}> or an approver for ${esc(step.env)} can ${what === 'rollback' ? 'roll back' : 're-run verification of'} run #${run.id}.`,
-        ),
-      );
+      return respond(textMessage(escKeepingMentions(verdict)));
     }
     if (what === 'rollback') {
       // Refuse before anything is recorded when no file of this run can be undone here.
       const plan = await engine.rollbackPlan(run, v.i);
       if (!plan.undo.length) return respond(textMessage(esc(describeRollback(plan, step.env))));
     }
-    await runs.audit(db, {
-      actor: user,
-      action: what === 'rollback' ? 'rollback.requested' : 'verify.rerun',
-      runId: run.id,
-      detail: { env: step.env },
-    });
     const at = engine.now();
     const d = await engine.advance(
       run.id,
@@ -249,6 +256,14 @@ export function createGates(engine: Engine, chat: Chat) {
           }
         : { type: 'rerunVerify', index: v.i, at, by: user },
     );
+    // Audited as what happened: of two clicks at once, one took effect and the other was refused.
+    const action = what === 'rollback' ? 'rollback' : 'verify.rerun';
+    await runs.audit(db, {
+      actor: user,
+      action: d.ok ? (what === 'rollback' ? 'rollback.requested' : 'verify.rerun') : `${action}.refused`,
+      runId: run.id,
+      detail: d.ok ? { env: step.env } : { env: step.env, refused: d.refused },
+    });
     if (!d.ok) return respond(textMessage(escKeepingMentions(d.refused)));
   }
 
@@ -256,7 +271,12 @@ export function createGates(engine: Engine, chat: Chat) {
     const run = await runs.loadRun(db, v.r);
     if (run?.steps[v.i]?.name !== 'verify')
       return respond(textMessage('That card was out of date; use the latest run card.'));
-    await engine.verifyOnDemand(run!, v.i, user);
+    const verdict = await authorize(user, 'verifyNow', run.steps[v.i]!.env, run);
+    if (verdict !== true) {
+      await runs.audit(db, { actor: user, action: 'verify.refused', runId: run.id });
+      return respond(textMessage(escKeepingMentions(verdict)));
+    }
+    await engine.verifyOnDemand(run, v.i, user);
   }
 
   /** The scheduler's tick: open windows, expire gates, remind approvers. Safe with several replicas. */
@@ -305,7 +325,7 @@ export function createGates(engine: Engine, chat: Chat) {
       .flatMap((r) =>
         r.usergroup
           ? [`<!subteam^${r.usergroup}>`]
-          : (r.users ?? []).filter((u) => u !== run.requestedBy).map((u) => `<@${u}>`),
+          : (r.users ?? []).filter((u) => u !== requesterOf(run, index)).map((u) => `<@${u}>`),
       );
     await engine.reply(
       run,
@@ -327,14 +347,17 @@ export function createGates(engine: Engine, chat: Chat) {
     const alert = await findAlert(db, v.i);
     if (!run || !alert || alert.runId !== run.id)
       return respond(textMessage('That alert was not found; use the latest one.'));
-    if (
-      !(await mayAct(user, run, run.steps.find((s) => s.status === 'watching')?.env ?? run.steps.at(-1)!.env))
-    )
-      return respond(
-        textMessage(
-          `Only <@${run.requestedBy}>, an approver or on-call can acknowledge alerts of run #${run.id}.`,
-        ),
-      );
+    const env = run.steps.find((s) => s.status === 'watching')?.env ?? run.steps.at(-1)!.env;
+    const verdict = await authorize(user, 'acknowledge', env, run);
+    if (verdict !== true) {
+      await runs.audit(db, {
+        actor: user,
+        action: 'alert.refused',
+        runId: run.id,
+        detail: { alert: alert.id },
+      });
+      return respond(textMessage(escKeepingMentions(verdict)));
+    }
     const acked = await acknowledge(db, alert.id, user, new Date(engine.now()));
     if (!acked)
       return respond(textMessage(`Already acknowledged by <@${alert.acknowledgedBy}>; nothing changed.`));
@@ -350,5 +373,5 @@ export function createGates(engine: Engine, chat: Chat) {
     }
   }
 
-  return { click, record, cancel, tick, onBlocked, verifyNow, acknowledgeAlert };
+  return { click, record, cancel, tick, onBlocked, verifyNow, acknowledgeAlert, authorize };
 }

@@ -50,6 +50,8 @@ interface Measured {
   readonly view: MonitorView;
   readonly pending: number;
   readonly messages: { kind: string; channel: string; ts: string }[];
+  /** Taken on command: shown, but it alerts nobody and triggers nothing on its own. */
+  readonly onDemand: boolean;
 }
 
 export function createMonitor(engine: Engine, chat: Chat) {
@@ -190,20 +192,27 @@ export function createMonitor(engine: Engine, chat: Chat) {
       const measured = plan.map((p): Measured => {
         const cur = samples.get(sampleKey(p))!;
         const prev = (p.done.at(-1)?.sample as RawSample | undefined) ?? p.baseline;
+        // Readings taken on command are shown but never count toward `consecutive`.
         const history = (key: string) =>
-          p.done.map((d) => (d.judged as Judged[]).find((j) => j.key === key)?.raw ?? 'ok');
+          p.done
+            .filter((d) => d.seq < cps.EXTRA)
+            .map((d) => (d.judged as Judged[]).find((j) => j.key === key)?.raw ?? 'ok');
         const judged = metrics().map((m) => {
           const v = metricValue(m.source, prev, cur);
           const base = p.baseline ? metricValue(m.source, undefined, p.baseline).value : undefined;
           return judge(m.rule, v.value, base, history(m.rule.key), v.unavailable, v.quiet);
         });
-        const newest = p.g.at(-1)!;
-        for (const d of p.g.slice(0, -1)) updates.push({ id: d.id, status: 'missed' });
-        updates.push({ id: newest.id, status: 'done', sample: cur, judged });
+        // The newest planned checkpoint due is the one that counts; older planned ones were missed; one taken on
+        // command at the same time shares the reading.
+        const newest = p.g.filter((d) => d.seq < cps.EXTRA).at(-1) ?? p.g.at(-1)!;
+        for (const d of p.g)
+          if (d.id === newest.id) updates.push({ id: d.id, status: 'done', sample: cur, judged });
+          else if (d.seq >= cps.EXTRA) updates.push({ id: d.id, status: 'done', sample: cur, judged });
+          else updates.push({ id: d.id, status: 'missed' });
         // The rows as they are once this batch commits: for the monitoring message.
         const taken = new Set(p.g.map((d) => d.id));
         const after = p.rows.map((r) =>
-          r.id === newest.id
+          r.id === newest.id || (taken.has(r.id) && r.seq >= cps.EXTRA)
             ? { ...r, status: 'done', takenAt: now, judged }
             : taken.has(r.id)
               ? { ...r, status: 'missed', takenAt: now }
@@ -212,6 +221,7 @@ export function createMonitor(engine: Engine, chat: Chat) {
         return {
           runId: newest.runId,
           index: newest.index,
+          onDemand: newest.seq >= cps.EXTRA,
           env: p.env,
           judged,
           firstUnavailable: judged.filter(
@@ -236,6 +246,10 @@ export function createMonitor(engine: Engine, chat: Chat) {
     const card = m.messages.find((x) => x.kind === 'card');
     if (m.firstUnavailable.length && card)
       await chat.post(card.channel, unavailableMessage(env.name, m.firstUnavailable), card.ts);
+    if (m.onDemand) {
+      if (card) await engine.renderCard((await runs.loadRun(db, runId))!);
+      return;
+    }
     const { critical, warn, trigger } = actionable(
       judged,
       metrics().map((x) => x.rule),

@@ -13,6 +13,7 @@ import { HELP, parseSlashText, type SlashCommand } from './slack/command.js';
 import { monitorMessage } from './slack/monitor-blocks.js';
 import { type ButtonValue, esc, escKeepingMentions } from './slack/mrkdwn.js';
 import { reportSummary } from './slack/report.js';
+import * as cps from './store/checkpoints.js';
 import * as runs from './store/runs.js';
 import { readLedger } from './target/apply.js';
 import { withTargetClient } from './target/client.js';
@@ -28,6 +29,10 @@ export interface SlashInput {
 }
 
 export type Service = ReturnType<typeof createService>;
+
+/** Checkpoints on command: at most one per run per this long (each is shown; none counts toward `consecutive`). */
+const ON_DEMAND_EVERY_MS = 60_000;
+const hms = (d: Date) => d.toISOString().slice(11, 19);
 
 export function createService(deps: ServiceDeps) {
   const { deploy, log } = deps;
@@ -109,6 +114,12 @@ export function createService(deps: ServiceDeps) {
     await engine.advance(run.id, { type: 'begin', at: engine.now() });
   }
 
+  /** A refusal from the permission table: audited, and said to the person alone. */
+  async function refuse(user: string, action: string, why: string, respond: Respond, runId?: number) {
+    await runs.audit(db, { actor: user, action, runId, detail: { refused: why } });
+    return respond(textMessage(escKeepingMentions(why)));
+  }
+
   async function verify(cmd: Extract<SlashCommand, { kind: 'verify' }>, input: SlashInput, respond: Respond) {
     const names = deploy.environments.map((e) => e.name);
     if (cmd.on && !names.includes(cmd.on))
@@ -138,6 +149,8 @@ export function createService(deps: ServiceDeps) {
             `Run #${run.id} has not reached verification${cmd.on ? ` on ${esc(cmd.on)}` : ''} yet.`,
           ),
         );
+      const verdict = await gates.authorize(input.user, 'verifyNow', target.s.env, run);
+      if (verdict !== true) return refuse(input.user, 'verify.refused', verdict, respond, run.id);
       await engine.verifyOnDemand(run, target.i, input.user);
       return respond(
         textMessage(
@@ -154,7 +167,9 @@ export function createService(deps: ServiceDeps) {
         ),
       );
     const env = deploy.environments.find((e) => e.name === (cmd.on ?? names[0]))!;
-    const outcome = await runVerify(env, [migration], undefined, engine.footprints);
+    const verdict = await gates.authorize(input.user, 'verifyNow', env.name);
+    if (verdict !== true) return refuse(input.user, 'verify.refused', verdict, respond);
+    const outcome = await runVerify(env, [migration], undefined, engine.footprints, undefined, true);
     await runs.audit(db, {
       actor: input.user,
       action: 'verify.on_demand',
@@ -164,7 +179,11 @@ export function createService(deps: ServiceDeps) {
   }
 
   /** watch #run: the latest figures; checkpoint #run: take one now. */
-  async function watch(cmd: Extract<SlashCommand, { kind: 'watch' | 'checkpoint' }>, respond: Respond) {
+  async function watch(
+    cmd: Extract<SlashCommand, { kind: 'watch' | 'checkpoint' }>,
+    input: SlashInput,
+    respond: Respond,
+  ) {
     const run = await runs.loadRun(db, cmd.runId);
     if (!run)
       return respond(
@@ -180,10 +199,20 @@ export function createService(deps: ServiceDeps) {
           `Run #${run.id} has no monitoring ${run.steps.some((s) => s.name === 'monitor') ? 'yet' : '(no environment it deploys to has a monitor plan)'}.`,
         ),
       );
+    const verdict = await gates.authorize(input.user, cmd.kind, run.steps[index]!.env, run);
+    if (verdict !== true) return refuse(input.user, `${cmd.kind}.refused`, verdict, respond, run.id);
     if (cmd.kind === 'checkpoint') {
       if (run.steps[index]!.status !== 'watching')
         return respond(textMessage(`Run #${run.id} is not being watched any more.`));
-      await monitor.takeNow(run, index, engine.clock());
+      const last = await cps.lastOnDemandAt(db, run.id);
+      const now = engine.clock();
+      if (last && now.getTime() - last.getTime() < ON_DEMAND_EVERY_MS)
+        return respond(
+          textMessage(
+            `A checkpoint of run #${run.id} was taken on command at ${hms(last)} UTC; take the next one from ${hms(new Date(last.getTime() + ON_DEMAND_EVERY_MS))} UTC (one a minute). The planned checkpoints go on meanwhile.`,
+          ),
+        );
+      await monitor.takeNow(run, index, now);
     }
     return respond(monitorMessage(run.id, await monitor.view((await runs.loadRun(db, run.id))!, index)));
   }
@@ -267,7 +296,7 @@ export function createService(deps: ServiceDeps) {
         return verify(cmd, input, respond);
       case 'watch':
       case 'checkpoint':
-        return watch(cmd, respond);
+        return watch(cmd, input, respond);
       case 'deploy':
         return startDeploy(cmd, input, respond);
     }

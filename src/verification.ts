@@ -1,7 +1,7 @@
 /** The verify and rollback steps, and the checks a run owes an environment. */
 
 import type { DeployConfig, Environment } from './config.js';
-import { failed, skippedOutsideRun } from './deploy/check-results.js';
+import { failed, skippedOnCommand, skippedOutsideRun } from './deploy/check-results.js';
 import { type Check, type CheckResult, summarize } from './deploy/checks.js';
 import { countSnapshot, summarizeCounts } from './deploy/diff.js';
 import { checksumChanges } from './deploy/ledger.js';
@@ -74,6 +74,8 @@ export async function runVerify(
   footprints: Footprints,
   /** In a run: the checksums it is bound to. A migration or checks file that changed since is refused. */
   bound?: { readonly runId: number; readonly checksums: Readonly<Record<string, string>> },
+  /** Asked for by a person (slash verify, Run verification, the CLI), not a run's verify step. */
+  onCommand = false,
 ): Promise<StepOutcome<VerifyResult>> {
   const started = performance.now();
   const changed = bound ? checksumChanges(migrations, boundTo(bound.checksums, migrations), bound.runId) : [];
@@ -89,7 +91,11 @@ export async function runVerify(
   }
   // Outside a run there is no preflight: checks that need one are shown skipped, with why, and never sent.
   const outsideRun = preflight === undefined;
-  const skipped = found.checks.map((c) => (outsideRun ? skippedOutsideRun(c) : undefined));
+  const skipped = found.checks.map(
+    (c) =>
+      (outsideRun ? skippedOutsideRun(c) : undefined) ??
+      (onCommand && !env.onDemandWrites ? skippedOnCommand(c, env.name) : undefined),
+  );
   let results: CheckResult[];
   try {
     const ran = await runChecks(

@@ -84,6 +84,8 @@ export interface ClickContext {
   readonly decision: Decision;
   readonly approvals: readonly Approval[];
   readonly groups: Readonly<Record<string, readonly string[]>>;
+  /** A rollback gate: `requester` is whoever asked for the rollback. */
+  readonly rollback?: boolean;
 }
 
 export type ClickVerdict = { ok: true; satisfiesGate: boolean } | { ok: false; refused: string };
@@ -115,7 +117,12 @@ export function decideClick(policy: GatePolicy, c: ClickContext): ClickVerdict {
   if (!eligible)
     return { ok: false, refused: `You are not in a rule for ${policy.env} (needs: ${roles(policy.rules)}).` };
   if (c.user === c.requester && !policy.allowSelfApproval)
-    return { ok: false, refused: 'You requested this run; someone else must approve it.' };
+    return {
+      ok: false,
+      refused: c.rollback
+        ? 'You asked for this rollback; someone else must approve it.'
+        : 'You requested this run; someone else must approve it.',
+    };
   const mine = c.approvals.find((a) => a.user === c.user);
   if (mine)
     return {

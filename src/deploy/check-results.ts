@@ -59,3 +59,23 @@ export function skippedOutsideRun(check: Check): CheckResult | undefined {
     durationMs: 0,
   };
 }
+
+/**
+ * On command (not as a run's verify step), a check that writes (writes: true, or a concurrent check whose calls
+ * commit) runs only where the environment allows it (`onDemandWrites: true`); elsewhere it is shown skipped.
+ */
+export function skippedOnCommand(check: Check, env: string): CheckResult | undefined {
+  const plan = check.plan;
+  const writes = plan.kind === 'concurrent' || (plan.kind === 'sql' && plan.writes);
+  if (!writes) return undefined;
+  return {
+    name: check.name,
+    kind: check.kind,
+    severity: check.severity,
+    source: check.source,
+    status: 'skipped',
+    target: plan.kind === 'concurrent' ? `${plan.times} concurrent calls` : 'a check that writes',
+    actual: `skipped: it writes, and ${env} does not allow writing checks on command (onDemandWrites in deploy.yml)`,
+    durationMs: 0,
+  };
+}

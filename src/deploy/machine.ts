@@ -113,7 +113,7 @@ function nextPending(steps: readonly Step[], index: number): number {
 /** A gate's rules hold (and its window is open): it closes as approved and the next step starts. */
 function passGate(run: Run, index: number, when: string, policy: Policy): Decision {
   const steps = withStep(run, index, { status: 'succeeded', finishedAt: when, summary: 'approved' });
-  return enter(run, steps, index + 1, when, policy, [{ type: 'renderGate', index }]);
+  return enter(run, steps, nextPending(steps, index), when, policy, [{ type: 'renderGate', index }]);
 }
 
 export function describeEnd(run: Run): string {
@@ -189,7 +189,7 @@ export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
       }
       if (step.name === 'rollback')
         return finish(run, steps, 'rolled_back', event.at, run.reason, run.endedBy);
-      return enter(run, steps, event.index + 1, event.at, policy);
+      return enter(run, steps, nextPending(steps, event.index), event.at, policy);
     }
     case 'gateApproved': {
       if (!isCurrent(event.index, 'waiting'))
@@ -258,7 +258,7 @@ export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
         finishedAt: event.at,
         summary: event.summary,
       });
-      return enter(run, steps, event.index + 1, event.at, policy);
+      return enter(run, steps, nextPending(steps, event.index), event.at, policy);
     }
     case 'rollbackRequested': {
       if (!isCurrent(event.index, 'blocked', 'watching'))

@@ -180,3 +180,13 @@ export async function finishMany(
     from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as v(id int, status text, sample jsonb, judged jsonb)
     where c.id = v.id`);
 }
+
+/** When the newest checkpoint taken on command for a run was due (they are limited to one a minute). */
+export async function lastOnDemandAt(db: Tx, runId: number): Promise<Date | undefined> {
+  const r = await db.execute<{
+    at: string | null;
+  }>(sql`select max(due_at) as at from migration_gate_state.checkpoints
+    where run_id = ${runId} and seq >= ${EXTRA}`);
+  const at = r.rows[0]?.at;
+  return at ? new Date(at) : undefined;
+}

@@ -171,7 +171,7 @@ describe('approval gates in Slack', () => {
     await h.slash('cancel #6', 'U0OUTSIDER');
     await h.settle();
     expect(ephemerals(h.slack).at(-1)).toContain(
-      'Only <@U0REQUESTER> (who requested run #6) or an approver for production can cancel it.',
+      'Only <@U0REQUESTER> (who requested run #6) or an approver for production can cancel run #6.',
     );
     await clickAndSettle('run.cancel', 'U0REQUESTER', CARD);
     expect(current(h.slack, CARD)).toMatch(/Cancelled by <@U0REQUESTER>/);

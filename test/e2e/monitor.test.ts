@@ -35,6 +35,7 @@ describe('monitoring checkpoints', () => {
         '002_more.down.sql': 'drop table more;\n',
       },
       envYaml: { staging: '    monitor: five\n    autoRollback: true\n' },
+      usergroups: { S0ONCALL: ['U0ONCALL'] },
     });
   });
   afterAll(async () => h?.stop());
@@ -78,21 +79,38 @@ describe('monitoring checkpoints', () => {
     expect(current(h.slack, CARD)).toMatch(/✅ monitor 5\/5 checkpoints, 2 missed/);
   });
 
-  it('watch and checkpoint on command; a warning goes in the thread only', async () => {
+  it('checkpoint on command: shown to the asker, alerts nobody, one a minute; the planned one warns in the thread', async () => {
     await h.slash('002');
     await h.settle();
     await query(h.targets.staging!, 'select slow_fn(); select slow_fn()');
     await new Promise((r) => setTimeout(r, 1200)); // PostgreSQL publishes function stats within a second
+    const warnings = () =>
+      h.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Warning on staging'));
+    const before = warnings().length;
     await h.slash('checkpoint #2');
     await h.settle();
     expect(ephemerals(h.slack).at(-1)).toMatch(
       /⚠️ \*function_mean_ms\(slow_fn\)\* \d+(\.\d+)? ms \(warn &gt; 15\)/,
     );
-    const warning = h.slack
-      .callsTo('chat.postMessage')
-      .filter((c) => String(c.args.text).startsWith('Warning on staging'))
-      .at(-1)!;
-    expect(String(warning.args.reply_broadcast)).not.toBe('true');
+    expect(warnings()).toHaveLength(before);
+    await h.slash('checkpoint #2');
+    await h.settle();
+    expect(ephemerals(h.slack).at(-1)).toMatch(
+      /A checkpoint of run #2 was taken on command at \d\d:\d\d:\d\d UTC; take the next one from \d\d:\d\d:\d\d UTC \(one a minute\)/,
+    );
+    await h.slash('checkpoint #2', 'U0OUTSIDER');
+    await h.settle();
+    expect(ephemerals(h.slack).at(-1)).toContain(
+      'Only <@U0REQUESTER> (who requested run #2), an approver for staging or on-call can take a checkpoint of run #2.',
+    );
+
+    await query(h.targets.staging!, 'select slow_fn()');
+    await new Promise((r) => setTimeout(r, 1200));
+    clock.offsetMs = MIN + 5000;
+    await h.bot.service.tick(clock.now());
+    await h.settle();
+    expect(warnings()).toHaveLength(before + 1);
+    expect(String(warnings().at(-1)!.args.reply_broadcast)).not.toBe('true');
     await h.slash('watch #2');
     await h.settle();
     expect(ephemerals(h.slack).at(-1)).toContain('Monitoring staging');
@@ -100,11 +118,17 @@ describe('monitoring checkpoints', () => {
     await h.settle();
   });
 
-  it('a critical alert without a rollback trigger offers Roll back, Acknowledge and Keep watching', async () => {
+  it('a critical alert without a rollback trigger offers Roll back, Acknowledge and Keep watching to on-call', async () => {
+    // 002 went in with run #2 (cancel keeps it): take it out so this run has something to apply and watch.
+    await query(h.targets.staging!, 'delete from migration_gate.applied_migrations where id = $1', [
+      '002_more',
+    ]);
+    await query(h.targets.staging!, 'drop table more');
     await h.slash('002');
     await h.settle();
     await query(h.targets.staging!, 'insert into queue_items select generate_series(1, 9)');
-    await h.slash('checkpoint #3');
+    clock.offsetMs = MIN + 5000;
+    await h.bot.service.tick(clock.now());
     await h.settle();
     const alert = h.slack
       .callsTo('chat.postMessage')
@@ -112,17 +136,19 @@ describe('monitoring checkpoints', () => {
       .at(-1)!;
     expect(String(alert.args.text)).toContain('queue_depth 9');
     expect(JSON.stringify(alert.args.blocks)).toContain('<!subteam^S0ONCALL>');
-    await h.click('Critical on staging', 'alert.ack', 'U0OUTSIDER');
+    for (const who of ['U0OUTSIDER', 'U0REQUESTER']) {
+      await h.click('Critical on staging', 'alert.ack', who);
+      await h.settle();
+      expect(ephemerals(h.slack).at(-1)).toContain(
+        "Only staging's approvers or on-call can answer alerts on staging.",
+      );
+    }
+    await h.click('Critical on staging', 'alert.keep', 'U0ONCALL');
     await h.settle();
-    expect(ephemerals(h.slack).at(-1)).toContain(
-      'Only <@U0REQUESTER>, an approver or on-call can acknowledge alerts of run #3.',
-    );
-    await h.click('Critical on staging', 'alert.keep', 'U0REQUESTER');
+    expect(current(h.slack, 'Critical on staging')).toContain('👀 <@U0ONCALL> chose to keep watching.');
+    await h.click('Critical on staging', 'alert.ack', 'U0ONCALL');
     await h.settle();
-    expect(current(h.slack, 'Critical on staging')).toContain('👀 <@U0REQUESTER> chose to keep watching.');
-    await h.click('Critical on staging', 'alert.ack', 'U0REQUESTER');
-    await h.settle();
-    expect(ephemerals(h.slack).at(-1)).toContain('Already acknowledged by <@U0REQUESTER>; nothing changed.');
+    expect(ephemerals(h.slack).at(-1)).toContain('Already acknowledged by <@U0ONCALL>; nothing changed.');
     await query(h.targets.staging!, 'delete from queue_items');
     await h.slash('cancel #3');
     await h.settle();

@@ -31,9 +31,15 @@ describe('on-demand verification with the shipped example migrations', () => {
     await h.settle();
     const answer = ephemerals(h.slack).at(-1)!;
     expect(answer).toContain(
-      '*Verification of 024_atomic_user_behavior_updates on production* ✅ · 5/5 pass, 1 skipped',
+      '*Verification of 024_atomic_user_behavior_updates on production* ✅ · 3/3 pass, 3 skipped',
     );
     const rows = tableRows(h);
+    // Checks that write run on command only where deploy.yml allows it (onDemandWrites): not on production.
+    for (const name of ['manual call returns the expected JSON', '5 concurrent calls are all counted'])
+      expect(rows.find((r) => r[0] === name)?.slice(2, 4)).toEqual([
+        'skipped: it writes, and production does not allow writing checks on command (onDemandWrites in deploy.yml)',
+        '⏭️',
+      ]);
     expect(rows.find((r) => r[0] === 'zero rows lost')).toEqual([
       'zero rows lost',
       'row counts of 3 tables unchanged',

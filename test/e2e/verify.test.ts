@@ -35,7 +35,7 @@ describe('verification in runs and on command', () => {
     await h.click(CARD, 'run.rollback', 'U0OUTSIDER');
     await h.settle();
     expect(ephemerals(h.slack).at(-1)).toContain(
-      'Only <@U0REQUESTER> or an approver for staging can roll back run #1.',
+      'Only <@U0REQUESTER> (who requested run #1), an approver for staging or on-call can roll back run #1 on staging.',
     );
 
     await h.click(CARD, 'run.rerun_verify', 'U0REQUESTER');
@@ -73,7 +73,7 @@ describe('verification in runs and on command', () => {
     await h.click(CARD, 'run.rollback', 'U0DBA'); // a dba for production, not for staging
     await h.settle();
     expect(ephemerals(h.slack).at(-1)).toContain(
-      'Only <@U0REQUESTER> or an approver for staging can roll back run #2.',
+      'Only <@U0REQUESTER> (who requested run #2), an approver for staging or on-call can roll back run #2 on staging.',
     );
     await h.click(CARD, 'run.rollback', 'U0REQUESTER');
     await h.settle();
@@ -136,10 +136,19 @@ describe('verification in runs and on command', () => {
     expect(ephemerals(h.slack).at(-1)).toContain(
       "Ran the checks of run #1 on staging; the table is in the run's thread.",
     );
-    expect(lastPost(h.slack, 'Verification on staging, run now by')).toContain('1/1 pass');
+    // Run #1 is bound to the checks it started with; the file was edited since.
+    expect(lastPost(h.slack, 'Verification on staging, run now by')).toMatch(
+      /001_fn\.checks\.yml changed since run #1 started \(sha256 [0-9a-f]{12} → [0-9a-f]{12}\)/,
+    );
+    // Production has approval rules: checks on command there are for its approvers, on-call and the requester.
     await h.click(CARD, 'run.verify', 'U0PO');
     await h.settle();
-    expect(lastPost(h.slack, 'Verification on production, run now by <@U0PO>')).toContain('❌');
+    expect(ephemerals(h.slack).at(-1)).toMatch(
+      /Only <@U0REQUESTER> \(who requested run #\d+\), production's approvers or on-call can run checks on production\./,
+    );
+    await h.click(CARD, 'run.verify', 'U0DBA');
+    await h.settle();
+    expect(lastPost(h.slack, 'Verification on production, run now by <@U0DBA>')).toContain('❌');
     await h.slash('verify 999');
     await h.slash('verify #1 on nowhere');
     await h.settle();

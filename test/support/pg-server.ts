@@ -9,9 +9,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../src/embedded.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mg-test-pg-'));
 const password = process.argv[2] ?? 'pg-Secret-7f3a9e';
-const server = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), persistent: false, password });
+// A start can fail on a loaded machine (seen once on 2 cores with other suites running): try again, fresh.
+let dir = '';
+let server: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+for (let attempt = 1; !server; attempt++) {
+  dir = mkdtempSync(join(tmpdir(), 'mg-test-pg-'));
+  try {
+    server = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), persistent: false, password });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    if (attempt === 3) throw e;
+    process.stderr.write(
+      `embedded PostgreSQL did not start (attempt ${attempt}): ${String(e)}; trying again\n`,
+    );
+  }
+}
 let stopping = false;
 const stop = async () => {
   if (stopping) return;

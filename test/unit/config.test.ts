@@ -41,6 +41,7 @@ describe('deploy.yml', () => {
       checks: [],
       monitor: undefined,
       autoRollback: false,
+      onDemandWrites: false,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });

@@ -230,3 +230,33 @@ describe('environmentsFor', () => {
     });
   });
 });
+
+describe('decide: nothing to apply on an environment', () => {
+  it('skips its gate, apply and monitor; verify still runs; the next step after verify is the next pending one', () => {
+    const r = run({
+      steps: planSteps([
+        { name: 'staging', gated: false },
+        { name: 'production', gated: true, monitored: true },
+      ]),
+    });
+    const atProd = play(r, { type: 'begin', at: T0 }, succeed(0), succeed(1), succeed(2));
+    const names = atProd.steps.map((s) => `${s.env}:${s.name}`);
+    const pre = names.indexOf('production:preflight');
+    const d = ok(decide(atProd, { ...succeed(pre), nothingToApply: true } as RunEvent, policy));
+    const prod = d.next.steps
+      .slice(pre)
+      .map((s) => `${s.name}:${s.status}${s.summary?.startsWith('nothing') ? ' (nothing to apply)' : ''}`);
+    expect(prod).toEqual([
+      'preflight:succeeded',
+      'approval:skipped (nothing to apply)',
+      'apply:skipped (nothing to apply)',
+      'verify:running',
+      'monitor:skipped (nothing to apply)',
+    ]);
+    expect(d.effects).not.toContainEqual({ type: 'openGate', index: pre + 1 });
+    // verify succeeds: the run ends; the skipped monitor is not entered.
+    const end = ok(decide(d.next, succeed(pre + 3), policy));
+    expect(end.next.status).toBe('succeeded');
+    expect(end.next.steps.at(-1)!.status).toBe('skipped');
+  });
+});
