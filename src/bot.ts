@@ -1,14 +1,16 @@
 /** Build and start the Slack app around a store and a deploy config. Used by main.ts and the tests. */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App } from '@slack/bolt';
+import { App, type CustomRoute } from '@slack/bolt';
 import type { AppEnv, DeployConfig } from './config.js';
 import { boltLogger, type Logger } from './log.js';
 import { startScheduler } from './scheduler.js';
 import { createService, type Service } from './service.js';
 import { webChat } from './slack/chat.js';
+import { slackReceiver } from './slack/receiver.js';
 import { registerSlack } from './slack/register.js';
 import type { Store } from './store/db.js';
+import { logTargetErrors } from './target/connect-errors.js';
 
 export interface BotOptions {
   readonly env: AppEnv & { SLACK_BOT_TOKEN: string };
@@ -36,10 +38,24 @@ export interface Bot {
 
 export async function startBot(o: BotOptions): Promise<Bot> {
   const socket = !!o.env.SLACK_APP_TOKEN;
+  const customRoutes: CustomRoute[] = [
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: true, mode: socket ? 'socket' : 'http' }));
+      },
+    },
+  ];
   const app = new App({
     token: o.env.SLACK_BOT_TOKEN,
-    signingSecret: o.env.SLACK_SIGNING_SECRET ?? 'unused-in-socket-mode',
-    ...(socket ? { socketMode: true, appToken: o.env.SLACK_APP_TOKEN } : {}),
+    ...(socket
+      ? { socketMode: true, appToken: o.env.SLACK_APP_TOKEN, customRoutes }
+      : // HTTP: Bolt's receiver behind a guard, so no request can stop the bot (src/slack/receiver.ts)
+        {
+          receiver: slackReceiver({ signingSecret: o.env.SLACK_SIGNING_SECRET!, customRoutes, log: o.log }),
+        }),
     // No auth.test on every request: the bot's ids are known.
     tokenVerificationEnabled: false,
     botId: 'BMIGRATIONGATE',
@@ -49,18 +65,13 @@ export async function startBot(o: BotOptions): Promise<Bot> {
       ...(o.env.SLACK_API_URL ? { slackApiUrl: o.env.SLACK_API_URL } : {}),
       ...(o.retries !== undefined ? { retryConfig: { retries: o.retries } } : {}),
     },
-    customRoutes: [
-      {
-        path: '/healthz',
-        method: ['GET'],
-        handler: (_req, res) => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ ok: true, mode: socket ? 'socket' : 'http' }));
-        },
-      },
-    ],
     ...(socket ? { installerOptions: { port: o.env.PORT } } : {}),
   });
+  // The global error handler: a listener or middleware that throws is logged; Slack already has its answer.
+  app.error(async (error) => {
+    o.log.error({ err: error.original ?? error, code: error.code }, 'a Slack request failed');
+  });
+  const unlogTargetErrors = logTargetErrors(o.log);
   const chat = webChat(app.client, o.secrets);
   const service = createService({
     store: o.store,
@@ -96,6 +107,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
       scheduler?.stop();
       await app.stop();
       await service.idle();
+      unlogTargetErrors();
     },
   };
 }

@@ -378,15 +378,15 @@ export type AppEnv = z.infer<typeof appEnvSchema>;
 export function loadAppEnv(env: Readonly<Record<string, string | undefined>>): AppEnv {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = appEnvSchema.safeParse(cleaned);
-  if (!parsed.success) throw new ConfigError('environment', zodProblems(parsed.error));
-  const e = parsed.data;
-  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN)
-    throw new ConfigError('environment', [
-      'SLACK_SIGNING_SECRET: required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
-    ]);
-  if (!e.SLACK_BOT_TOKEN && e.SLACK_APP_TOKEN)
-    throw new ConfigError('environment', ['SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN is set']);
-  return Object.freeze(e);
+  // Every problem at once: the ones between variables too, judged on what is set.
+  const problems = parsed.success ? [] : zodProblems(parsed.error);
+  const set = (name: string) => cleaned[name] !== undefined;
+  if (set('SLACK_BOT_TOKEN') && !set('SLACK_SIGNING_SECRET') && !set('SLACK_APP_TOKEN'))
+    problems.push('SLACK_SIGNING_SECRET: required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+  if (!set('SLACK_BOT_TOKEN') && set('SLACK_APP_TOKEN'))
+    problems.push('SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN is set');
+  if (problems.length || !parsed.success) throw new ConfigError('environment', problems);
+  return Object.freeze(parsed.data);
 }
 
 /** Values that must never reach Slack, logs or reports. */

@@ -142,4 +142,12 @@ function onStopSignal(stop: (signal: NodeJS.Signals) => void): void {
   }
 }
 
-void main();
+main().catch((e) => {
+  // Before there is a logger: the environment itself is wrong. Every problem, no stack trace, exit 2 (documented).
+  process.stderr.write(
+    e instanceof ConfigError
+      ? `${e.message}\n`
+      : `migration-gate could not start: ${(e as Error)?.stack ?? e}\n`,
+  );
+  process.exit(2);
+});

@@ -17,6 +17,7 @@ import * as cps from './store/checkpoints.js';
 import * as runs from './store/runs.js';
 import { readLedger } from './target/apply.js';
 import { withTargetClient } from './target/client.js';
+import { describeTargetError } from './target/connect-errors.js';
 import { checksumsUpTo, discoverMigrations } from './target/files.js';
 import { runVerify } from './verification.js';
 
@@ -238,7 +239,7 @@ export function createService(deps: ServiceDeps) {
       deploy.environments.map((env) =>
         withTargetClient(env, engine.footprints, readLedger).then(
           (l) => ({ ok: true as const, l }),
-          (e: Error) => ({ ok: false as const, problem: `${env.name} unreachable: ${e.message}` }),
+          (e: unknown) => ({ ok: false as const, problem: describeTargetError(env, e) }),
         ),
       ),
     );

@@ -13,6 +13,7 @@ import type { ApplyResult, PreflightResult } from './deploy/results.js';
 import { applyMigrations, readLedger } from './target/apply.js';
 import { countRows } from './target/checks.js';
 import { serverVersionNum, withTargetClient } from './target/client.js';
+import { describeTargetError } from './target/connect-errors.js';
 import { discoverMigrations } from './target/files.js';
 import type { Footprints } from './target/footprint.js';
 import { sampleTarget } from './target/metrics.js';
@@ -25,14 +26,6 @@ export interface StepOutcome<R> {
   readonly summary: string;
   readonly reason?: string;
   readonly result: R;
-}
-
-function connectProblem(env: Environment, e: unknown): string {
-  const err = e as { code?: string; message?: string };
-  // A SQLSTATE outside connection (08), auth (28) and database (3D) errors: we reached it, a query failed.
-  if (err.code && /^[0-9A-Z]{5}$/.test(err.code) && !/^(08|28|3D)/.test(err.code))
-    return `A query failed on ${env.name}: ${err.code} ${err.message}.`;
-  return `Could not reach ${env.name} (${env.databaseVar}): ${err.message ?? String(e)}${err.code ? ` [${err.code}]` : ''}. Check that the database is up and that ${env.databaseVar} is right.`;
 }
 
 /** "3 files to apply: 024, 025, 030" (the first five, then how many more; the approval card lists them all). */
@@ -166,7 +159,7 @@ export async function runPreflight(
     );
     return { ...outcome, result: { ...outcome.result, metricsBaseline } };
   } catch (e) {
-    return fail(connectProblem(env, e));
+    return fail(describeTargetError(env, e));
   }
 }
 
@@ -198,7 +191,7 @@ export async function runApply(
   try {
     outcome = await applyMigrations(env, migrations, migrationId, ctx);
   } catch (e) {
-    const problem = connectProblem(env, e);
+    const problem = describeTargetError(env, e);
     return {
       ok: false,
       summary: 'failed',

@@ -15,6 +15,8 @@ import type {
 import { describeRollback, planRollback } from './deploy/rollback-plan.js';
 import type { StepOutcome } from './steps.js';
 import { runChecks } from './target/checks.js';
+import { withTargetClient } from './target/client.js';
+import { describeTargetError } from './target/connect-errors.js';
 import {
   checkStatementProblems,
   discoverMigrations,
@@ -108,8 +110,12 @@ export async function runVerify(
       },
     );
     results = skipped.map((r) => r ?? ran.shift()!);
+    // Each check connects on its own and a failed connect reads as that check's error: when any check errored,
+    // one connection says whether the target itself is unreachable (one sentence, never its host or user).
+    if (results.some((r) => r.status === 'error'))
+      await withTargetClient(env, footprints, async () => {}, { mark: true });
   } catch (e) {
-    const problem = `Could not run the checks on ${env.name}: ${(e as Error).message}`;
+    const problem = describeTargetError(env, e);
     return {
       ok: false,
       summary: 'failed',
@@ -179,7 +185,7 @@ export async function runRollback(
       footprints: ctx.footprints,
     });
   } catch (e) {
-    const problem = `Could not reach ${env.name} (${env.databaseVar}): ${(e as Error).message}.`;
+    const problem = describeTargetError(env, e);
     return {
       ok: false,
       summary: 'failed',

@@ -9,47 +9,82 @@ import { ACTIONS } from './mrkdwn.js';
 
 export const COMMAND = '/deploy-migration';
 
+/** Slack's ids (users, channels) are upper-case letters and digits; anything else was not sent by Slack. */
+const slackId = (what: string) => z.string().regex(/^[A-Z0-9]{2,40}$/, `its ${what} is not one Slack sends`);
+/** PostgreSQL text cannot hold NUL; it and the other control characters carry no meaning in what people type. */
+const typed = (t: string) => t.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+
 const slashPayload = z.object({
-  user_id: z.string().min(1),
-  channel_id: z.string().min(1),
-  // PostgreSQL cannot store NUL characters; they carry no meaning in a command anyway.
-  text: z
-    .string()
-    .default('')
-    .transform((t) => t.replace(/\u0000/g, '')),
+  user_id: slackId('user id'),
+  channel_id: slackId('channel id'),
+  text: z.string().default('').transform(typed),
 });
 
+/** The largest run number (and alert id) PostgreSQL's integer holds. */
+const INT_MAX = 2_147_483_647;
 const buttonValue = z.object({
-  r: z.int().positive(),
-  i: z.int().min(-1).max(2_000_000_000),
-  d: z.string().max(64),
+  r: z
+    .int('its run number is not a number')
+    .positive('its run number is not a run number')
+    .max(
+      INT_MAX,
+      `it names a run number no run can have: run numbers stop at ${INT_MAX.toLocaleString('en-US')}`,
+    ),
+  i: z
+    .int('its step is not a number')
+    .min(-1, 'its step is not a step')
+    .max(INT_MAX, 'its step is not a step'),
+  d: z
+    .string()
+    .max(64)
+    .regex(/^[\x20-\x7e]*$/, 'its card version is not one the bot writes'),
 });
 const jsonOf = <T extends z.ZodType>(schema: T) =>
   z.string().transform((s, ctx) => {
+    let raw: unknown;
     try {
-      return schema.parse(JSON.parse(s)) as z.infer<T>;
+      raw = JSON.parse(s);
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'not valid' });
+      ctx.addIssue({ code: 'custom', message: 'it is not JSON' });
       return z.NEVER;
     }
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data as z.infer<T>;
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+    return z.NEVER;
   });
 const clickPayload = z.object({
-  user: z.object({ id: z.string().min(1) }),
-  channel: z.object({ id: z.string().min(1) }),
+  user: z.object({ id: slackId('user id') }),
+  channel: z.object({ id: slackId('channel id') }),
   trigger_id: z.string().optional(),
   actions: z.tuple([z.object({ action_id: z.string(), value: jsonOf(buttonValue) })]),
 });
 const modalPayload = z.object({
-  user: z.object({ id: z.string().min(1) }),
+  user: z.object({ id: slackId('user id') }),
   view: z.object({
     private_metadata: jsonOf(
-      buttonValue.extend({ decision: z.enum(['reject', 'conditions']), channel: z.string().min(1) }),
+      buttonValue.extend({ decision: z.enum(['reject', 'conditions']), channel: slackId('channel id') }),
     ),
     state: z.object({
-      values: z.object({ reason: z.object({ text: z.object({ value: z.string().nullish() }) }) }),
+      values: z.object({
+        reason: z.object({
+          text: z.object({
+            value: z
+              .string()
+              .nullish()
+              .transform((v) => typed(v ?? '')),
+          }),
+        }),
+      }),
     }),
   }),
 });
+
+/** "its run number …; its user id …": what was wrong, from our own messages (zod's defaults say "Invalid input"). */
+function why(error: z.ZodError): string {
+  const ours = error.issues.map((i) => i.message).filter((m) => m.startsWith('it'));
+  return [...new Set(ours)].join('; ') || 'a part of it is missing';
+}
 
 const DECISIONS = {
   [ACTIONS.approve]: 'approve',
@@ -69,7 +104,9 @@ export function registerSlack(app: App, service: Service, chat: Chat, secrets: r
     const reply = ephemeral(respond, secrets);
     const parsed = slashPayload.safeParse(command);
     if (!parsed.success) {
-      await reply(textMessage('That request was missing the user, channel or text; nothing was done.'));
+      await reply(
+        textMessage(`That command was not understood (${why(parsed.error)}), so nothing was done.`),
+      );
       return;
     }
     service.handleSlash(
@@ -85,7 +122,9 @@ export function registerSlack(app: App, service: Service, chat: Chat, secrets: r
       const parsed = clickPayload.safeParse(body);
       if (!parsed.success) {
         await reply(
-          textMessage("That button's data was not understood, so nothing was recorded. Use the latest card."),
+          textMessage(
+            `That button's data was not understood (${why(parsed.error)}), so nothing was recorded. Use the latest card.`,
+          ),
         );
         return;
       }
@@ -103,8 +142,17 @@ export function registerSlack(app: App, service: Service, chat: Chat, secrets: r
 
   app.view(ACTIONS.reasonModal, async ({ ack, body }) => {
     const parsed = modalPayload.safeParse(body);
-    const reason = parsed.success ? (parsed.data.view.state.values.reason.text.value ?? '').trim() : '';
-    if (parsed.success && reason.length < 3) {
+    if (!parsed.success) {
+      await ack({
+        response_action: 'errors',
+        errors: {
+          reason: `This form's data was not understood (${why(parsed.error)}), so nothing was recorded. Close it and use the latest card.`,
+        },
+      });
+      return;
+    }
+    const reason = parsed.data.view.state.values.reason.text.value.trim();
+    if (reason.length < 3) {
       await ack({
         response_action: 'errors',
         errors: { reason: 'Say why in a few words (at least 3 characters).' },
@@ -112,7 +160,6 @@ export function registerSlack(app: App, service: Service, chat: Chat, secrets: r
       return;
     }
     await ack();
-    if (!parsed.success) return;
     const { user, view } = parsed.data;
     const meta = view.private_metadata;
     service.click({

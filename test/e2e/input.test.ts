@@ -155,9 +155,9 @@ describe('what users type, and what must never leak', () => {
     await h.settle();
     const preflight = textOf(h.slack.callsTo('chat.postMessage').at(-1)!.args);
     expect(preflight).toContain(
-      'Could not reach broken (BROKEN_DATABASE_URL): password authentication failed',
+      'broken: authentication failed. Check the user name and password in BROKEN_DATABASE_URL',
     );
-    expect(ephemerals(h.slack).at(-1)).toContain('broken unreachable');
+    expect(ephemerals(h.slack).at(-1)).toContain('broken: authentication failed.');
     const password = pgPassword();
     const everything = JSON.stringify(h.slack.calls) + h.logs.join('\n');
     expect(h.slack.calls.length).toBeGreaterThan(20);
