@@ -1,14 +1,13 @@
 /** Approval gates: clicks, modals, cancel, and the scheduler's tick (windows, expiry, reminders). */
 
+import { createAuthority } from './authority.js';
 import {
   type Decision as ApprovalDecision,
   checkCard as checkCardOf,
   decideClick,
-  ruleMembers,
   unsatisfiable,
 } from './deploy/approvals.js';
 import { describeEnd } from './deploy/machine.js';
-import { type Action, may, type Person } from './deploy/permissions.js';
 import { describeRollback } from './deploy/rollback-plan.js';
 import { nextOpening } from './deploy/schedule.js';
 import type { Decision, Run } from './deploy/types.js';
@@ -36,6 +35,7 @@ type Verdict = { ok: true; decision?: Decision } | { ok: false; refused: string;
 
 export function createGates(engine: Engine, chat: Chat) {
   const db = engine.db;
+  const authorize = createAuthority(engine, chat);
 
   const checkCard = (run: Run | undefined, v: ButtonValue): Verdict => {
     const c = checkCardOf(run, v, run ? digestOf(run.checksums) : '');
@@ -189,28 +189,6 @@ export function createGates(engine: Engine, chat: Chat) {
     const d = await engine.advance(runId, { type: 'cancel', at: engine.now(), by: user });
     if (!d.ok) return respond(textMessage(escKeepingMentions(d.refused)));
     await runs.audit(db, { actor: user, action: 'run.cancelled', runId });
-  }
-
-  /** Who `user` is for `envName`: in its approval rules, on call. A group Slack cannot read counts as not in it. */
-  async function person(user: string, envName: string): Promise<Person> {
-    const p = engine.gatePolicy(envName);
-    const groups = await engine.groupsFor(p).catch(() => ({}));
-    const oncall = engine.deploy.monitoring.oncall;
-    return {
-      id: user,
-      approver: p.rules.some((r) => ruleMembers(r, groups).includes(user)),
-      oncall: !!oncall && (await chat.groupMembers(oncall).catch((): string[] => [])).includes(user),
-    };
-  }
-
-  /** The permission table (deploy/permissions.ts) for `user` doing `action` on `envName` (and `run`). */
-  async function authorize(user: string, action: Action, envName: string, run?: Run): Promise<true | string> {
-    const gated = engine.gatePolicy(envName).rules.length > 0;
-    return may(await person(user, envName), action, {
-      env: envName,
-      gated,
-      run: run && { id: run.id, requestedBy: run.requestedBy },
-    });
   }
 
   /** Roll back or re-run the blocked verification of a run (the buttons on its card). */

@@ -48,17 +48,24 @@ const tables = (n: number) => `${n} table${n === 1 ? '' : 's'}`;
 export function skippedOutsideRun(check: Check): CheckResult | undefined {
   const plan = check.plan;
   if (plan.kind !== 'rows_unchanged') return undefined;
-  return {
-    name: check.name,
-    kind: check.kind,
-    severity: check.severity,
-    source: check.source,
-    status: 'skipped',
-    target: `row counts of ${plan.tables === true ? 'every table' : tables(plan.tables.length)} unchanged`,
-    actual: 'skipped: compares with the row counts a deploy takes first',
-    durationMs: 0,
-  };
+  return skipped(
+    check,
+    `row counts of ${plan.tables === true ? 'every table' : tables(plan.tables.length)} unchanged`,
+    'compares with the row counts a deploy takes first',
+  );
 }
+
+/** A check shown as not run, with what it would have checked and why not. */
+const skipped = (check: Check, target: string, why: string): CheckResult => ({
+  name: check.name,
+  kind: check.kind,
+  severity: check.severity,
+  source: check.source,
+  status: 'skipped',
+  target,
+  actual: `skipped: ${why}`,
+  durationMs: 0,
+});
 
 /**
  * On command (not as a run's verify step), a check that writes (writes: true, or a concurrent check whose calls
@@ -68,14 +75,9 @@ export function skippedOnCommand(check: Check, env: string): CheckResult | undef
   const plan = check.plan;
   const writes = plan.kind === 'concurrent' || (plan.kind === 'sql' && plan.writes);
   if (!writes) return undefined;
-  return {
-    name: check.name,
-    kind: check.kind,
-    severity: check.severity,
-    source: check.source,
-    status: 'skipped',
-    target: plan.kind === 'concurrent' ? `${plan.times} concurrent calls` : 'a check that writes',
-    actual: `skipped: it writes, and ${env} does not allow writing checks on command (onDemandWrites in deploy.yml)`,
-    durationMs: 0,
-  };
+  return skipped(
+    check,
+    plan.kind === 'concurrent' ? `${plan.times} concurrent calls` : 'a check that writes',
+    `it writes, and ${env} does not allow writing checks on command (onDemandWrites in deploy.yml)`,
+  );
 }
