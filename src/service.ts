@@ -1,7 +1,6 @@
-import { type Decision as ApprovalDecision, unsatisfiable } from './deploy/approvals.js';
+import type { Decision as ApprovalDecision } from './deploy/approvals.js';
 import { findMigration } from './deploy/files.js';
 import { describeDrift, planPending } from './deploy/ledger.js';
-import { environmentsFor, planSteps } from './deploy/machine.js';
 import { createEngine, type EngineDeps } from './engine.js';
 import { createGates } from './gates.js';
 import { createMonitor } from './monitor.js';
@@ -13,12 +12,13 @@ import { HELP, parseSlashText, type SlashCommand } from './slack/command.js';
 import { monitorMessage } from './slack/monitor-blocks.js';
 import { type ButtonValue, esc, escKeepingMentions } from './slack/mrkdwn.js';
 import { reportSummary } from './slack/report.js';
+import { startDeploy } from './start-run.js';
 import * as cps from './store/checkpoints.js';
 import * as runs from './store/runs.js';
 import { readLedger } from './target/apply.js';
 import { withTargetClient } from './target/client.js';
 import { describeTargetError } from './target/connect-errors.js';
-import { checksumsUpTo, discoverMigrations } from './target/files.js';
+import { discoverMigrations } from './target/files.js';
 import { runVerify } from './verification.js';
 
 export type ServiceDeps = EngineDeps;
@@ -43,77 +43,6 @@ export function createService(deps: ServiceDeps) {
   engine.hooks.startMonitor = monitor.start;
   engine.hooks.monitorLabel = monitor.progressText;
   const db = engine.db;
-
-  async function startDeploy(
-    cmd: Extract<SlashCommand, { kind: 'deploy' }>,
-    input: SlashInput,
-    respond: Respond,
-  ) {
-    const { migrations, problems } = discoverMigrations(deploy.migrationsDir);
-    if (problems.length)
-      return respond(
-        textMessage(
-          `The migrations folder has files with bad names, so nothing runs until they are fixed:\n• ${problems.map(esc).join('\n• ')}`,
-        ),
-      );
-    const migration = findMigration(migrations, cmd.migration);
-    if (!migration) {
-      const names = migrations.map((m) => `\`${m.id}\``).join(', ') || '(none: the folder is empty)';
-      return respond(
-        textMessage(
-          `There is no migration ${esc(JSON.stringify(cmd.migration.slice(0, 80)))}. Available: ${names}.`,
-        ),
-      );
-    }
-    const envs = environmentsFor(
-      deploy.environments.map((e) => e.name),
-      cmd.to,
-    );
-    if (!envs.ok) return respond(textMessage(escKeepingMentions(envs.refused)));
-    for (const name of envs.envs) {
-      const policy = engine.gatePolicy(name);
-      if (!policy.rules.length) continue;
-      const groups = await engine.groupsFor(policy).catch(() => undefined);
-      const never = groups && unsatisfiable(policy, input.user, groups);
-      if (never) return respond(textMessage(`Run not started. ${escKeepingMentions(never)}`));
-    }
-    const created = await runs.createRun(db, {
-      migration: migration.id,
-      requestedBy: input.user,
-      channel: input.channel,
-      steps: planSteps(
-        envs.envs.map((name) => ({
-          name,
-          gated: engine.gatePolicy(name).rules.length > 0,
-          monitored: !!engine.env(name)?.monitor,
-        })),
-      ),
-      checksums: checksumsUpTo(migrations, migration.id),
-    });
-    if (!created.ok) {
-      const h = created.holder;
-      await runs.audit(db, {
-        actor: input.user,
-        action: 'run.refused',
-        detail: { reason: 'busy', holder: h.runId },
-      });
-      return respond(
-        textMessage(
-          `${h.env} is busy: run #${h.runId} started by <@${h.requestedBy}> at ${h.since.slice(0, 19).replace('T', ' ')} UTC is deploying there. Wait for it to finish (\`/deploy-migration status #${h.runId}\`), then run again.`,
-        ),
-      );
-    }
-    const run = created.run;
-    await runs.audit(db, {
-      actor: input.user,
-      action: 'run.created',
-      runId: run.id,
-      detail: { migration: run.migration, envs: envs.envs, checksums: run.checksums },
-    });
-    const ts = await deps.chat.post(input.channel, runCard(run));
-    await runs.rememberMessage(db, run.id, 'card', input.channel, ts);
-    await engine.advance(run.id, { type: 'begin', at: engine.now() });
-  }
 
   /** A refusal from the permission table: audited, and said to the person alone. */
   async function refuse(user: string, action: string, why: string, respond: Respond, runId?: number) {
@@ -299,7 +228,7 @@ export function createService(deps: ServiceDeps) {
       case 'checkpoint':
         return watch(cmd, input, respond);
       case 'deploy':
-        return startDeploy(cmd, input, respond);
+        return startDeploy(engine, deps.chat, cmd, input, respond);
     }
   }
 
@@ -308,7 +237,8 @@ export function createService(deps: ServiceDeps) {
     let n = 0;
     for (const id of await runs.runningRunIds(db)) {
       const run = await runs.loadRun(db, id);
-      if (run?.steps.some((s) => s.status === 'running')) {
+      // A step in progress, or a run that never began (its card was posted, then the bot stopped).
+      if (run?.steps.some((s) => s.status === 'running') || run?.steps.every((s) => s.status === 'pending')) {
         await engine.advance(id, { type: 'interrupted', at: engine.now() });
         n++;
       }

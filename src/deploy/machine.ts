@@ -292,6 +292,14 @@ export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
       return finish(run, [...run.steps], 'cancelled', event.at, 'cancelled', event.by);
     }
     case 'interrupted': {
+      if (run.steps.every((s) => s.status === 'pending'))
+        return finish(
+          run,
+          [...run.steps],
+          'failed',
+          event.at,
+          `The bot stopped before run #${run.id} began: nothing was applied and its environments are free again. Start it again when you are ready.`,
+        );
       const steps =
         current !== -1 && run.steps[current]!.status === 'running'
           ? withStep(run, current, { status: 'failed', finishedAt: event.at, summary: 'interrupted' })

@@ -22,6 +22,8 @@ export interface FakeSlackOptions {
   readonly users?: readonly { id: string; name: string; tz?: string }[];
   readonly usergroups?: Readonly<Record<string, readonly string[]>>;
   readonly channels?: Readonly<Record<string, string>>;
+  /** Channels the bot is not a member of: posting there answers `not_in_channel`, as Slack does. */
+  readonly notInChannel?: readonly string[];
   /** More routes on the same server (the sandbox page); return true when handled. */
   readonly routes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** Keep the channel here too (the sandbox keeps it in the bot's state database); it starts with what it holds. */
@@ -87,6 +89,7 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
         return { ok: true, user_id: 'UMIGRATIONGATE', bot_id: 'BMIGRATIONGATE', team_id: 'T0SANDBOX' };
       case 'chat.postMessage': {
         if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (options.notInChannel?.includes(channel)) return { ok: false, error: 'not_in_channel' };
         const ts = ch.nextTs();
         const m: SandboxMessage = { ts, channel, text: String(a.text ?? ''), blocks };
         if (a.thread_ts) m.threadTs = String(a.thread_ts);

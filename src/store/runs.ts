@@ -10,78 +10,7 @@ export type Tx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
 const date = (s: string | undefined) => (s ? new Date(s) : null);
 
-class EnvironmentBusy extends Error {
-  constructor(readonly holder: { runId: number; env: string; requestedBy: string; since: string }) {
-    super('environment busy');
-  }
-}
-
-export type CreateRunResult =
-  | { ok: true; run: Run }
-  | { ok: false; holder: { runId: number; env: string; requestedBy: string; since: string } };
-
-/** Create a run and take its environments, or say which run holds one of them. One transaction. */
-export async function createRun(
-  db: Db,
-  input: {
-    migration: string;
-    requestedBy: string;
-    channel: string;
-    steps: Step[];
-    checksums: Record<string, string>;
-  },
-): Promise<CreateRunResult> {
-  const envs = [...new Set(input.steps.map((s) => s.env))];
-  return db
-    .transaction(async (tx) => {
-      const [row] = await tx
-        .insert(runs)
-        .values({
-          migration: input.migration,
-          requestedBy: input.requestedBy,
-          channel: input.channel,
-          status: 'running',
-          checksums: input.checksums,
-        })
-        .returning();
-      const taken = await tx
-        .insert(environmentLocks)
-        .values(envs.map((env) => ({ env, runId: row!.id })))
-        .onConflictDoNothing()
-        .returning();
-      if (taken.length < envs.length) {
-        const [holder] = await tx
-          .select({
-            runId: runs.id,
-            env: environmentLocks.env,
-            requestedBy: runs.requestedBy,
-            since: runs.createdAt,
-          })
-          .from(environmentLocks)
-          .innerJoin(runs, eq(runs.id, environmentLocks.runId))
-          .where(and(inArray(environmentLocks.env, envs), sql`${environmentLocks.runId} <> ${row!.id}`))
-          .limit(1);
-        // Throwing rolls the new run back; the catch below turns it into an answer.
-        throw new EnvironmentBusy({ ...holder!, since: holder!.since.toISOString() });
-      }
-      await tx.insert(steps).values(
-        input.steps.map((s, index) => ({
-          runId: row!.id,
-          index,
-          env: s.env,
-          name: s.name,
-          status: s.status,
-        })),
-      );
-      return { ok: true as const, run: toRun(row!, input.steps) };
-    })
-    .catch((e: unknown): CreateRunResult => {
-      if (e instanceof EnvironmentBusy) return { ok: false, holder: e.holder };
-      throw e;
-    });
-}
-
-function toRun(row: typeof runs.$inferSelect, stepList: Step[]): Run {
+export function toRun(row: typeof runs.$inferSelect, stepList: Step[]): Run {
   return {
     id: row.id,
     migration: row.migration,

@@ -46,6 +46,10 @@ export interface HarnessOptions {
   usergroups?: Record<string, string[]>;
   /** More top-level deploy.yml (e.g. a monitoring: section). */
   topYaml?: string;
+  /** Channels the bot is not in (the fake Slack answers `not_in_channel` there). */
+  notInChannel?: string[];
+  /** The bot's state database (another replica's); a fresh one when not given. */
+  stateUrl?: string;
 }
 
 /** The bot's clock in tests: real time unless a test sets it. */
@@ -64,7 +68,7 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
   }
   const targets: Record<string, string> = reuse?.targets ?? {};
   for (const e of envNames) targets[e] ??= options.targetUrls?.[e] ?? (await createTestDatabase(`mg_${e}`));
-  const stateUrl = reuse?.stateUrl ?? (await createTestDatabase('mg_state'));
+  const stateUrl = reuse?.stateUrl ?? options.stateUrl ?? (await createTestDatabase('mg_state'));
   const yaml = [
     options.topYaml ?? '',
     'migrations: ./migrations',
@@ -84,7 +88,12 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
     ...Object.fromEntries(envNames.map((e) => [`${e.toUpperCase()}_DATABASE_URL`, targets[e]!])),
   };
   const slack =
-    reuse?.slack ?? (await startFakeSlack({ botToken: BOT_TOKEN, usergroups: options.usergroups }));
+    reuse?.slack ??
+    (await startFakeSlack({
+      botToken: BOT_TOKEN,
+      usergroups: options.usergroups,
+      notInChannel: options.notInChannel,
+    }));
   processEnv.SLACK_API_URL = slack.apiUrl;
   const env = loadAppEnv(processEnv);
   const deploy = loadDeployConfig(join(dir, 'deploy.yml'), processEnv);

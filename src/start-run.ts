@@ -1,0 +1,134 @@
+/**
+ * `/deploy-migration <migration>`: the run card goes to the channel before the run takes anything. A card Slack
+ * refuses (the bot is not in the channel, a direct message, Slack down) leaves nothing behind but a sentence to
+ * the person who asked.
+ */
+import { unsatisfiable } from './deploy/approvals.js';
+import { findMigration } from './deploy/files.js';
+import { environmentsFor, planSteps } from './deploy/machine.js';
+import type { Run } from './deploy/types.js';
+import type { Engine } from './engine.js';
+import { runCard, textMessage } from './slack/blocks.js';
+import type { Chat, Respond } from './slack/chat.js';
+import type { SlashCommand } from './slack/command.js';
+import { esc, escKeepingMentions } from './slack/mrkdwn.js';
+import { createRun, type Holder, holderOf, reserveRunId } from './store/run-start.js';
+import * as runs from './store/runs.js';
+import { checksumsUpTo, discoverMigrations } from './target/files.js';
+
+const busy = (h: Holder) =>
+  `${h.env} is busy: run #${h.runId} started by <@${h.requestedBy}> at ${h.since.slice(0, 19).replace('T', ' ')} UTC is deploying there. Wait for it to finish (\`/deploy-migration status #${h.runId}\`), then run again.`;
+
+/** Why Slack would not take the card, said so the person can fix it. Never the raw error beyond Slack's code. */
+export function cardRefused(channel: string, e: unknown): string {
+  const code = (e as { data?: { error?: unknown } })?.data?.error;
+  const where = /^[CG][A-Z0-9]{2,}$/.test(channel) ? `<#${channel}>` : 'this conversation';
+  const nothing = 'Nothing was started and no environment is held.';
+  if (code === 'not_in_channel' || (code === 'channel_not_found' && where !== 'this conversation'))
+    return `Run not started: @migration-gate is not in ${where}, so it cannot post the run card there. Invite @migration-gate to ${where} (\`/invite @migration-gate\`) and run the command again. ${nothing}`;
+  if (/^D/.test(channel) || code === 'channel_not_found')
+    return `Run not started: a run needs a channel for its card, and @migration-gate cannot post in ${where}. Run the command in a channel @migration-gate is in. ${nothing}`;
+  if (code === 'is_archived')
+    return `Run not started: ${where} is archived. Run the command in a channel @migration-gate is in. ${nothing}`;
+  const why = typeof code === 'string' ? `Slack answered \`${esc(code)}\`` : 'Slack could not be reached';
+  return `Run not started: ${why} when the run card was posted. ${nothing} Try again in a moment.`;
+}
+
+export async function startDeploy(
+  engine: Engine,
+  chat: Chat,
+  cmd: Extract<SlashCommand, { kind: 'deploy' }>,
+  input: { user: string; channel: string },
+  respond: Respond,
+): Promise<void> {
+  const { db, deploy } = engine;
+  const { migrations, problems } = discoverMigrations(deploy.migrationsDir);
+  if (problems.length)
+    return respond(
+      textMessage(
+        `The migrations folder has files with bad names, so nothing runs until they are fixed:\n• ${problems.map(esc).join('\n• ')}`,
+      ),
+    );
+  const migration = findMigration(migrations, cmd.migration);
+  if (!migration) {
+    const names = migrations.map((m) => `\`${m.id}\``).join(', ') || '(none: the folder is empty)';
+    return respond(
+      textMessage(
+        `There is no migration ${esc(JSON.stringify(cmd.migration.slice(0, 80)))}. Available: ${names}.`,
+      ),
+    );
+  }
+  const envs = environmentsFor(
+    deploy.environments.map((e) => e.name),
+    cmd.to,
+  );
+  if (!envs.ok) return respond(textMessage(escKeepingMentions(envs.refused)));
+  for (const name of envs.envs) {
+    const policy = engine.gatePolicy(name);
+    if (!policy.rules.length) continue;
+    const groups = await engine.groupsFor(policy).catch(() => undefined);
+    const never = groups && unsatisfiable(policy, input.user, groups);
+    if (never) return respond(textMessage(`Run not started. ${escKeepingMentions(never)}`));
+  }
+  const refuseBusy = async (h: Holder) => {
+    await runs.audit(db, {
+      actor: input.user,
+      action: 'run.refused',
+      detail: { reason: 'busy', holder: h.runId },
+    });
+    return respond(textMessage(busy(h)));
+  };
+  const holder = await holderOf(db, envs.envs);
+  if (holder) return refuseBusy(holder);
+  const id = await reserveRunId(db);
+  const draft: Run = {
+    id,
+    migration: migration.id,
+    requestedBy: input.user,
+    channel: input.channel,
+    status: 'running',
+    steps: planSteps(
+      envs.envs.map((name) => ({
+        name,
+        gated: engine.gatePolicy(name).rules.length > 0,
+        monitored: !!engine.env(name)?.monitor,
+      })),
+    ),
+    checksums: checksumsUpTo(migrations, migration.id),
+    version: 0,
+    createdAt: engine.now(),
+  };
+  // The card first: a run nobody can see must not hold anything.
+  let ts: string;
+  try {
+    ts = await chat.post(input.channel, runCard(draft));
+  } catch (e) {
+    const why = cardRefused(input.channel, e);
+    await runs.audit(db, {
+      actor: input.user,
+      action: 'run.not_started',
+      detail: { migration: migration.id, channel: input.channel, refused: why },
+    });
+    return respond(textMessage(why));
+  }
+  const created = await createRun(db, {
+    ...draft,
+    steps: [...draft.steps],
+    checksums: { ...draft.checksums },
+  });
+  if (!created.ok) {
+    // Another run took an environment between the check and now: this card says it never started.
+    await chat
+      .update(input.channel, ts, textMessage(`Run #${id} did not start: ${busy(created.holder)}`))
+      .catch(() => {});
+    return refuseBusy(created.holder);
+  }
+  await runs.rememberMessage(db, id, 'card', input.channel, ts);
+  await runs.audit(db, {
+    actor: input.user,
+    action: 'run.created',
+    runId: id,
+    detail: { migration: draft.migration, envs: envs.envs, checksums: draft.checksums },
+  });
+  await engine.advance(id, { type: 'begin', at: engine.now() });
+}
