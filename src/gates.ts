@@ -18,6 +18,7 @@ import { reasonModal } from './slack/gate-blocks.js';
 import { acknowledgedAlert } from './slack/monitor-blocks.js';
 import { type ButtonValue, esc, escKeepingMentions, type Message, SYSTEM_ACTOR } from './slack/mrkdwn.js';
 import { acknowledge, findAlert } from './store/checkpoints.js';
+import { claimClick } from './store/claims.js';
 import * as runs from './store/runs.js';
 import { digestOf } from './target/files.js';
 
@@ -245,7 +246,13 @@ export function createGates(engine: Engine, chat: Chat) {
     if (!d.ok) return respond(textMessage(escKeepingMentions(d.refused)));
   }
 
-  async function verifyNow(user: string, v: ButtonValue, respond: Respond): Promise<void> {
+  /** Run verification: one click, one verification, however many replicas Slack's delivery reaches. */
+  async function verifyNow(
+    user: string,
+    v: ButtonValue,
+    respond: Respond,
+    triggerId?: string,
+  ): Promise<void> {
     const run = await runs.loadRun(db, v.r);
     if (run?.steps[v.i]?.name !== 'verify')
       return respond(textMessage('That card was out of date; use the latest run card.'));
@@ -254,6 +261,7 @@ export function createGates(engine: Engine, chat: Chat) {
       await runs.audit(db, { actor: user, action: 'verify.refused', runId: run.id });
       return respond(textMessage(escKeepingMentions(verdict)));
     }
+    if (triggerId && !(await claimClick(db, `verify:${triggerId}`, run.id))) return;
     await engine.verifyOnDemand(run, v.i, user);
   }
 

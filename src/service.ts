@@ -281,7 +281,7 @@ export function createService(deps: ServiceDeps) {
           case 'rerun':
             return gates.onBlocked(c.user, c.value, c.decision, c.respond);
           case 'verify':
-            return gates.verifyNow(c.user, c.value, c.respond);
+            return gates.verifyNow(c.user, c.value, c.respond, c.triggerId);
           case 'ack':
           case 'keep':
             return gates.acknowledgeAlert(c.user, c.value, c.decision === 'keep', c.respond);

@@ -206,3 +206,10 @@ export const sandboxFiles = stateSchema.table('sandbox_files', {
   messageTs: text('message_ts'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
 });
+
+/** One row per Slack interaction acted on (its trigger id): two replicas given the same click act once. */
+export const clickClaims = stateSchema.table('click_claims', {
+  key: text('key').primaryKey(),
+  runId: integer('run_id'),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+});
