@@ -223,23 +223,32 @@ export function createGates(engine: Engine, chat: Chat) {
       if (!plan.undo.length) return respond(textMessage(esc(describeRollback(plan, step.env))));
     }
     const at = engine.now();
+    const resume = what === 'rollback' && step.name === 'rollback';
     const d = await engine.advance(
       run.id,
-      what === 'rollback'
-        ? {
-            type: 'rollbackRequested',
-            index: v.i,
-            at,
-            by: user,
-            reason: run.reason ?? `Verification failed on ${step.env}.`,
-          }
-        : { type: 'rerunVerify', index: v.i, at, by: user },
+      resume
+        ? { type: 'resumeRollback', index: v.i, at, by: user }
+        : what === 'rollback'
+          ? {
+              type: 'rollbackRequested',
+              index: v.i,
+              at,
+              by: user,
+              reason: run.reason ?? `Verification failed on ${step.env}.`,
+            }
+          : { type: 'rerunVerify', index: v.i, at, by: user },
     );
     // Audited as what happened: of two clicks at once, one took effect and the other was refused.
     const action = what === 'rollback' ? 'rollback' : 'verify.rerun';
     await runs.audit(db, {
       actor: user,
-      action: d.ok ? (what === 'rollback' ? 'rollback.requested' : 'verify.rerun') : `${action}.refused`,
+      action: d.ok
+        ? resume
+          ? 'rollback.resumed'
+          : what === 'rollback'
+            ? 'rollback.requested'
+            : 'verify.rerun'
+        : `${action}.refused`,
       runId: run.id,
       detail: d.ok ? { env: step.env } : { env: step.env, refused: d.refused },
     });

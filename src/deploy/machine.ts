@@ -116,6 +116,16 @@ function passGate(run: Run, index: number, when: string, policy: Policy): Decisi
   return enter(run, steps, nextPending(steps, index), when, policy, [{ type: 'renderGate', index }]);
 }
 
+/** The steps a rollback of `env` adds: its gate when it needs one, then the rollback itself. */
+function rollbackSteps(env: string, gated: boolean): Step[] {
+  return [
+    ...(gated
+      ? [{ env, name: 'approval' as const, status: 'pending' as const, purpose: 'rollback' as const }]
+      : []),
+    { env, name: 'rollback', status: 'pending', purpose: 'rollback' },
+  ];
+}
+
 export function describeEnd(run: Run): string {
   const by = run.endedBy ? ` by <@${run.endedBy}>` : '';
   const when = run.finishedAt ? ` at ${run.finishedAt.slice(0, 16).replace('T', ' ')} UTC` : '';
@@ -273,15 +283,18 @@ export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
         .slice(0, event.index + 1)
         .map((s, i) => (i === event.index ? { ...s, status: 'failed' as const } : s));
       const after = run.steps.slice(event.index + 1).map((s) => ({ ...s, status: 'skipped' as const }));
-      const rollback: Step[] = [
-        ...(policy.gated(env) && !event.automatic
-          ? [{ env, name: 'approval' as const, status: 'pending' as const, purpose: 'rollback' as const }]
-          : []),
-        { env, name: 'rollback', status: 'pending', purpose: 'rollback' },
-      ];
-      const steps = [...before, ...rollback, ...after];
+      const steps = [...before, ...rollbackSteps(env, policy.gated(env) && !event.automatic), ...after];
       const next = { ...run, reason: event.reason, endedBy: event.by };
       return enter(next, steps, event.index + 1, event.at, policy);
+    }
+    case 'resumeRollback': {
+      if (!isCurrent(event.index, 'blocked') || run.steps[event.index]!.name !== 'rollback')
+        return { ok: false, refused: 'There is no interrupted rollback to resume.' };
+      // The interrupted step stays as it was (failed); a new rollback (and its gate) follows it.
+      const env = run.steps[event.index]!.env;
+      const steps = withStep(run, event.index, { status: 'failed' });
+      steps.splice(event.index + 1, 0, ...rollbackSteps(env, policy.gated(env)));
+      return enter({ ...run, endedBy: event.by }, steps, event.index + 1, event.at, policy);
     }
     case 'cancel': {
       if (current !== -1 && run.steps[current]!.status === 'running')
@@ -300,10 +313,23 @@ export function decide(run: Run, event: RunEvent, policy: Policy): Decision {
           event.at,
           `The bot stopped before run #${run.id} began: nothing was applied and its environments are free again. Start it again when you are ready.`,
         );
-      const steps =
-        current !== -1 && run.steps[current]!.status === 'running'
-          ? withStep(run, current, { status: 'failed', finishedAt: event.at, summary: 'interrupted' })
-          : null;
+      const working = current !== -1 && run.steps[current]!.status === 'running';
+      if (working && run.steps[current]!.name === 'rollback') {
+        // Half a rollback: what was rolled back stays so; the run holds until someone resumes it (or cancels).
+        const held = withStep(run, current, {
+          status: 'blocked',
+          finishedAt: event.at,
+          summary: 'interrupted',
+        });
+        return {
+          ok: true,
+          next: { ...run, steps: held, version: run.version + 1 },
+          effects: [{ type: 'renderCard' }],
+        };
+      }
+      const steps = working
+        ? withStep(run, current, { status: 'failed', finishedAt: event.at, summary: 'interrupted' })
+        : null;
       if (!steps) return { ok: false, refused: 'Nothing was interrupted: the run is waiting, not working.' };
       return finish(
         run,

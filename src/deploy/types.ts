@@ -112,6 +112,8 @@ export type RunEvent =
       readonly reason: string;
       readonly automatic?: boolean;
     }
+  /** Finish a rollback the bot was stopped in the middle of (through a gate again when the environment has one). */
+  | { readonly type: 'resumeRollback'; readonly index: number; readonly at: string; readonly by: string }
   | { readonly type: 'interrupted'; readonly at: string };
 
 export type Effect =

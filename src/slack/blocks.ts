@@ -48,8 +48,12 @@ function stepLabel(s: Step, gate?: GateView, monitor?: string): string {
 
 export function runStatusLine(run: Run): string {
   switch (run.status) {
-    case 'running':
+    case 'running': {
+      const cut = run.steps.find((s) => s.name === 'rollback' && s.status === 'blocked');
+      if (cut)
+        return `⛔ The bot stopped in the middle of rolling back ${esc(cut.env)}. What it rolled back stays rolled back; Resume rollback finishes the rest (or Cancel to leave ${esc(cut.env)} as it is).`;
       return `⏳ Running since ${run.createdAt.slice(11, 19)} UTC`;
+    }
     case 'succeeded': {
       const ms = run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.createdAt) : 0;
       return `✅ Succeeded in ${formatMs(ms)}`;
@@ -115,10 +119,16 @@ function runActions(run: Run): Block[] {
   if (run.status === 'running' && blocked !== -1) {
     const v = { r: run.id, i: blocked, d: '' };
     const env = run.steps[blocked]!.env;
+    const resume = run.steps[blocked]!.name === 'rollback';
+    const label = resume ? 'Resume rollback' : 'Roll back';
     elements.push(
-      button(ACTIONS.rollback, 'Roll back', v, {
+      button(ACTIONS.rollback, label, v, {
         style: 'danger',
-        ...confirm(`Roll back ${env}?`, `The down files of this run run on ${env}.`, 'Roll back'),
+        ...confirm(
+          `${label} ${env}?`,
+          `The down files of this run ${resume ? 'not yet rolled back ' : ''}run on ${env}.`,
+          label,
+        ),
       }),
       ...(run.steps[blocked]!.name === 'verify' ? [button(ACTIONS.rerun, 'Re-run verification', v)] : []),
     );
