@@ -17,6 +17,7 @@ import type { Message } from './slack/mrkdwn.js';
 import { runApply, runPreflight, type StepOutcome } from './steps.js';
 import type { Store } from './store/db.js';
 import { storeFootprints } from './store/footprints.js';
+import { liveness } from './store/liveness.js';
 import * as runs from './store/runs.js';
 import { digestOf, discoverMigrations } from './target/files.js';
 import { migrationsToVerify, runRollback, runVerify } from './verification.js';
@@ -45,6 +46,8 @@ export function createEngine(deps: EngineDeps) {
     gated: (name) => (env(name)?.approvals.length ?? 0) > 0,
   };
   const inflight = new Set<Promise<unknown>>();
+  /** This process owns the runs it works on (their advisory locks); recovery takes only runs nobody owns. */
+  const live = liveness(store.pool);
   /** Set by the monitor (built on this engine): start a monitor step; its progress for the card. */
   const hooks: {
     startMonitor?: (run: Run, index: number) => Promise<void>;
@@ -296,8 +299,23 @@ export function createEngine(deps: EngineDeps) {
     return next;
   }
 
-  /** Perform a decision's effects and keep moving the run until it waits or ends. */
+  /**
+   * Perform a decision's effects and keep moving the run until it waits or ends. A step's work is done owning the
+   * run; a run recovered by another replica between the save and now is left alone (its version moved on).
+   */
   async function follow(d: Decision & { ok: true }): Promise<void> {
+    if (!d.effects.some((e) => e.type === 'runStep')) return drive(d);
+    return live.hold(d.next.id, async () => {
+      const saved = await runs.loadRun(db, d.next.id);
+      if (saved?.version === d.next.version) return drive(d);
+      log.warn(
+        { runId: d.next.id },
+        'the run changed before its step began (recovered elsewhere); not starting it',
+      );
+    });
+  }
+
+  async function drive(d: Decision & { ok: true }): Promise<void> {
     let event = await perform(d.next, d.effects);
     while (event) {
       const next = await transition(d.next.id, event);
@@ -356,6 +374,8 @@ export function createEngine(deps: EngineDeps) {
       rollbackPlanAt(run, await runs.loadStepResults(db, run.id), index),
     transition,
     follow,
+    hold: live.hold,
+    ifOrphaned: live.ifOrphaned,
     advance,
     background,
     update,

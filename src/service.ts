@@ -4,6 +4,7 @@ import { describeDrift, planPending } from './deploy/ledger.js';
 import { createEngine, type EngineDeps } from './engine.js';
 import { createGates } from './gates.js';
 import { createMonitor } from './monitor.js';
+import { recoverOrphans } from './recovery.js';
 import { gatherReport } from './reporting.js';
 import { type ListCell, migrationList, runCard, statusList, textMessage } from './slack/blocks.js';
 import type { Respond } from './slack/chat.js';
@@ -232,20 +233,6 @@ export function createService(deps: ServiceDeps) {
     }
   }
 
-  /** After a restart: runs that were working when the bot stopped end as interrupted; waiting gates stay open. */
-  async function reconcile(): Promise<number> {
-    let n = 0;
-    for (const id of await runs.runningRunIds(db)) {
-      const run = await runs.loadRun(db, id);
-      // A step in progress, or a run that never began (its card was posted, then the bot stopped).
-      if (run?.steps.some((s) => s.status === 'running') || run?.steps.every((s) => s.status === 'pending')) {
-        await engine.advance(id, { type: 'interrupted', at: engine.now() });
-        n++;
-      }
-    }
-    return n;
-  }
-
   /** Run `work` after the ack; tell the user when it fails on our side. */
   const guarded = (what: string, respond: Respond, work: () => Promise<void>) =>
     engine.background(what, async () => {
@@ -292,10 +279,12 @@ export function createService(deps: ServiceDeps) {
         }
       }),
     /** The scheduler's tick: gates (windows, expiry, reminders), then monitoring checkpoints. */
-    tick: async (now: Date) => (await gates.tick(now)) + (await monitor.tick(now)).runs,
+    tick: async (now: Date) =>
+      (await recoverOrphans(engine)) + (await gates.tick(now)) + (await monitor.tick(now)).runs,
     /** The monitoring part of the tick, with how many checkpoint rows it took (the benchmark counts them). */
     monitorTick: (now: Date) => monitor.tick(now),
-    reconcile,
+    /** At start: runs whose owner is gone end as interrupted (an interrupted rollback holds); see recovery.ts. */
+    reconcile: () => recoverOrphans(engine),
     /** Resolves when every piece of background work has finished (tests, graceful shutdown). */
     idle: engine.idle,
   };

@@ -81,54 +81,57 @@ export async function startDeploy(
   const holder = await holderOf(db, envs.envs);
   if (holder) return refuseBusy(holder);
   const id = await reserveRunId(db);
-  const draft: Run = {
-    id,
-    migration: migration.id,
-    requestedBy: input.user,
-    channel: input.channel,
-    status: 'running',
-    steps: planSteps(
-      envs.envs.map((name) => ({
-        name,
-        gated: engine.gatePolicy(name).rules.length > 0,
-        monitored: !!engine.env(name)?.monitor,
-      })),
-    ),
-    checksums: checksumsUpTo(migrations, migration.id),
-    version: 0,
-    createdAt: engine.now(),
-  };
-  // The card first: a run nobody can see must not hold anything.
-  let ts: string;
-  try {
-    ts = await chat.post(input.channel, runCard(draft));
-  } catch (e) {
-    const why = cardRefused(input.channel, e);
+  // Owned from the start, so a replica starting meanwhile does not take it for a run that never began.
+  return engine.hold(id, async () => {
+    const draft: Run = {
+      id,
+      migration: migration.id,
+      requestedBy: input.user,
+      channel: input.channel,
+      status: 'running',
+      steps: planSteps(
+        envs.envs.map((name) => ({
+          name,
+          gated: engine.gatePolicy(name).rules.length > 0,
+          monitored: !!engine.env(name)?.monitor,
+        })),
+      ),
+      checksums: checksumsUpTo(migrations, migration.id),
+      version: 0,
+      createdAt: engine.now(),
+    };
+    // The card first: a run nobody can see must not hold anything.
+    let ts: string;
+    try {
+      ts = await chat.post(input.channel, runCard(draft));
+    } catch (e) {
+      const why = cardRefused(input.channel, e);
+      await runs.audit(db, {
+        actor: input.user,
+        action: 'run.not_started',
+        detail: { migration: migration.id, channel: input.channel, refused: why },
+      });
+      return respond(textMessage(why));
+    }
+    const created = await createRun(db, {
+      ...draft,
+      steps: [...draft.steps],
+      checksums: { ...draft.checksums },
+    });
+    if (!created.ok) {
+      // Another run took an environment between the check and now: this card says it never started.
+      await chat
+        .update(input.channel, ts, textMessage(`Run #${id} did not start: ${busy(created.holder)}`))
+        .catch(() => {});
+      return refuseBusy(created.holder);
+    }
+    await runs.rememberMessage(db, id, 'card', input.channel, ts);
     await runs.audit(db, {
       actor: input.user,
-      action: 'run.not_started',
-      detail: { migration: migration.id, channel: input.channel, refused: why },
+      action: 'run.created',
+      runId: id,
+      detail: { migration: draft.migration, envs: envs.envs, checksums: draft.checksums },
     });
-    return respond(textMessage(why));
-  }
-  const created = await createRun(db, {
-    ...draft,
-    steps: [...draft.steps],
-    checksums: { ...draft.checksums },
+    await engine.advance(id, { type: 'begin', at: engine.now() });
   });
-  if (!created.ok) {
-    // Another run took an environment between the check and now: this card says it never started.
-    await chat
-      .update(input.channel, ts, textMessage(`Run #${id} did not start: ${busy(created.holder)}`))
-      .catch(() => {});
-    return refuseBusy(created.holder);
-  }
-  await runs.rememberMessage(db, id, 'card', input.channel, ts);
-  await runs.audit(db, {
-    actor: input.user,
-    action: 'run.created',
-    runId: id,
-    detail: { migration: draft.migration, envs: envs.envs, checksums: draft.checksums },
-  });
-  await engine.advance(id, { type: 'begin', at: engine.now() });
 }

@@ -115,9 +115,15 @@ export async function recentRuns(db: Tx, limit = 10): Promise<Run[]> {
   return out;
 }
 
-export async function runningRunIds(db: Tx): Promise<number[]> {
-  const rows = await db.select({ id: runs.id }).from(runs).where(eq(runs.status, 'running'));
-  return rows.map((r) => r.id);
+/** Running runs that are working (a step running) or never began (every step pending): what recovery looks at. */
+export async function workingRunIds(db: Tx): Promise<number[]> {
+  const r = await db.execute<{ id: number }>(sql`
+    select r.id from migration_gate_state.runs r
+    where r.status = 'running'
+      and (exists (select 1 from migration_gate_state.steps s where s.run_id = r.id and s.status = 'running')
+        or not exists (select 1 from migration_gate_state.steps s where s.run_id = r.id and s.status <> 'pending'))
+    order by r.id`);
+  return r.rows.map((x) => x.id);
 }
 
 export async function audit(
