@@ -7,7 +7,7 @@ import {
   decideClick,
   unsatisfiable,
 } from './deploy/approvals.js';
-import { describeEnd } from './deploy/machine.js';
+import { describeEnd } from './deploy/plan.js';
 import { describeRollback } from './deploy/rollback-plan.js';
 import { nextOpening } from './deploy/schedule.js';
 import type { Decision, Run } from './deploy/types.js';

@@ -5,7 +5,7 @@
  */
 import { unsatisfiable } from './deploy/approvals.js';
 import { findMigration } from './deploy/files.js';
-import { environmentsFor, planSteps } from './deploy/machine.js';
+import { environmentsFor, planSteps } from './deploy/plan.js';
 import type { Run } from './deploy/types.js';
 import type { Engine } from './engine.js';
 import { runCard, textMessage } from './slack/blocks.js';

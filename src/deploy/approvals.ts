@@ -1,5 +1,5 @@
 /** Who may approve what: N-of-M rules, distinct people, self-approval, stale cards, fail closed. Pure. */
-import { describeEnd } from './machine.js';
+import { describeEnd } from './plan.js';
 import type { Run } from './types.js';
 
 export interface Rule {

@@ -1,34 +1,5 @@
-import type { Decision, Effect, Policy, Run, RunEvent, Step, StepName } from './types.js';
-
-/** The steps of a run that deploys to `envs` in order; environments with approval rules get a gate. */
-export function planSteps(envs: readonly { name: string; gated: boolean; monitored?: boolean }[]): Step[] {
-  return envs.flatMap((env) => {
-    const names: StepName[] = [
-      'preflight',
-      ...(env.gated ? (['approval'] as const) : []),
-      'apply',
-      'verify',
-      ...(env.monitored ? (['monitor'] as const) : []),
-    ];
-    return names.map((name) => ({ env: env.name, name, status: 'pending' as const }));
-  });
-}
-
-/** The environments a run goes to: all of them in promotion order, or up to and including `to`. */
-export function environmentsFor(
-  all: readonly string[],
-  to: string | undefined,
-): { ok: true; envs: string[] } | { ok: false; refused: string } {
-  if (all.length === 0) return { ok: false, refused: 'deploy.yml lists no environments.' };
-  if (to === undefined) return { ok: true, envs: [...all] };
-  const i = all.indexOf(to);
-  if (i === -1)
-    return {
-      ok: false,
-      refused: `There is no environment "${to}". Environments in deploy.yml: ${all.join(', ')}.`,
-    };
-  return { ok: true, envs: all.slice(0, i + 1) };
-}
+import { describeEnd, rollbackSteps } from './plan.js';
+import type { Decision, Effect, Policy, Run, RunEvent, Step } from './types.js';
 
 const at = (ms: number) => new Date(ms).toISOString();
 
@@ -114,37 +85,6 @@ function nextPending(steps: readonly Step[], index: number): number {
 function passGate(run: Run, index: number, when: string, policy: Policy): Decision {
   const steps = withStep(run, index, { status: 'succeeded', finishedAt: when, summary: 'approved' });
   return enter(run, steps, nextPending(steps, index), when, policy, [{ type: 'renderGate', index }]);
-}
-
-/** The steps a rollback of `env` adds: its gate when it needs one, then the rollback itself. */
-function rollbackSteps(env: string, gated: boolean): Step[] {
-  return [
-    ...(gated
-      ? [{ env, name: 'approval' as const, status: 'pending' as const, purpose: 'rollback' as const }]
-      : []),
-    { env, name: 'rollback', status: 'pending', purpose: 'rollback' },
-  ];
-}
-
-export function describeEnd(run: Run): string {
-  const by = run.endedBy ? ` by <@${run.endedBy}>` : '';
-  const when = run.finishedAt ? ` at ${run.finishedAt.slice(0, 16).replace('T', ' ')} UTC` : '';
-  switch (run.status) {
-    case 'succeeded':
-      return `Run #${run.id} has already finished.`;
-    case 'rolled_back':
-      return `Run #${run.id} was rolled back${when}.`;
-    case 'failed':
-      return `Run #${run.id} has already failed.`;
-    case 'cancelled':
-      return `This run was cancelled${by}${when}.`;
-    case 'rejected':
-      return `This run was rejected${by}${when}.`;
-    case 'expired':
-      return `This run expired${when}: nobody approved it in time.`;
-    case 'running':
-      return `Run #${run.id} is still running.`;
-  }
 }
 
 /** Every transition of a run lives here. The caller passes the time and the policy; nothing here does I/O. */

@@ -7,7 +7,7 @@ import {
   progress,
   unsatisfiable,
 } from '../../src/deploy/approvals.js';
-import { planSteps } from '../../src/deploy/machine.js';
+import { planSteps } from '../../src/deploy/plan.js';
 import { inWindow, nextOpening, type Window } from '../../src/deploy/schedule.js';
 import type { Run } from '../../src/deploy/types.js';
 

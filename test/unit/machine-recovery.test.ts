@@ -1,6 +1,7 @@
 /** decide(): runs the bot finds after a stop — never begun, interrupted mid-step, interrupted mid-rollback. */
 import { describe, expect, it } from 'vitest';
-import { decide, planSteps } from '../../src/deploy/machine.js';
+import { decide } from '../../src/deploy/machine.js';
+import { planSteps } from '../../src/deploy/plan.js';
 import type { Decision, Policy, Run, RunEvent } from '../../src/deploy/types.js';
 
 const T0 = '2026-11-21T10:00:00.000Z';

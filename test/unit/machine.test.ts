@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decide, environmentsFor, planSteps } from '../../src/deploy/machine.js';
+import { decide } from '../../src/deploy/machine.js';
+import { environmentsFor, planSteps } from '../../src/deploy/plan.js';
 import type { Decision, Policy, Run, RunEvent } from '../../src/deploy/types.js';
 
 const policy: Policy = { gateTtlMs: () => 3_600_000, gated: (env) => env === 'production' };
