@@ -262,6 +262,8 @@ export function createGates(engine: Engine, chat: Chat) {
     respond: Respond,
     triggerId?: string,
   ): Promise<void> {
+    // The same click delivered to another replica too: the first to claim it acts, the others do nothing at all.
+    if (triggerId && !(await claimClick(db, `verify:${triggerId}`))) return;
     const run = await runs.loadRun(db, v.r);
     if (run?.steps[v.i]?.name !== 'verify')
       return respond(textMessage('That card was out of date; use the latest run card.'));
@@ -270,7 +272,6 @@ export function createGates(engine: Engine, chat: Chat) {
       await runs.audit(db, { actor: user, action: 'verify.refused', runId: run.id });
       return respond(textMessage(escKeepingMentions(verdict)));
     }
-    if (triggerId && !(await claimClick(db, `verify:${triggerId}`, run.id))) return;
     await engine.verifyOnDemand(run, v.i, user);
   }
 
