@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { type Check, type CheckInput, parseChecks } from '../src/deploy/checks.js';
 import { runChecks } from '../src/target/checks.js';
-import { unrecorded } from '../src/target/footprint.js';
+import { type Footprints, unrecorded } from '../src/target/footprint.js';
 import { type BenchPg, makeTables, ms, table, which } from './support.js';
 
 function mixedChecks(n: number, tables: number): CheckInput[] {
@@ -58,13 +58,30 @@ export async function benchChecks(pgs: BenchPg): Promise<string> {
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   const checks = parsed.checks;
   await runChecks(url, checks.slice(0, 5), { footprints: unrecorded }); // warm the catalog caches for both
+  // The bot's footprint with a seq_scans metric configured: each check's transaction reads what it scanned of the
+  // run's touched tables (here 20 of the 10,000) before COMMIT; and the worst case, where no list is known (a check
+  // on command outside a run), reading every user table.
+  const touched = Array.from({ length: 20 }, (_, i) => `public.t_${i + 1}`);
+  const measured: Footprints = {
+    ...unrecorded,
+    measure: { seqScans: true, functions: ['f1'], tables: touched },
+  };
+  const everyTable: Footprints = { ...unrecorded, measure: { seqScans: true, functions: ['f1'] } };
+  const t0 = performance.now();
+  await runChecks(url, checks, { footprints: everyTable, parallel: 4 });
+  const worst = performance.now() - t0;
   const t = performance.now();
-  const results = await runChecks(url, checks, { footprints: unrecorded, parallel: 4 });
+  const results = await runChecks(url, checks, { footprints: measured, parallel: 4 });
   const ours = performance.now() - t;
+  const t2 = performance.now();
+  await runChecks(url, checks, { footprints: unrecorded, parallel: 4 });
+  const light = performance.now() - t2;
   const failed = results.filter((r) => r.status !== 'pass');
   const rows: (string | number)[][] = [
     ['', '100 checks', 'per check'],
-    ['migration-gate (4 in parallel, one pool)', ms(ours), ms(ours / 100)],
+    ['migration-gate (4 in parallel), seq_scans footprint of 20 touched tables', ms(ours), ms(ours / 100)],
+    ['migration-gate, no seq_scans/function metric configured', ms(light), ms(light / 100)],
+    ['migration-gate, seq_scans footprint of every table (no run)', ms(worst), ms(worst / 100)],
   ];
   const psql = which('psql');
   let ratio = 'psql not found: no baseline';

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadDeployConfig } from './config.js';
 import { findMigration } from './deploy/files.js';
 import { openStore } from './store/db.js';
-import { storeFootprints } from './store/footprints.js';
+import { measureFor, storeFootprints } from './store/footprints.js';
 import { readLedger } from './target/apply.js';
 import { withTargetClient } from './target/client.js';
 import { discoverMigrations } from './target/files.js';
@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
   // With the bot's store at hand (DATABASE_URL), what this command does on the target is recorded as the bot's
   // own footprint, so the bot's monitoring never counts it as the application's.
   const store = process.env.DATABASE_URL ? await openStore(process.env.DATABASE_URL) : undefined;
-  const footprints = store ? storeFootprints(store.db) : unrecorded;
+  const footprints = store ? storeFootprints(store.db, measureFor(deploy.monitoring.metrics)) : unrecorded;
   let chosen = migrations;
   if (args.migration) {
     const m = findMigration(migrations, args.migration);

@@ -16,10 +16,11 @@ import { approvalCard, type GateView } from './slack/gate-blocks.js';
 import type { Message } from './slack/mrkdwn.js';
 import { runApply, runPreflight, type StepOutcome } from './steps.js';
 import type { Store } from './store/db.js';
-import { storeFootprints } from './store/footprints.js';
+import { measureFor, storeFootprints } from './store/footprints.js';
 import { liveness } from './store/liveness.js';
 import * as runs from './store/runs.js';
 import { digestOf, discoverMigrations } from './target/files.js';
+import { narrowedTo } from './target/footprint.js';
 import { migrationsToVerify, runRollback, runVerify } from './verification.js';
 
 export interface EngineDeps {
@@ -37,7 +38,7 @@ export function createEngine(deps: EngineDeps) {
   const { store, deploy, chat, log } = deps;
   const db = store.db;
   /** The bot's own work on each target, kept out of every figure it reports (see target/footprint.ts). */
-  const footprints = storeFootprints(db);
+  const footprints = storeFootprints(db, measureFor(deploy.monitoring.metrics));
   const clock = () => (deps.now ?? (() => new Date()))();
   const now = () => clock().toISOString();
   const env = (name: string): Environment | undefined => deploy.environments.find((e) => e.name === name);
@@ -193,12 +194,13 @@ export function createEngine(deps: EngineDeps) {
         return { outcome, message: applyReply(outcome.result) };
       }
       case 'verify': {
-        const applied = earlier<ApplyResult>(run, results, index, 'apply')?.files.map((f) => f.id) ?? [];
+        const apply = earlier<ApplyResult>(run, results, index, 'apply');
         const outcome = await runVerify(
           e,
-          migrationsToVerify(deploy, run.migration, applied),
+          migrationsToVerify(deploy, run.migration, apply?.files.map((f) => f.id) ?? []),
           earlier<PreflightResult>(run, results, index, 'preflight'),
-          footprints,
+          // seq_scans counts the run's touched tables: the checks' own scans are read for those alone.
+          narrowedTo(footprints, apply?.touchedTables),
           { runId: run.id, checksums: run.checksums },
         );
         return { outcome, message: checksReply(outcome.result) };
@@ -338,12 +340,12 @@ export function createEngine(deps: EngineDeps) {
     const e = env(run.steps[index]!.env);
     if (!e) return;
     const results = await runs.loadStepResults(db, run.id);
-    const applied = earlier<ApplyResult>(run, results, index, 'apply')?.files.map((f) => f.id) ?? [];
+    const apply = earlier<ApplyResult>(run, results, index, 'apply');
     const outcome = await runVerify(
       e,
-      migrationsToVerify(deploy, run.migration, applied),
+      migrationsToVerify(deploy, run.migration, apply?.files.map((f) => f.id) ?? []),
       earlier<PreflightResult>(run, results, index, 'preflight'),
-      footprints,
+      narrowedTo(footprints, apply?.touchedTables),
       { runId: run.id, checksums: run.checksums },
       true,
     );

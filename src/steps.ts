@@ -146,7 +146,7 @@ export async function runPreflight(
           },
         } satisfies StepOutcome<PreflightResult>;
       },
-      { mark: true, deep: true },
+      { mark: true, deep: footprints.measure },
     );
     // The baseline monitoring compares with, read in its own session once this one's footprint is recorded.
     if (!outcome.ok || !env.monitor) return outcome;

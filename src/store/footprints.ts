@@ -1,11 +1,14 @@
 /** The bot's cumulative footprint per target, kept in its store so every replica subtracts the same figures. */
+
 import { sql } from 'drizzle-orm';
-import type { Counters, Footprints } from '../target/footprint.js';
+import type { MonitorMetric } from '../config.js';
+import type { Counters, Footprints, Measure } from '../target/footprint.js';
 import type { Db } from './db.js';
 import { targetFootprints } from './schema.js';
 
-export function storeFootprints(db: Db): Footprints {
+export function storeFootprints(db: Db, measure: Measure): Footprints {
   return {
+    measure,
     async add(target, counters) {
       if (!Object.keys(counters).length) return;
       // One statement: concurrent adds from several sessions or replicas all land (the row is locked on conflict).
@@ -25,5 +28,14 @@ export function storeFootprints(db: Db): Footprints {
         .where(sql`${targetFootprints.target} = ${target}`);
       return (rows[0]?.counters ?? {}) as Counters;
     },
+  };
+}
+
+/** What monitoring can count of the bot's own transactions, given the configured metrics. */
+export function measureFor(metrics: readonly MonitorMetric[]): Measure {
+  const sources = metrics.map((m) => m.source);
+  return {
+    seqScans: sources.some((s) => s.kind === 'builtin' && s.metric === 'seq_scans'),
+    functions: [...new Set(sources.flatMap((s) => (s.kind === 'builtin' && s.function ? [s.function] : [])))],
   };
 }

@@ -136,7 +136,11 @@ async function runConcurrent(
 ): Promise<Verdict> {
   const opened = await Promise.all(
     Array.from({ length: plan.times }, () =>
-      openTracked(url, footprints, { application_name: 'migration-gate-check', deep: true, mark: true }),
+      openTracked(url, footprints, {
+        application_name: 'migration-gate-check',
+        deep: footprints.measure,
+        mark: true,
+      }),
     ),
   );
   const clients = opened.map((o) => o.client);
@@ -180,7 +184,11 @@ export async function runChecks(
   opts: RunChecksOptions,
 ): Promise<CheckResult[]> {
   const parallel = Math.max(1, Math.min(opts.parallel ?? 4, checks.length || 1));
-  const { pool, end } = trackedPool(url, opts.footprints, { max: parallel, deep: true, mark: true });
+  const { pool, end } = trackedPool(url, opts.footprints, {
+    max: parallel,
+    deep: opts.footprints.measure,
+    mark: true,
+  });
   const results: CheckResult[] = new Array(checks.length);
   let next = 0;
   const worker = async () => {

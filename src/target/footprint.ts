@@ -16,13 +16,34 @@ import pg from 'pg';
 /** Keys: db.commit, db.rollback, pgss.calls, pgss.time, seq.<relid>, fn.<name>.calls, fn.<name>.time. */
 export type Counters = Record<string, number>;
 
+/**
+ * What monitoring can count of a transaction's own work, so only that is read: seq scans (the `seq_scans` metric)
+ * and calls of the functions metrics name. Reading every table's counters costs milliseconds per read on a
+ * database with 10,000 tables.
+ */
+export interface Measure {
+  readonly seqScans: boolean;
+  readonly functions: readonly string[];
+  /** The tables whose scans matter (a run's touched tables, which is all `seq_scans` counts); all when unknown. */
+  readonly tables?: readonly string[];
+}
+
+/** The same footprints, reading seq scans of `tables` only. */
+export const narrowedTo = (f: Footprints, tables: readonly string[] | undefined): Footprints =>
+  tables ? { ...f, measure: { ...f.measure, tables } } : f;
+
 /** Where footprints go: the bot's store (cumulative per target), or nowhere for a one-off CLI run. */
 export interface Footprints {
   add(target: string, counters: Counters): Promise<void>;
   total(target: string): Promise<Counters>;
+  readonly measure: Measure;
 }
 
-export const unrecorded: Footprints = { add: async () => {}, total: async () => ({}) };
+export const unrecorded: Footprints = {
+  add: async () => {},
+  total: async () => ({}),
+  measure: { seqScans: false, functions: [] },
+};
 
 /** Every statement the bot sends of its own (not migration files) starts with this marker. */
 export const MARKER = '/* migration-gate */ ';
@@ -44,18 +65,34 @@ export function addCounters(into: Counters, more: Readonly<Counters>): Counters 
   return into;
 }
 
-const XACT_SQL = `${MARKER}select
-  (select coalesce(json_object_agg(relid::text, seq_scan), '{}') from pg_stat_xact_user_tables where seq_scan > 0) as seq,
+/** A transaction's pending seq scans (user relations only) and calls of the named functions, as JSON. */
+const xactSql = (m: Measure, flush: boolean) => `${MARKER}select
+  ${
+    m.seqScans
+      ? `(select coalesce(json_object_agg(oid::text, n), '{}') from (select c.oid, pg_stat_get_xact_numscans(c.oid) as n
+     from pg_class c where ${
+       m.tables
+         ? `c.oid = any(array(select to_regclass(t) from unnest($2::text[]) t))`
+         : `c.relkind in ('r', 'p', 'm')
+       and c.relnamespace <> all (array['pg_catalog', 'information_schema', 'pg_toast']::regnamespace[])`
+     }) x
+     where n > 0)`
+      : `'{}'::json`
+  } as seq,
   (select coalesce(json_object_agg(funcname, json_build_array(calls, ms)), '{}') from (select funcname,
-     sum(calls)::float8 as calls, sum(total_time)::float8 as ms from pg_stat_xact_user_functions group by funcname
-     having sum(calls) > 0) f) as fns`;
+     sum(calls)::float8 as calls, sum(total_time)::float8 as ms from pg_stat_xact_user_functions
+     where funcname = any($1::text[]) group by funcname having sum(calls) > 0) f) as fns,
+  ${flush ? `(select pg_stat_force_next_flush()) is null` : 'false'} as flushed`;
 
+// PostgreSQL 15+ and allowed to call it (superuser-only unless granted): otherwise read after BEGIN as well.
+const VERSION_SQL = `${MARKER}select case when current_setting('server_version_num')::int >= 150000
+  then has_function_privilege('pg_stat_force_next_flush()', 'execute') else false end as ok`;
 const BEGIN = /^\s*(\/\*.*?\*\/\s*)?(begin|start transaction)\b/i;
 const END = /^\s*(\/\*.*?\*\/\s*)?(commit|rollback)\s*;?\s*$/i;
 
 export interface TrackOptions {
-  /** Read the transaction's seq scans and function calls before the bot ends it. */
-  readonly deep?: boolean;
+  /** Read what the transaction itself scanned and called (see Measure) before the bot ends it. */
+  readonly deep?: Measure;
   /** Prefix the bot's own SQL with MARKER (not for migration files: it would shift error positions). */
   readonly mark?: boolean;
 }
@@ -109,13 +146,24 @@ export function track(client: pg.ClientBase, counters: Counters, opts: TrackOpti
       throw e;
     }
   };
-  // PostgreSQL 15 keeps a backend's pending statistics across its transactions until it flushes them (at most
-  // once a second, between transactions): pg_stat_xact_* shows that running total. So read it right after BEGIN
-  // and again just before the end; the difference is exactly what this transaction did.
+  // PostgreSQL keeps a backend's pending statistics across its transactions until it flushes them (at most once
+  // a second, between transactions): pg_stat_xact_* shows that running total. On PostgreSQL 15+ the read before
+  // the end also forces the flush that follows the COMMIT, so the next transaction starts from zero: one read each.
+  // Before 15, read right after BEGIN as well and keep the difference.
   let atBegin: Counters | undefined;
+  let canFlush: boolean | undefined;
+  const deep = !!opts.deep && (opts.deep.seqScans || opts.deep.functions.length > 0);
+  // A read that fails must not abort the transaction it reads (the check's own work): it runs in a savepoint.
   const readXact = async (): Promise<Counters | undefined> => {
     try {
-      const x = (await run(XACT_SQL)) as pg.QueryResult;
+      await run(`${MARKER}savepoint migration_gate_footprint`);
+    } catch {
+      return undefined; // the transaction already failed: what it did before goes uncounted
+    }
+    try {
+      const m = opts.deep!;
+      const values = m.seqScans && m.tables ? [m.functions, m.tables] : [m.functions];
+      const x = (await run({ text: xactSql(m, !!canFlush), values })) as pg.QueryResult;
       const row = x.rows[0] as { seq: Record<string, number>; fns: Record<string, [number, number]> };
       const out: Counters = {};
       for (const [relid, n] of Object.entries(row.seq)) out[`seq.${relid}`] = Number(n);
@@ -123,9 +171,11 @@ export function track(client: pg.ClientBase, counters: Counters, opts: TrackOpti
         out[`fn.${fn}.calls`] = Number(calls);
         out[`fn.${fn}.time`] = Number(ms);
       }
+      await run(`${MARKER}release savepoint migration_gate_footprint`);
       return out;
     } catch {
-      return undefined; // an aborted transaction cannot be asked: what it did before failing goes uncounted
+      await run(`${MARKER}rollback to savepoint migration_gate_footprint`).catch(() => {});
+      return undefined;
     }
   };
   const query = async (config: unknown, values?: unknown) => {
@@ -134,13 +184,16 @@ export function track(client: pg.ClientBase, counters: Counters, opts: TrackOpti
       text = MARKER + text;
       config = withText(config, text);
     }
-    if (opts.deep && state.inTx && atBegin && text && END.test(text)) {
+    if (deep && state.inTx && (atBegin || canFlush) && text && END.test(text)) {
       const atEnd = await readXact();
-      if (atEnd) for (const [k, v] of Object.entries(atEnd)) bump(k, v - (atBegin[k] ?? 0));
+      if (atEnd) for (const [k, v] of Object.entries(atEnd)) bump(k, v - (atBegin?.[k] ?? 0));
       atBegin = undefined;
     }
     const r = await run(config, values);
-    if (opts.deep && state.inTx && text && BEGIN.test(text)) atBegin = await readXact();
+    if (deep && state.inTx && text && BEGIN.test(text)) {
+      canFlush ??= ((await run(VERSION_SQL)) as pg.QueryResult).rows[0]?.ok === true;
+      if (!canFlush) atBegin = await readXact();
+    }
     return r;
   };
   (client as unknown as { query: QueryFn }).query = query;

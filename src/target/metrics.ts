@@ -154,7 +154,8 @@ export async function sampleTarget(
       footprints,
       (client, session) =>
         readOnce(client, session, own, sources, touchedTables, at(), opts.timeoutMs ?? 10_000),
-      { mark: true, deep: true },
+      // Custom metric SQL is the bot's work too: what it scans of the touched tables is read before it commits.
+      { mark: true, deep: { ...footprints.measure, tables: touchedTables } },
     );
     if (!botSessions || performance.now() >= deadline) return sample;
     await sleep(200);
