@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Approval, Decision as ApprovalDecision } from '../deploy/approvals.js';
 import type { Run, Step } from '../deploy/types.js';
 import type { Db } from './db.js';
