@@ -32,6 +32,9 @@ export interface Click {
   readonly respond: Respond;
 }
 
+/** Slack user-group members gathered before a lock, or why they could not be read. */
+type Groups = { ok: true; members: Record<string, string[]> } | { ok: false; refused: string };
+
 type Verdict = { ok: true; decision?: Decision } | { ok: false; refused: string; refresh?: boolean };
 
 export function createGates(engine: Engine, chat: Chat) {
@@ -52,19 +55,33 @@ export function createGates(engine: Engine, chat: Chat) {
       ? run.endedBy
       : run.requestedBy;
 
-  async function judge(run: Run, c: Click, approvals: Awaited<ReturnType<typeof runs.loadApprovals>>) {
-    const policy = engine.gatePolicy(run.steps[c.value.i]!.env);
-    let groups: Record<string, string[]>;
+  /**
+   * The members of the groups a gate's rules name, read from Slack before any lock is taken (a slow Slack must
+   * never hold a run row locked); a refusal sentence when Slack cannot tell.
+   */
+  async function groupsOf(run: Run, c: Click): Promise<Groups> {
     try {
-      groups = await engine.groupsFor(policy);
+      return { ok: true, members: await engine.groupsFor(engine.gatePolicy(run.steps[c.value.i]!.env)) };
     } catch (e) {
       return {
-        ok: false as const,
+        ok: false,
         refused: `Could not read the approver user groups from Slack (${(e as Error).message}); nobody can approve through a group until that works.`,
       };
     }
+  }
+
+  /** Pure given what was gathered: may this click count on this gate? */
+  function judge(
+    run: Run,
+    c: Click,
+    approvals: Awaited<ReturnType<typeof runs.loadApprovals>>,
+    groups: Groups,
+  ) {
+    if (!groups.ok) return { ok: false as const, refused: groups.refused };
+    const members = groups.members;
+    const policy = engine.gatePolicy(run.steps[c.value.i]!.env);
     const requester = requesterOf(run, c.value.i);
-    const never = unsatisfiable(policy, requester, groups);
+    const never = unsatisfiable(policy, requester, members);
     if (never) return { ok: false as const, refused: never };
     return decideClick(policy, {
       user: c.user,
@@ -72,7 +89,7 @@ export function createGates(engine: Engine, chat: Chat) {
       rollback: run.steps[c.value.i]?.purpose === 'rollback',
       decision: c.decision,
       approvals,
-      groups,
+      groups: members,
     });
   }
 
@@ -96,7 +113,12 @@ export function createGates(engine: Engine, chat: Chat) {
     const card = checkCard(run, c.value);
     if (!card.ok) return refuse(c, c.value.r, card.refused, card.refresh);
     if (c.decision !== 'approve' && c.reason === undefined) {
-      const verdict = await judge(run!, c, await runs.loadApprovals(db, run!.id, c.value.i));
+      const verdict = judge(
+        run!,
+        c,
+        await runs.loadApprovals(db, run!.id, c.value.i),
+        await groupsOf(run!, c),
+      );
       if (!verdict.ok) return refuse(c, run!.id, verdict.refused);
       await chat.openModal(
         c.triggerId ?? '',
@@ -110,12 +132,15 @@ export function createGates(engine: Engine, chat: Chat) {
   /** Record one decision under the run's row lock: 50 people clicking at once give exactly one transition. */
   async function record(c: Click): Promise<void> {
     const at = engine.now();
+    // Gathered before the run row is locked: Slack is a network call, and no lock may wait on it.
+    const before = await runs.loadRun(db, c.value.r);
+    const groups: Groups = before?.steps[c.value.i] ? await groupsOf(before, c) : { ok: true, members: {} };
     const outcome = await db.transaction(async (tx): Promise<Verdict> => {
       const run = await runs.loadRun(tx, c.value.r, true);
       const card = checkCard(run, c.value);
       if (!card.ok) return card;
       const approvals = await runs.loadApprovals(tx, run!.id, c.value.i);
-      const verdict = await judge(run!, c, approvals);
+      const verdict = judge(run!, c, approvals, groups);
       if (!verdict.ok) return verdict;
       await runs.recordApproval(tx, {
         runId: run!.id,
