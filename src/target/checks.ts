@@ -2,7 +2,8 @@
 import type pg from 'pg';
 import { type Check, type CheckResult, judgeCatalog } from '../deploy/checks.js';
 import { evaluate, type QueryResult, type Verdict } from '../deploy/expectations.js';
-import { type Footprints, openTracked, trackedPool } from './footprint.js';
+import type { Footprints } from './footprint.js';
+import { openTracked, trackedPool } from './sessions.js';
 
 export interface RunChecksOptions {
   /** Where the bot's own footprint on the target is recorded (checks must never look like application work). */
@@ -134,7 +135,8 @@ async function runConcurrent(
   timeout: number,
   footprints: Footprints,
 ): Promise<Verdict> {
-  const opened = await Promise.all(
+  // Every connection that opened is closed (and its footprint recorded), even when another could not open.
+  const tried = await Promise.allSettled(
     Array.from({ length: plan.times }, () =>
       openTracked(url, footprints, {
         application_name: 'migration-gate-check',
@@ -143,6 +145,13 @@ async function runConcurrent(
       }),
     ),
   );
+  const opened = tried.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
+  const refused = tried.find((t): t is PromiseRejectedResult => t.status === 'rejected');
+  if (refused) {
+    await Promise.all(opened.map((o) => o.end()));
+    throw refused.reason;
+  }
+
   const clients = opened.map((o) => o.client);
   const committed = async (c: pg.Client, sql: string) => {
     await c.query('begin');

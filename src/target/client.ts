@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Environment } from '../config.js';
-import { type Counters, type Footprints, openTracked, type TrackOptions } from './footprint.js';
+import type { Counters, Footprints, TrackOptions } from './footprint.js';
+import { openTracked } from './sessions.js';
 
 export const LEDGER_SCHEMA = 'migration_gate';
 

@@ -11,7 +11,7 @@
  * the bot ends that transaction ("deep" tracking, used for checks and custom metric SQL).
  */
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 
 /** Keys: db.commit, db.rollback, pgss.calls, pgss.time, seq.<relid>, fn.<name>.calls, fn.<name>.time. */
 export type Counters = Record<string, number>;
@@ -84,9 +84,11 @@ const xactSql = (m: Measure, flush: boolean) => `${MARKER}select
      where funcname = any($1::text[]) group by funcname having sum(calls) > 0) f) as fns,
   ${flush ? `(select pg_stat_force_next_flush()) is null` : 'false'} as flushed`;
 
-// PostgreSQL 15+ and allowed to call it (superuser-only unless granted): otherwise read after BEGIN as well.
+// PostgreSQL 15+ and allowed to call it (has_function_privilege): otherwise read after BEGIN as well.
 const VERSION_SQL = `${MARKER}select case when current_setting('server_version_num')::int >= 150000
   then has_function_privilege('pg_stat_force_next_flush()', 'execute') else false end as ok`;
+const TO_SAVEPOINT = /^\s*(\/\*.*?\*\/\s*)?rollback\s+(work\s+|transaction\s+)?to\b/i;
+const ROLE = /^\s*(\/\*.*?\*\/\s*)?set\s+local\s+role\b/i;
 const BEGIN = /^\s*(\/\*.*?\*\/\s*)?(begin|start transaction)\b/i;
 const END = /^\s*(\/\*.*?\*\/\s*)?(commit|rollback)\s*;?\s*$/i;
 
@@ -113,8 +115,8 @@ const withText = (config: unknown, text: string): unknown =>
  * Count what `client` does into `counters` from now on (call it right after connecting; counts the startup).
  * Only promise-style queries are tracked; the bot uses no other.
  */
-export function track(client: pg.ClientBase, counters: Counters, opts: TrackOptions = {}): void {
-  const state = { inTx: false };
+export function track(client: pg.ClientBase, counters: Counters, opts: TrackOptions = {}): () => void {
+  const state = { inTx: false, roleSet: false, finished: false };
   const bump = (k: string, n = 1) => {
     counters[k] = (counters[k] ?? 0) + n;
   };
@@ -133,7 +135,8 @@ export function track(client: pg.ClientBase, counters: Counters, opts: TrackOpti
         if (cmd === 'BEGIN' || cmd === 'START') {
           state.inTx = true;
           control = true;
-        } else if (cmd === 'COMMIT' || cmd === 'ROLLBACK') {
+        } else if ((cmd === 'COMMIT' || cmd === 'ROLLBACK') && !TO_SAVEPOINT.test(textOf(config) ?? '')) {
+          // (ROLLBACK TO SAVEPOINT answers with the tag ROLLBACK too, but the transaction goes on.)
           state.inTx = false;
           control = true;
           bump(cmd === 'COMMIT' ? 'db.commit' : 'db.rollback');
@@ -143,6 +146,19 @@ export function track(client: pg.ClientBase, counters: Counters, opts: TrackOpti
       return r;
     } catch (e) {
       if (!state.inTx && (e as pg.DatabaseError).code) bump('db.rollback');
+      throw e;
+    }
+  };
+  // A COMMIT that fails (a deferred constraint, a serialization failure) ends the transaction as a rollback.
+  const runEnd = async (config: unknown, values?: unknown) => {
+    try {
+      return await run(config, values);
+    } catch (e) {
+      if (state.inTx && (e as pg.DatabaseError).code) {
+        state.inTx = false;
+        state.roleSet = false;
+        bump('db.rollback');
+      }
       throw e;
     }
   };
@@ -161,6 +177,8 @@ export function track(client: pg.ClientBase, counters: Counters, opts: TrackOpti
       return undefined; // the transaction already failed: what it did before goes uncounted
     }
     try {
+      // A check may have SET LOCAL ROLE to a role that may not read or flush statistics: read as the bot.
+      if (state.roleSet) await run(`${MARKER}set local role none`);
       const m = opts.deep!;
       const values = m.seqScans && m.tables ? [m.functions, m.tables] : [m.functions];
       const x = (await run({ text: xactSql(m, !!canFlush), values })) as pg.QueryResult;
@@ -171,7 +189,8 @@ export function track(client: pg.ClientBase, counters: Counters, opts: TrackOpti
         out[`fn.${fn}.calls`] = Number(calls);
         out[`fn.${fn}.time`] = Number(ms);
       }
-      await run(`${MARKER}release savepoint migration_gate_footprint`);
+      // Rolling back to the savepoint restores the check's role; releasing keeps the transaction as it was.
+      await run(`${MARKER}${state.roleSet ? 'rollback to' : 'release'} savepoint migration_gate_footprint`);
       return out;
     } catch {
       await run(`${MARKER}rollback to savepoint migration_gate_footprint`).catch(() => {});
@@ -189,7 +208,10 @@ export function track(client: pg.ClientBase, counters: Counters, opts: TrackOpti
       if (atEnd) for (const [k, v] of Object.entries(atEnd)) bump(k, v - (atBegin?.[k] ?? 0));
       atBegin = undefined;
     }
-    const r = await run(config, values);
+    const ending = !!text && END.test(text);
+    const r = ending ? await runEnd(config, values) : await run(config, values);
+    if (ending) state.roleSet = false;
+    else if (state.inTx && text && ROLE.test(text)) state.roleSet = true;
     if (deep && state.inTx && text && BEGIN.test(text)) {
       canFlush ??= ((await run(VERSION_SQL)) as pg.QueryResult).rows[0]?.ok === true;
       if (!canFlush) atBegin = await readXact();
@@ -197,55 +219,14 @@ export function track(client: pg.ClientBase, counters: Counters, opts: TrackOpti
     return r;
   };
   (client as unknown as { query: QueryFn }).query = query;
-  // A session that ends inside a transaction block rolls it back.
-  client.once('end', () => {
+  // A session that ends inside a transaction block rolls it back. Called before the session is closed, so its
+  // footprint is recorded while it still shows in pg_stat_activity (a sampler waits for it then), and again, idly,
+  // when it ends.
+  const finish = () => {
+    if (state.finished) return;
+    state.finished = true;
     if (state.inTx) bump('db.rollback');
-  });
-}
-
-/** A tracked client to one target; `end()` closes it and records its footprint. */
-export async function openTracked(
-  databaseUrl: string,
-  footprints: Footprints,
-  config: Omit<pg.ClientConfig, 'connectionString'> & TrackOptions = {},
-): Promise<{ client: pg.Client; counters: Counters; end(): Promise<void> }> {
-  const { deep, mark, ...clientConfig } = config;
-  const client = new pg.Client({
-    application_name: APP_NAMES[0],
-    ...clientConfig,
-    connectionString: databaseUrl,
-  });
-  // A dropped connection must surface as a failed query, not an unhandled 'error' event.
-  client.on('error', () => {});
-  const counters: Counters = {};
-  await client.connect();
-  track(client, counters, { deep, mark });
-  return {
-    client,
-    counters,
-    async end() {
-      await client.end().catch(() => {});
-      await footprints.add(targetKey(databaseUrl), counters);
-    },
   };
-}
-
-/** A tracked pool (for checks run in parallel); `end()` closes it and records the footprint of all its clients. */
-export function trackedPool(
-  databaseUrl: string,
-  footprints: Footprints,
-  config: Omit<pg.PoolConfig, 'connectionString'> & TrackOptions = {},
-): { pool: pg.Pool; end(): Promise<void> } {
-  const { deep, mark, ...poolConfig } = config;
-  const counters: Counters = {};
-  const pool = new pg.Pool({ application_name: APP_NAMES[1], ...poolConfig, connectionString: databaseUrl });
-  pool.on('error', () => {});
-  pool.on('connect', (client) => track(client, counters, { deep, mark }));
-  return {
-    pool,
-    async end() {
-      await pool.end().catch(() => {});
-      await footprints.add(targetKey(databaseUrl), counters);
-    },
-  };
+  client.once('end', finish);
+  return finish;
 }

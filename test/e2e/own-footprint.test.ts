@@ -26,6 +26,7 @@ const MONITORING = `monitoring:
 const CHECKS = `- { name: events table exists, table: events }
 - { name: no events yet, sql: "select count(*) from events", expect: 0 }
 - { name: bump answers, sql: "select bump(1)", expect: 1 }
+- { name: bump as a plain role, as: { role: mg_fp_reader }, sql: "select bump(3)", expect: 1 }
 - { name: a write is rolled back, writes: true, sql: "insert into events values (99) returning id", expect: 99 }
 - name: five concurrent bumps
   concurrent: { times: 5, sql: "select bump(2)" }
@@ -52,6 +53,11 @@ describe("the bot's own work is invisible to monitoring", () => {
       envYaml: { staging: '    monitor: three\n' },
     });
     await query(h.targets.staging!, 'create extension if not exists pg_stat_statements');
+    // A role with no right to read or flush statistics beyond its own (checks may run `as` such a role).
+    await query(
+      h.targets.staging!,
+      "do $$ begin if not exists (select from pg_roles where rolname = 'mg_fp_reader') then create role mg_fp_reader; end if; end $$",
+    );
   });
   afterAll(async () => h?.stop());
   afterEach(() => {
@@ -61,7 +67,7 @@ describe("the bot's own work is invisible to monitoring", () => {
   it('no application traffic: every counter reads 0 after verify, on-demand verify and a checkpoint', async () => {
     await h.slash('001');
     await h.settle();
-    expect(current(h.slack, 'Verify on staging')).toContain('5/5 pass');
+    expect(current(h.slack, 'Verify on staging')).toContain('6/6 pass');
     await h.slash('verify 001 on staging');
     await h.settle();
 
