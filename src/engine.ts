@@ -177,8 +177,9 @@ export function createEngine(deps: EngineDeps) {
     e: Environment,
   ): Promise<{ outcome: StepOutcome<unknown>; message: Message }> {
     const step = run.steps[index]!;
-    const results =
-      step.name === 'verify' || step.name === 'rollback' ? await runs.loadStepResults(db, run.id) : new Map();
+    const results = ['apply', 'verify', 'rollback'].includes(step.name)
+      ? await runs.loadStepResults(db, run.id)
+      : new Map();
     switch (step.name) {
       case 'preflight': {
         const outcome = await runPreflight(deploy, e, run.migration, run, footprints);
@@ -190,6 +191,7 @@ export function createEngine(deps: EngineDeps) {
           appliedBy: run.requestedBy,
           checksums: run.checksums,
           footprints,
+          expected: earlier<PreflightResult>(run, results, index, 'preflight')?.pending.map((p) => p.id),
         });
         return { outcome, message: applyReply(outcome.result) };
       }

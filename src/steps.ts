@@ -174,6 +174,8 @@ export async function runApply(
     appliedBy: string;
     checksums: Readonly<Record<string, string>>;
     footprints: Footprints;
+    /** The ids preflight found pending here, which the approval card listed. */
+    expected?: readonly string[];
   },
 ): Promise<StepOutcome<ApplyResult>> {
   const { migrations } = discoverMigrations(deploy.migrationsDir);

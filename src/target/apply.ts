@@ -57,6 +57,8 @@ type CountsSource = Awaited<ReturnType<typeof takeSnapshot>>;
 export interface ApplyContext {
   readonly runId: number;
   readonly appliedBy: string;
+  /** The files the approver was shown as pending here (its preflight), in order: anything else is refused. */
+  readonly expected?: readonly string[];
   /** Where the bot's own footprint on the target is recorded (see footprint.ts). */
   readonly footprints: Footprints;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -307,6 +309,14 @@ export async function applyMigrations(
             kind: 'drift',
             message: 'Applied files changed since they were applied.',
             drift: plan.drift,
+            applied: [],
+          };
+        const now = plan.pending.map((f) => f.id);
+        if (ctx.expected && now.join('\n') !== ctx.expected.join('\n'))
+          return {
+            ok: false,
+            kind: 'invalid',
+            message: `The files pending here changed since preflight listed them (${ctx.expected.join(', ') || 'none'}; now ${now.join(', ') || 'none'}): nothing was applied, since that is not what was approved. Start a new run.`,
             applied: [],
           };
         // Parse every pending file before touching anything: a bad file stops the run with nothing applied.
