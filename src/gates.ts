@@ -292,6 +292,10 @@ export function createGates(engine: Engine, chat: Chat) {
     const run = await runs.loadRun(db, v.r);
     if (run?.steps[v.i]?.name !== 'verify')
       return respond(textMessage('That card was out of date; use the latest run card.'));
+    if (['pending', 'skipped'].includes(run.steps[v.i]!.status))
+      return respond(
+        textMessage(`Run #${run.id} has not reached verification on ${esc(run.steps[v.i]!.env)} yet.`),
+      );
     const verdict = await authorize(user, 'verifyNow', run.steps[v.i]!.env, run);
     if (verdict !== true) {
       await runs.audit(db, { actor: user, action: 'verify.refused', runId: run.id });

@@ -157,7 +157,30 @@ export async function sampleTarget(
       // Custom metric SQL is the bot's work too: what it scans of the touched tables is read before it commits.
       { mark: true, deep: { ...footprints.measure, tables: touchedTables } },
     );
-    if (!botSessions || performance.now() >= deadline) return sample;
+    if (!botSessions) return sample;
+    if (performance.now() >= deadline) return withoutCounters(sample, sources);
     await sleep(200);
   }
+}
+
+/** Metrics computed from counters, which another open bot session may have half flushed. */
+const COUNTED = new Set([
+  'deadlocks',
+  'rollbacks',
+  'error_rate',
+  'function_calls',
+  'function_mean_ms',
+  'mean_query_ms',
+  'query_calls',
+  'cache_hit_ratio',
+  'seq_scans',
+]);
+
+/** After waiting, a reading taken while the bot was still working on the target: its counters are not trusted. */
+function withoutCounters(sample: RawSample, sources: readonly MetricSource[]): RawSample {
+  const why =
+    "the bot's own session on this database was still open after 2 s (a long check or rollback), so its counters could be half counted: not measured this time";
+  const unavailable = { ...sample.unavailable };
+  for (const s of sources) if (s.kind === 'builtin' && COUNTED.has(s.metric)) unavailable[metricKey(s)] = why;
+  return { ...sample, unavailable };
 }

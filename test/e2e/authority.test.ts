@@ -3,7 +3,16 @@
  * approval buttons (issue "Only the right people…", points 1–4 and 13), over signed requests.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { clock, current, ephemerals, type Harness, startHarness } from '../support/harness.js';
+import { sendInteraction } from '../../src/sandbox/sign.js';
+import {
+  CHANNEL,
+  clock,
+  current,
+  ephemerals,
+  type Harness,
+  SIGNING_SECRET,
+  startHarness,
+} from '../support/harness.js';
 import { query } from '../support/pg.js';
 
 const CARD = /^Run #\d+ · /;
@@ -115,6 +124,33 @@ describe('who may act on a run', () => {
       "select action, actor from migration_gate_state.audit_events where action like 'verify%' order by id",
     );
     expect(audits).toContainEqual({ action: 'verify.refused', actor: 'U0OUTSIDER' });
+  });
+
+  it('a forged Run verification value for a verify step not reached yet is refused', async () => {
+    await h.slash('001_failures');
+    await h.settle();
+    const run = Number(/Run #(\d+)/.exec(current(h.slack, CARD))![1]);
+    const prodVerify = (
+      await query<{ idx: number }>(
+        h.stateUrl,
+        `select idx from migration_gate_state.steps where run_id = ${run} and env = 'production' and name = 'verify'`,
+      )
+    )[0]!.idx;
+    const r = await sendInteraction(h.bot.url!, SIGNING_SECRET, {
+      type: 'block_actions',
+      user: { id: 'U0REQUESTER' },
+      channel: { id: CHANNEL },
+      trigger_id: 'trigger-forged-1',
+      response_url: h.slack.responseUrl('U0REQUESTER', CHANNEL),
+      actions: [{ action_id: 'run.verify', value: JSON.stringify({ r: run, i: prodVerify, d: '' }) }],
+    });
+    expect(r.status).toBe(200);
+    await h.settle();
+    expect(ephemerals(h.slack).at(-1)).toContain(
+      `Run #${run} has not reached verification on production yet.`,
+    );
+    await h.slash(`cancel #${run}`);
+    await h.settle();
   });
 
   it('whoever asks for a rollback cannot approve it; two Roll back clicks: one takes effect, the other is refused', async () => {

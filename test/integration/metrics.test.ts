@@ -120,3 +120,30 @@ describe('metrics from a real server', () => {
     }
   });
 });
+
+describe('a reading while the bot is still working on the target', () => {
+  it('waits, then leaves counter metrics unmeasured with why instead of reporting half-counted figures', async () => {
+    const busy = new pg.Client({ connectionString: url, application_name: 'migration-gate-check' });
+    await busy.connect();
+    try {
+      const s = await sampleTarget(
+        { databaseUrl: url },
+        unrecorded,
+        [
+          { kind: 'builtin', metric: 'rollbacks' },
+          { kind: 'builtin', metric: 'lock_waits' },
+        ],
+        [],
+        () => new Date().toISOString(),
+        { waitMs: 300 },
+      );
+      expect(s.unavailable.rollbacks).toContain("the bot's own session on this database was still open");
+      expect(s.unavailable.lock_waits).toBeUndefined();
+      expect(s.gauges.lock_waits).toBe(0);
+    } finally {
+      await busy.end();
+    }
+    const free = await sample([{ kind: 'builtin', metric: 'rollbacks' }], []);
+    expect(free.unavailable.rollbacks).toBeUndefined();
+  });
+});
