@@ -60,6 +60,22 @@ export async function createRun(
   },
 ): Promise<CreateRunResult> {
   const envs = [...new Set(input.steps.map((s) => s.env))];
+  // A holder can release its lock between our insert and our look at who holds it: then simply try again.
+  for (let attempt = 1; ; attempt++) {
+    const r = await attemptCreate(db, input, envs);
+    if (r !== 'released' || attempt === 3) return r === 'released' ? createFailedBusy() : r;
+  }
+}
+
+const createFailedBusy = (): never => {
+  throw new Error('the environments kept changing hands while this run started; try again');
+};
+
+async function attemptCreate(
+  db: Db,
+  input: Parameters<typeof createRun>[1],
+  envs: string[],
+): Promise<CreateRunResult | 'released'> {
   return db
     .transaction(async (tx) => {
       const [row] = await tx
@@ -79,7 +95,10 @@ export async function createRun(
         .onConflictDoNothing()
         .returning();
       // Throwing rolls the new run back; the catch below turns it into an answer.
-      if (taken.length < envs.length) throw new EnvironmentBusy((await holderOf(tx, envs, row!.id))!);
+      if (taken.length < envs.length) {
+        const holder = await holderOf(tx, envs, row!.id);
+        throw holder ? new EnvironmentBusy(holder) : new Released();
+      }
       await tx.insert(steps).values(
         input.steps.map((s, index) => ({
           runId: row!.id,
@@ -91,8 +110,11 @@ export async function createRun(
       );
       return { ok: true as const, run: toRun(row!, input.steps) };
     })
-    .catch((e: unknown): CreateRunResult => {
+    .catch((e: unknown): CreateRunResult | 'released' => {
       if (e instanceof EnvironmentBusy) return { ok: false, holder: e.holder };
+      if (e instanceof Released) return 'released';
       throw e;
     });
 }
+
+class Released extends Error {}
