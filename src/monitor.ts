@@ -1,15 +1,14 @@
 /**
  * The monitor step: checkpoints on a durable schedule, metrics against their lines, alerts, rollback triggers.
- * A tick works in batches: claim due checkpoints (locking their runs), read what they need in a few queries,
- * sample each environment once, judge every run, store it all in one statement, then tell people.
+ * A tick works in batches (monitor-batch.ts): claim due checkpoints in a short transaction, sample each environment
+ * once with no transaction open, judge every run, store it all in one statement, then tell people.
  */
-import type { Environment, MonitorMetric } from './config.js';
-import { metricValue } from './deploy/metrics.js';
-import { actionable, checkpointTimes, fmt, type Judged, judge, type RawSample } from './deploy/monitoring.js';
-import type { ApplyResult, PreflightResult } from './deploy/results.js';
+import type { MonitorMetric } from './config.js';
+import { actionable, checkpointTimes, fmt, type Judged } from './deploy/monitoring.js';
 import { describeRollback } from './deploy/rollback-plan.js';
 import type { Run } from './deploy/types.js';
 import type { Engine } from './engine.js';
+import { type Measured, mapLimit, measureBatch, PARALLEL } from './monitor-batch.js';
 import type { Chat } from './slack/chat.js';
 import {
   type AlertRollback,
@@ -22,37 +21,8 @@ import {
 import { type Message, SYSTEM_ACTOR } from './slack/mrkdwn.js';
 import * as cps from './store/checkpoints.js';
 import * as runs from './store/runs.js';
-import { sampleTarget } from './target/metrics.js';
 
 type Shown = Judged & { unit: string; dryRun: boolean };
-
-/** Runs taken per transaction, and targets sampled at once. */
-const BATCH = 250;
-const PARALLEL = 8;
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!);
-    }),
-  );
-  return out;
-}
-
-interface Measured {
-  readonly runId: number;
-  readonly index: number;
-  readonly env: Environment;
-  readonly judged: Judged[];
-  readonly firstUnavailable: Judged[];
-  readonly view: MonitorView;
-  readonly pending: number;
-  readonly messages: { kind: string; channel: string; ts: string }[];
-  /** Taken on command: shown, but it alerts nobody and triggers nothing on its own. */
-  readonly onDemand: boolean;
-}
 
 export function createMonitor(engine: Engine, chat: Chat) {
   const db = engine.db;
@@ -136,109 +106,6 @@ export function createMonitor(engine: Engine, chat: Chat) {
     );
   }
 
-  /** Claim, sample and judge one batch of due checkpoints, in one store transaction. */
-  async function measureBatch(now: Date): Promise<{ measured: Measured[]; rows: number }> {
-    return db.transaction(async (tx) => {
-      const due = await cps.claimDue(tx, now, BATCH);
-      if (!due.length) return { measured: [], rows: 0 };
-      const groups = new Map<string, cps.DueCheckpoint[]>();
-      for (const d of due)
-        groups.set(`${d.runId}:${d.index}`, [...(groups.get(`${d.runId}:${d.index}`) ?? []), d]);
-      const ctx = await cps.batchContext(tx, [...new Set(due.map((d) => d.runId))]);
-      const plan = [...groups.values()].map((g) => {
-        const { runId, index } = g[0]!;
-        const mine = ctx.stepRows.filter((s) => s.runId === runId);
-        const env = engine.env(mine.find((s) => s.index === index)!.env) as Environment;
-        const before = (name: string) =>
-          mine
-            .filter((s) => s.env === env.name && s.name === name && s.index < index && s.result)
-            .sort((a, b) => a.index - b.index)
-            .at(-1)?.result;
-        const rows = ctx.rows.filter((r) => r.runId === runId && r.index === index);
-        return {
-          g,
-          env,
-          rows,
-          baseline: (before('preflight') as PreflightResult | undefined)?.metricsBaseline,
-          touched: ((before('apply') as ApplyResult | undefined)?.touchedTables ?? []).slice().sort(),
-          done: rows.filter((r) => r.status === 'done'),
-        };
-      });
-      // Every run watching one environment (and the same tables) reads the same numbers at this instant.
-      const sampleKey = (p: (typeof plan)[number]) => `${p.env.name}|${p.touched.join(',')}`;
-      const samples = new Map<string, RawSample>();
-      await mapLimit([...new Map(plan.map((p) => [sampleKey(p), p])).values()], PARALLEL, async (p) => {
-        let cur: RawSample;
-        try {
-          cur = await sampleTarget(
-            p.env,
-            engine.footprints,
-            metrics().map((m) => m.source),
-            p.touched,
-            () => now.toISOString(),
-          );
-        } catch (e) {
-          const why = `could not sample ${p.env.name}: ${(e as Error).message}`;
-          cur = {
-            at: now.toISOString(),
-            counters: {},
-            gauges: {},
-            unavailable: Object.fromEntries(metrics().map((m) => [m.rule.key, why])),
-          };
-        }
-        samples.set(sampleKey(p), cur);
-      });
-      const updates: Parameters<typeof cps.finishMany>[1][number][] = [];
-      const measured = plan.map((p): Measured => {
-        const cur = samples.get(sampleKey(p))!;
-        const prev = (p.done.at(-1)?.sample as RawSample | undefined) ?? p.baseline;
-        // Readings taken on command are shown but never count toward `consecutive`.
-        const history = (key: string) =>
-          p.done
-            .filter((d) => d.seq < cps.EXTRA)
-            .map((d) => (d.judged as Judged[]).find((j) => j.key === key)?.raw ?? 'ok');
-        const judged = metrics().map((m) => {
-          const v = metricValue(m.source, prev, cur);
-          const base = p.baseline ? metricValue(m.source, undefined, p.baseline).value : undefined;
-          return judge(m.rule, v.value, base, history(m.rule.key), v.unavailable, v.quiet);
-        });
-        // The newest planned checkpoint due is the one that counts; older planned ones were missed; one taken on
-        // command at the same time shares the reading.
-        const newest = p.g.filter((d) => d.seq < cps.EXTRA).at(-1) ?? p.g.at(-1)!;
-        for (const d of p.g)
-          if (d.id === newest.id) updates.push({ id: d.id, status: 'done', sample: cur, judged });
-          else if (d.seq >= cps.EXTRA) updates.push({ id: d.id, status: 'done', sample: cur, judged });
-          else updates.push({ id: d.id, status: 'missed' });
-        // The rows as they are once this batch commits: for the monitoring message.
-        const taken = new Set(p.g.map((d) => d.id));
-        const after = p.rows.map((r) =>
-          r.id === newest.id || (taken.has(r.id) && r.seq >= cps.EXTRA)
-            ? { ...r, status: 'done', takenAt: now, judged }
-            : taken.has(r.id)
-              ? { ...r, status: 'missed', takenAt: now }
-              : r,
-        );
-        return {
-          runId: newest.runId,
-          index: newest.index,
-          onDemand: newest.seq >= cps.EXTRA,
-          env: p.env,
-          judged,
-          firstUnavailable: judged.filter(
-            (j) =>
-              j.unavailable &&
-              !p.done.some((d) => (d.judged as Judged[]).find((x) => x.key === j.key)?.unavailable),
-          ),
-          view: viewOf(p.env.name, after, false),
-          pending: after.filter((r) => r.status === 'pending').length,
-          messages: ctx.messages.filter((m) => m.runId === newest.runId),
-        };
-      });
-      await cps.finishMany(tx, updates, now);
-      return { measured, rows: due.length };
-    });
-  }
-
   /** After the checkpoint is stored: tell people, and act on rollback triggers. */
   async function act(m: Measured): Promise<void> {
     const { runId, index, env, judged } = m;
@@ -319,11 +186,11 @@ export function createMonitor(engine: Engine, chat: Chat) {
     let taken = 0;
     let rows = 0;
     for (;;) {
-      const batch = await measureBatch(now);
+      const batch = await measureBatch(engine, viewOf, now);
       await mapLimit(batch.measured, PARALLEL, act);
       taken += batch.measured.length;
       rows += batch.rows;
-      if (batch.measured.length < BATCH) return { runs: taken, checkpoints: rows };
+      if (!batch.full) return { runs: taken, checkpoints: rows };
     }
   }
 

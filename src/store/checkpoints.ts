@@ -1,6 +1,5 @@
-/** Checkpoint rows: scheduled when a monitor step starts, claimed by whichever scheduler gets there first. */
+/** Checkpoint rows: scheduled when a monitor step starts, claimed by one tick (checkpoint-claims.ts), alerts. */
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Judged, RawSample } from '../deploy/monitoring.js';
 import type { Tx } from './runs.js';
 import { alerts, checkpoints, slackMessages, steps } from './schema.js';
 
@@ -24,66 +23,6 @@ export async function addExtraCheckpoint(db: Tx, runId: number, index: number, a
   await db.execute(sql`insert into migration_gate_state.checkpoints (run_id, idx, seq, due_at)
     select ${runId}, ${index}, greatest(coalesce(max(seq), 0) + 1, ${EXTRA}), ${at.toISOString()}
     from migration_gate_state.checkpoints where run_id = ${runId} and idx = ${index} and seq >= ${EXTRA}`);
-}
-
-export interface DueCheckpoint {
-  readonly id: number;
-  readonly runId: number;
-  readonly index: number;
-  readonly seq: number;
-  readonly dueAt: string;
-}
-
-/**
- * Due checkpoints of watching monitor steps, for up to `limitRuns` runs, each run's together (oldest first).
- * Two locks, always in this order, and neither waits (SKIP LOCKED): a tick never joins a deadlock.
- * 1. The runs' rows, as a click takes them: two schedulers never take the same run, and a click on a run waits
- *    for this transaction (and a run a click holds is left for the next tick).
- * 2. Then, in a new statement, the checkpoint rows themselves. Its snapshot is taken after the run locks were
- *    granted, so it sees whatever a scheduler that held them before committed, and FOR NO KEY UPDATE rechecks
- *    `status = 'pending'` on the newest row version. The first statement's snapshot can be stale: a run another
- *    scheduler finished after it began still looks due there, gets locked, and comes back empty here.
- * Runs that came back empty do not count: the claim tops up with a fresh snapshot, so fewer than `limitRuns`
- * runs still means nothing more was there to take (the tick stops on a short batch).
- */
-export async function claimDue(db: Tx, now: Date, limitRuns: number): Promise<DueCheckpoint[]> {
-  const at = now.toISOString();
-  const locked: number[] = [];
-  const out: DueCheckpoint[] = [];
-  let runsTaken = 0;
-  while (runsTaken < limitRuns) {
-    const want = limitRuns - runsTaken;
-    const runRows = await db.execute<{ id: number }>(sql`
-      select r.id from migration_gate_state.runs r
-      where r.status = 'running' and r.id <> all(${`{${locked.join(',')}}`}::int[])
-        and exists (select 1 from migration_gate_state.checkpoints c
-                    join migration_gate_state.steps s on s.run_id = c.run_id and s.idx = c.idx
-                    where c.run_id = r.id and c.status = 'pending' and c.due_at <= ${at} and s.status = 'watching')
-      order by r.id
-      limit ${want}
-      for update of r skip locked`);
-    const ids = runRows.rows.map((x) => x.id);
-    if (!ids.length) break;
-    locked.push(...ids);
-    const r = await db.execute<{ id: number; run_id: number; idx: number; seq: number; due_at: string }>(sql`
-      select c.id, c.run_id, c.idx, c.seq, c.due_at from migration_gate_state.checkpoints c
-      join migration_gate_state.steps s on s.run_id = c.run_id and s.idx = c.idx
-      where c.run_id = any(${`{${ids.join(',')}}`}::int[]) and c.status = 'pending' and c.due_at <= ${at}
-        and s.status = 'watching'
-      order by c.run_id, c.idx, c.due_at, c.seq
-      for no key update of c skip locked`);
-    for (const x of r.rows)
-      out.push({
-        id: x.id,
-        runId: x.run_id,
-        index: x.idx,
-        seq: x.seq,
-        dueAt: new Date(x.due_at).toISOString(),
-      });
-    runsTaken += new Set(r.rows.map((x) => x.run_id)).size;
-    if (ids.length < want) break;
-  }
-  return out;
 }
 
 export async function recordAlert(
@@ -166,19 +105,6 @@ export async function batchContext(db: Tx, runIds: readonly number[]) {
     .from(slackMessages)
     .where(inArray(slackMessages.runId, ids));
   return { stepRows, rows, messages };
-}
-
-/** Mark many checkpoints done or missed in one statement. */
-export async function finishMany(
-  db: Tx,
-  updates: readonly { id: number; status: 'done' | 'missed'; sample?: RawSample; judged?: Judged[] }[],
-  at: Date,
-): Promise<void> {
-  if (!updates.length) return;
-  await db.execute(sql`update migration_gate_state.checkpoints c
-    set status = v.status, taken_at = ${at.toISOString()}, sample = v.sample, judged = v.judged
-    from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as v(id int, status text, sample jsonb, judged jsonb)
-    where c.id = v.id`);
 }
 
 /** When the newest checkpoint taken on command for a run was due (they are limited to one a minute). */

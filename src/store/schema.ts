@@ -110,7 +110,10 @@ export const approvals = stateSchema.table(
   (t) => [uniqueIndex('approvals_one_per_person').on(t.runId, t.index, t.user)],
 );
 
-/** The monitor step's schedule: one row per checkpoint, claimed with FOR UPDATE SKIP LOCKED. */
+/**
+ * The monitor step's schedule: one row per checkpoint. A tick claims due rows (status `claimed`, its token and the
+ * time) in a short transaction, samples with no transaction open, then stores them if still its own.
+ */
 export const checkpoints = stateSchema.table(
   'checkpoints',
   {
@@ -121,9 +124,12 @@ export const checkpoints = stateSchema.table(
     index: integer('idx').notNull(),
     seq: integer('seq').notNull(),
     dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
-    /** pending, done, missed (overdue and folded into a later one), cancelled. */
+    /** pending, claimed (a tick is sampling it), done, missed (overdue and folded into a later one). */
     status: text('status').notNull().default('pending'),
     takenAt: timestamp('taken_at', { withTimezone: true }),
+    /** The tick that claimed it (a token per batch) and when (the store's clock); stale after a while. */
+    claimedBy: text('claimed_by'),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
     /** The raw counters read (the next checkpoint's deltas start here) and the judged metrics. */
     sample: jsonb('sample'),
     judged: jsonb('judged'),

@@ -1,9 +1,12 @@
 /**
  * Two schedulers claiming due checkpoints at once: every due checkpoint is taken by exactly one of them, none is
- * lost, and a run whose row a click holds is left alone. Two stores (two pools), the real claim, real PostgreSQL.
+ * lost, and a run whose row a click holds is left alone; a claim whose tick died is taken again after a while.
+ * Two stores (two pools), the real claim, real PostgreSQL.
  */
+
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimDue, finishMany } from '../../src/store/checkpoints.js';
+import { CLAIM_STALE_SECONDS, claimDue, finishMany } from '../../src/store/checkpoint-claims.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { createTestDatabase } from '../support/pg.js';
 
@@ -64,20 +67,22 @@ async function seed(): Promise<{ runIds: number[]; due: number[] }> {
   };
 }
 
-/** What a scheduler's tick does with the store: claim a batch, finish it, commit; stop on a short batch. */
+/**
+ * What a scheduler's tick does with the store: claim a batch and commit, then (where the sampling would be) store
+ * it as done, counting only the rows it still held; stop on a short batch.
+ */
 async function claimer(store: Store): Promise<number[]> {
   const taken: number[] = [];
   for (;;) {
-    const due = await store.db.transaction(async (tx) => {
-      const d = await claimDue(tx, NOW, LIMIT);
-      await finishMany(
-        tx,
-        d.map((x) => ({ id: x.id, status: 'done' as const })),
-        NOW,
-      );
-      return d;
-    });
-    taken.push(...due.map((d) => d.id));
+    const me = randomUUID();
+    const due = await store.db.transaction((tx) => claimDue(tx, NOW, LIMIT, me));
+    const stored = await finishMany(
+      store.db,
+      due.map((x) => ({ id: x.id, status: 'done' as const })),
+      NOW,
+      me,
+    );
+    taken.push(...stored.map((d) => d.id));
     if (new Set(due.map((d) => d.runId)).size < LIMIT) return taken;
   }
 }
@@ -105,7 +110,7 @@ describe('claiming due checkpoints', () => {
     try {
       await click.query('begin');
       await click.query('select id from migration_gate_state.runs where id = $1 for update', [held]);
-      const due = await a.db.transaction((tx) => claimDue(tx, NOW, RUNS));
+      const due = await a.db.transaction((tx) => claimDue(tx, NOW, RUNS, 'tick-a'));
       expect(due.some((d) => d.runId === held)).toBe(false);
       const two = due.filter((d) => d.runId === twoDue).map((d) => d.seq);
       expect(two).toEqual([1, 2]);
@@ -114,5 +119,33 @@ describe('claiming due checkpoints', () => {
       await click.query('rollback');
       click.release();
     }
+  });
+
+  it('a run being sampled is not taken again; a claim whose tick died is, after a while, and the dead tick stores nothing', async () => {
+    const { runIds, due: expected } = await seed();
+    const first = await a.db.transaction((tx) => claimDue(tx, NOW, RUNS, 'tick-dead'));
+    expect(first.map((d) => d.id).sort((x, y) => x - y)).toEqual(expected);
+    // committed and still fresh: another tick finds nothing to take
+    expect(await b.db.transaction((tx) => claimDue(tx, NOW, RUNS, 'tick-b'))).toEqual([]);
+    // the first tick died: its claims age past the limit (the store's clock) and another tick takes them all
+    await a.pool.query(
+      `update migration_gate_state.checkpoints set claimed_at = now() - interval '${CLAIM_STALE_SECONDS + 1} seconds'
+       where claimed_by = 'tick-dead' and run_id <> $1`,
+      [runIds[0]],
+    );
+    const again = await b.db.transaction((tx) => claimDue(tx, NOW, RUNS, 'tick-b'));
+    const held = first.filter((d) => d.runId === runIds[0]).map((d) => d.id);
+    expect(again.map((d) => d.id).sort((x, y) => x - y)).toEqual(expected.filter((id) => !held.includes(id)));
+    // the dead tick's late readings are dropped except where its claim was still fresh; the new tick's are stored
+    const done = (ds: typeof first) => ds.map((x) => ({ id: x.id, status: 'done' as const }));
+    const late = await finishMany(a.db, done(first), NOW, 'tick-dead');
+    expect(late.map((x) => x.id).sort((x, y) => x - y)).toEqual(held);
+    const stored = await finishMany(b.db, done(again), NOW, 'tick-b');
+    expect(stored).toHaveLength(again.length);
+    expect(stored.every((x) => x.watching)).toBe(true);
+    const left = await a.pool.query(
+      `select count(*)::int as n from migration_gate_state.checkpoints where status = 'claimed'`,
+    );
+    expect(left.rows[0].n).toBe(0);
   });
 });

@@ -1,0 +1,2 @@
+ALTER TABLE "migration_gate_state"."checkpoints" ADD COLUMN "claimed_by" text;--> statement-breakpoint
+ALTER TABLE "migration_gate_state"."checkpoints" ADD COLUMN "claimed_at" timestamp with time zone;

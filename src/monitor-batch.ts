@@ -1,0 +1,198 @@
+/**
+ * One batch of a monitoring tick, in three parts so that no store transaction is open while a target is sampled:
+ * 1. claim (a short transaction): mark the due checkpoints of up to BATCH runs as this batch's, read what judging
+ *    them needs (each run's done rows: its previous readings), commit;
+ * 2. sample each environment once for all the runs watching it, with no transaction open (the claims are renewed
+ *    while it lasts, so a slow target is not mistaken for a dead tick);
+ * 3. store the readings (one statement), on the rows still claimed by this batch only.
+ * A click on a run being sampled therefore never waits for the target.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Environment } from './config.js';
+import { metricValue } from './deploy/metrics.js';
+import { type Judged, judge, type RawSample } from './deploy/monitoring.js';
+import type { ApplyResult, PreflightResult } from './deploy/results.js';
+import type { Engine } from './engine.js';
+import type { MonitorView } from './slack/monitor-blocks.js';
+import * as claims from './store/checkpoint-claims.js';
+import * as cps from './store/checkpoints.js';
+import { sampleTarget } from './target/metrics.js';
+
+/** Runs taken per batch, and targets sampled at once. */
+export const BATCH = 250;
+export const PARALLEL = 8;
+
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (t: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!);
+    }),
+  );
+  return out;
+}
+
+export interface Measured {
+  readonly runId: number;
+  readonly index: number;
+  readonly env: Environment;
+  readonly judged: Judged[];
+  readonly firstUnavailable: Judged[];
+  readonly view: MonitorView;
+  readonly pending: number;
+  readonly messages: { kind: string; channel: string; ts: string }[];
+  /** Taken on command: shown, but it alerts nobody and triggers nothing on its own. */
+  readonly onDemand: boolean;
+}
+
+type Rows = Awaited<ReturnType<typeof cps.batchContext>>['rows'];
+export type ViewOf = (env: string, rows: Rows, finished: boolean) => MonitorView;
+
+/** Sample every (environment, touched tables) once, a failure being a reading where nothing is available. */
+async function sampleAll(
+  engine: Engine,
+  keys: readonly { env: Environment; touched: string[] }[],
+  now: Date,
+) {
+  const metrics = engine.deploy.monitoring.metrics;
+  return mapLimit(keys, PARALLEL, async (p): Promise<RawSample> => {
+    try {
+      return await sampleTarget(
+        p.env,
+        engine.footprints,
+        metrics.map((m) => m.source),
+        p.touched,
+        () => now.toISOString(),
+      );
+    } catch (e) {
+      const why = `could not sample ${p.env.name}: ${(e as Error).message}`;
+      return {
+        at: now.toISOString(),
+        counters: {},
+        gauges: {},
+        unavailable: Object.fromEntries(metrics.map((m) => [m.rule.key, why])),
+      };
+    }
+  });
+}
+
+/** Run `fn` while renewing `claimer`'s claims every CLAIM_RENEW_MS; the last renewal is over when it returns. */
+async function renewingClaims<T>(engine: Engine, claimer: string, fn: () => Promise<T>): Promise<T> {
+  let renewal: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    renewal = renewal.then(() => claims.renewClaims(engine.db, claimer)).catch(() => {});
+  }, claims.CLAIM_RENEW_MS);
+  timer.unref();
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+    await renewal;
+  }
+}
+
+/** Claim, sample, judge and store one batch of due checkpoints. `full`: BATCH runs were claimed (take more). */
+export async function measureBatch(
+  engine: Engine,
+  viewOf: ViewOf,
+  now: Date,
+): Promise<{ measured: Measured[]; rows: number; full: boolean }> {
+  const metrics = engine.deploy.monitoring.metrics;
+  const claimer = randomUUID();
+  const { due, ctx } = await engine.db.transaction(async (tx) => {
+    const due = await claims.claimDue(tx, now, BATCH, claimer);
+    return { due, ctx: await cps.batchContext(tx, [...new Set(due.map((d) => d.runId))]) };
+  });
+  const full = new Set(due.map((d) => d.runId)).size >= BATCH;
+  if (!due.length) return { measured: [], rows: 0, full };
+  const groups = new Map<string, claims.DueCheckpoint[]>();
+  for (const d of due)
+    groups.set(`${d.runId}:${d.index}`, [...(groups.get(`${d.runId}:${d.index}`) ?? []), d]);
+  const plan = [...groups.values()].map((g) => {
+    const { runId, index } = g[0]!;
+    const mine = ctx.stepRows.filter((s) => s.runId === runId);
+    const env = engine.env(mine.find((s) => s.index === index)!.env) as Environment;
+    const before = (name: string) =>
+      mine
+        .filter((s) => s.env === env.name && s.name === name && s.index < index && s.result)
+        .sort((a, b) => a.index - b.index)
+        .at(-1)?.result;
+    const rows = ctx.rows.filter((r) => r.runId === runId && r.index === index);
+    const touched = ((before('apply') as ApplyResult | undefined)?.touchedTables ?? []).slice().sort();
+    return {
+      g,
+      env,
+      rows,
+      baseline: (before('preflight') as PreflightResult | undefined)?.metricsBaseline,
+      touched,
+      // Every run watching one environment (and the same tables) reads the same numbers at this instant.
+      key: `${env.name}|${touched.join(',')}`,
+      done: rows.filter((r) => r.status === 'done'),
+    };
+  });
+  const keys = [...new Map(plan.map((p) => [p.key, p])).values()];
+  const read = await renewingClaims(engine, claimer, () => sampleAll(engine, keys, now));
+  const samples = new Map(keys.map((k, i) => [k.key, read[i]!]));
+  const updates: Parameters<typeof claims.finishMany>[1][number][] = [];
+  const measured = plan.map((p) => {
+    const cur = samples.get(p.key)!;
+    const prev = (p.done.at(-1)?.sample as RawSample | undefined) ?? p.baseline;
+    // Readings taken on command are shown but never count toward `consecutive`.
+    const history = (key: string) =>
+      p.done
+        .filter((d) => d.seq < cps.EXTRA)
+        .map((d) => (d.judged as Judged[]).find((j) => j.key === key)?.raw ?? 'ok');
+    const judged = metrics.map((m) => {
+      const v = metricValue(m.source, prev, cur);
+      const base = p.baseline ? metricValue(m.source, undefined, p.baseline).value : undefined;
+      return judge(m.rule, v.value, base, history(m.rule.key), v.unavailable, v.quiet);
+    });
+    // The newest planned checkpoint due is the one that counts; older planned ones were missed; one taken on
+    // command at the same time shares the reading.
+    const newest = p.g.filter((d) => d.seq < cps.EXTRA).at(-1) ?? p.g.at(-1)!;
+    const counts = (d: claims.DueCheckpoint) => d.id === newest.id || d.seq >= cps.EXTRA;
+    for (const d of p.g)
+      updates.push(
+        counts(d) ? { id: d.id, status: 'done', sample: cur, judged } : { id: d.id, status: 'missed' },
+      );
+    // The rows as they are once this batch is stored: for the monitoring message.
+    const taken = new Map(p.g.map((d) => [d.id, d]));
+    const after = p.rows.map((r) => {
+      const d = taken.get(r.id);
+      if (!d) return r;
+      return counts(d)
+        ? { ...r, status: 'done', takenAt: now, judged }
+        : { ...r, status: 'missed', takenAt: now };
+    });
+    const m: Measured = {
+      runId: newest.runId,
+      index: newest.index,
+      onDemand: newest.seq >= cps.EXTRA,
+      env: p.env,
+      judged,
+      firstUnavailable: judged.filter(
+        (j) =>
+          j.unavailable &&
+          !p.done.some((d) => (d.judged as Judged[]).find((x) => x.key === j.key)?.unavailable),
+      ),
+      view: viewOf(p.env.name, after, false),
+      pending: after.filter((r) => r.status === 'pending').length,
+      messages: ctx.messages.filter((x) => x.runId === newest.runId),
+    };
+    return { m, ids: p.g.map((d) => d.id) };
+  });
+  const stored = new Map(
+    (await claims.finishMany(engine.db, updates, now, claimer)).map((s) => [s.id, s.watching]),
+  );
+  // A claim taken over by another tick is that tick's to act on; a run no longer watched has nothing to act on.
+  return {
+    measured: measured.filter((x) => x.ids.every((id) => stored.get(id) === true)).map((x) => x.m),
+    rows: stored.size,
+    full,
+  };
+}
