@@ -16,6 +16,7 @@ import type { Engine } from './engine.js';
 import type { MonitorView } from './slack/monitor-blocks.js';
 import * as claims from './store/checkpoint-claims.js';
 import * as cps from './store/checkpoints.js';
+import { describeTargetError } from './target/connect-errors.js';
 import { sampleTarget } from './target/metrics.js';
 
 /** Runs taken per batch, and targets sampled at once. */
@@ -70,7 +71,8 @@ async function sampleAll(
         () => now.toISOString(),
       );
     } catch (e) {
-      const why = `could not sample ${p.env.name}: ${(e as Error).message}`;
+      // A sentence naming the environment and the kind of failure, never its host, user or database.
+      const why = `could not sample: ${describeTargetError(p.env, e)}`;
       return {
         at: now.toISOString(),
         counters: {},
@@ -141,7 +143,10 @@ export async function measureBatch(
   const updates: Parameters<typeof claims.finishMany>[1][number][] = [];
   const measured = plan.map((p) => {
     const cur = samples.get(p.key)!;
-    const prev = (p.done.at(-1)?.sample as RawSample | undefined) ?? p.baseline;
+    // Intervals run from planned reading to planned reading: one taken on command in between (shown, never acted
+    // on) must not become the start of the next interval, or it would hide what happened before it.
+    const prev =
+      (p.done.filter((d) => d.seq < cps.EXTRA).at(-1)?.sample as RawSample | undefined) ?? p.baseline;
     // Readings taken on command are shown but never count toward `consecutive`.
     const history = (key: string) =>
       p.done
