@@ -45,4 +45,16 @@ describe('checkpoints on command and the planned intervals', () => {
     expect(current(h.slack, 'Monitoring staging')).toContain('🔴 *rollbacks* 1 (critical &gt; 0)');
     expect(alerts()).toHaveLength(1);
   });
+
+  it('two checkpoints asked at the same instant: one is taken, the other is told so, never "Something went wrong"', async () => {
+    for (let i = 1; i <= 5; i++) {
+      clock.offsetMs = 10 * 60_000 + 5000 + i * 61_000;
+      const before = ephemerals(h.slack).length;
+      await Promise.all([h.slash('checkpoint #1'), h.slash('checkpoint #1')]);
+      await h.settle();
+      const answers = ephemerals(h.slack).slice(before);
+      expect(answers).toHaveLength(2);
+      for (const a of answers) expect(a).not.toContain('Something went wrong');
+    }
+  });
 });
