@@ -195,9 +195,11 @@ export function createMonitor(engine: Engine, chat: Chat) {
   }
 
   /** Take a checkpoint now, outside the plan. */
-  async function takeNow(run: Run, index: number, now: Date): Promise<void> {
-    await cps.addExtraCheckpoint(db, run.id, index, now);
+  /** Take a checkpoint now; false when someone else's, asked at the same instant, is being taken instead. */
+  async function takeNow(run: Run, index: number, now: Date): Promise<boolean> {
+    if (!(await cps.addExtraCheckpoint(db, run.id, index, now))) return false;
     await tick(now);
+    return true;
   }
 
   return {

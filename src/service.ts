@@ -143,17 +143,12 @@ export function createService(deps: ServiceDeps) {
             `A checkpoint of run #${run.id} was taken on command at ${hms(last)} UTC; take the next one from ${hms(new Date(last.getTime() + ON_DEMAND_EVERY_MS))} UTC (one a minute). The planned checkpoints go on meanwhile.`,
           ),
         );
-      try {
-        await monitor.takeNow(run, index, now);
-      } catch (e) {
-        // Two asked at the same instant: the other one's checkpoint is being taken (unique seq).
-        if ((e as { code?: string }).code !== '23505') throw e;
+      if (!(await monitor.takeNow(run, index, now)))
         return respond(
           textMessage(
             `A checkpoint of run #${run.id} was just taken on command by someone else (one a minute).`,
           ),
         );
-      }
     }
     return respond(monitorMessage(run.id, await monitor.view((await runs.loadRun(db, run.id))!, index)));
   }

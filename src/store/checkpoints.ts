@@ -19,10 +19,13 @@ export async function scheduleCheckpoints(
     .onConflictDoNothing();
 }
 
-export async function addExtraCheckpoint(db: Tx, runId: number, index: number, at: Date): Promise<void> {
-  await db.execute(sql`insert into migration_gate_state.checkpoints (run_id, idx, seq, due_at)
+/** Add a checkpoint taken on command; false when another one was added at the same instant (it is being taken). */
+export async function addExtraCheckpoint(db: Tx, runId: number, index: number, at: Date): Promise<boolean> {
+  const r = await db.execute(sql`insert into migration_gate_state.checkpoints (run_id, idx, seq, due_at)
     select ${runId}, ${index}, greatest(coalesce(max(seq), 0) + 1, ${EXTRA}), ${at.toISOString()}
-    from migration_gate_state.checkpoints where run_id = ${runId} and idx = ${index} and seq >= ${EXTRA}`);
+    from migration_gate_state.checkpoints where run_id = ${runId} and idx = ${index} and seq >= ${EXTRA}
+    on conflict (run_id, idx, seq) do nothing returning id`);
+  return r.rows.length > 0;
 }
 
 export async function recordAlert(
