@@ -249,7 +249,8 @@ export function createGates(engine: Engine, chat: Chat) {
     }
     const at = engine.now();
     const resume = what === 'rollback' && step.name === 'rollback';
-    const d = await engine.advance(
+    // Decided and saved first, audited as what happened, and only then carried out (a rollback runs for a while).
+    const d = await engine.transition(
       run.id,
       resume
         ? { type: 'resumeRollback', index: v.i, at, by: user }
@@ -278,6 +279,7 @@ export function createGates(engine: Engine, chat: Chat) {
       detail: d.ok ? { env: step.env } : { env: step.env, refused: d.refused },
     });
     if (!d.ok) return respond(textMessage(escKeepingMentions(d.refused)));
+    await engine.follow(d);
   }
 
   /** Run verification: one click, one verification, however many replicas Slack's delivery reaches. */
