@@ -47,6 +47,19 @@ export const UNITS: Record<BuiltinMetric, string> = {
   seq_scans: '',
 };
 
+/** Metrics computed from counters over an interval (the bot's own footprint is subtracted from those). */
+export const COUNTED: ReadonlySet<BuiltinMetric> = new Set<BuiltinMetric>([
+  'deadlocks',
+  'rollbacks',
+  'error_rate',
+  'function_calls',
+  'function_mean_ms',
+  'mean_query_ms',
+  'query_calls',
+  'cache_hit_ratio',
+  'seq_scans',
+]);
+
 export function metricKey(s: MetricSource): string {
   if (s.kind === 'custom') return s.name;
   return s.function ? `${s.metric}(${s.function})` : s.metric;

@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import type { Environment } from '../config.js';
-import { type MetricSource, metricKey, needs } from '../deploy/metrics.js';
+import { COUNTED, type MetricSource, metricKey, needs } from '../deploy/metrics.js';
 import type { RawSample } from '../deploy/monitoring.js';
 import { withTargetClient } from './client.js';
 import { APP_NAMES, type Counters, type Footprints, MARKER, targetKey } from './footprint.js';
@@ -162,19 +162,6 @@ export async function sampleTarget(
     await sleep(200);
   }
 }
-
-/** Metrics computed from counters, which another open bot session may have half flushed. */
-const COUNTED = new Set([
-  'deadlocks',
-  'rollbacks',
-  'error_rate',
-  'function_calls',
-  'function_mean_ms',
-  'mean_query_ms',
-  'query_calls',
-  'cache_hit_ratio',
-  'seq_scans',
-]);
 
 /** After waiting, a reading taken while the bot was still working on the target: its counters are not trusted. */
 function withoutCounters(sample: RawSample, sources: readonly MetricSource[]): RawSample {
