@@ -374,7 +374,11 @@ export function createGates(engine: Engine, chat: Chat) {
     const alert = await findAlert(db, v.i);
     if (!run || !alert || alert.runId !== run.id)
       return respond(textMessage('That alert was not found; use the latest one.'));
-    const env = run.steps.find((s) => s.status === 'watching')?.env ?? run.steps.at(-1)!.env;
+    // The environment the alert is about (alerts from before this was recorded: where the run is watching).
+    const env =
+      (alert.stepIndex !== null ? run.steps[alert.stepIndex]?.env : undefined) ??
+      run.steps.find((s) => s.status === 'watching')?.env ??
+      run.steps.at(-1)!.env;
     const verdict = await authorize(user, 'acknowledge', env, run);
     if (verdict !== true) {
       await runs.audit(db, {

@@ -130,7 +130,7 @@ export function createMonitor(engine: Engine, chat: Chat) {
     const run = (await runs.loadRun(db, runId))!;
     const gated = env.approvals.length > 0;
     const post = async (level: 'warn' | 'critical', rollback?: AlertRollback) => {
-      const alertId = await cps.recordAlert(db, { runId, level, metrics: judged });
+      const alertId = await cps.recordAlert(db, { runId, stepIndex: index, level, metrics: judged });
       const message = alertMessage(run, env.name, level, judged.map(shown), {
         oncall: engine.deploy.monitoring.oncall,
         alertId,

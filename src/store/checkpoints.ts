@@ -30,12 +30,13 @@ export async function addExtraCheckpoint(db: Tx, runId: number, index: number, a
 
 export async function recordAlert(
   db: Tx,
-  a: { runId: number; level: string; metrics: unknown; channel?: string; ts?: string },
+  a: { runId: number; stepIndex: number; level: string; metrics: unknown; channel?: string; ts?: string },
 ): Promise<number> {
   const [row] = await db
     .insert(alerts)
     .values({
       runId: a.runId,
+      stepIndex: a.stepIndex,
       level: a.level,
       metrics: a.metrics,
       channel: a.channel ?? null,

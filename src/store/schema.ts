@@ -147,6 +147,8 @@ export const alerts = stateSchema.table('alerts', {
     .notNull()
     .references(() => runs.id, { onDelete: 'cascade' }),
   checkpointId: integer('checkpoint_id').references(() => checkpoints.id, { onDelete: 'cascade' }),
+  /** The monitor step the alert is about: its environment decides who may answer it. */
+  stepIndex: integer('step_index'),
   level: text('level').notNull(),
   metrics: jsonb('metrics').notNull(),
   channel: text('channel'),

@@ -1,0 +1,1 @@
+ALTER TABLE "migration_gate_state"."alerts" ADD COLUMN "step_index" integer;
