@@ -5,7 +5,7 @@ import { type Approval, type GatePolicy, progress } from './deploy/approvals.js'
 import { decide } from './deploy/machine.js';
 import { redactDeep } from './deploy/redact.js';
 import type { ApplyResult, PreflightResult } from './deploy/results.js';
-import { planRollback, type RollbackPlan } from './deploy/rollback-plan.js';
+import { boundDowns, planRollback, type RollbackPlan } from './deploy/rollback-plan.js';
 import type { Decision, Effect, Policy, Run, RunEvent, Step } from './deploy/types.js';
 import type { Logger } from './log.js';
 import { postReport } from './reporting.js';
@@ -111,7 +111,10 @@ export function createEngine(deps: EngineDeps) {
         .migrations.filter((m) => m.downPath)
         .map((m) => m.id),
     );
-    return planRollback(applied, (id) => downs.has(id));
+    return planRollback(
+      applied,
+      boundDowns(run.checksums, (id) => downs.has(id)),
+    );
   }
 
   async function gateViews(run: Run): Promise<Map<number, GateView>> {
@@ -213,6 +216,7 @@ export function createEngine(deps: EngineDeps) {
           by: run.endedBy ?? run.requestedBy,
           reason: run.reason ?? 'rollback',
           footprints,
+          checksums: run.checksums,
         });
         return { outcome, message: rollbackReply(outcome.result) };
       }

@@ -12,7 +12,7 @@ import type {
   RollbackResult,
   VerifyResult,
 } from './deploy/results.js';
-import { describeRollback, planRollback } from './deploy/rollback-plan.js';
+import { boundDowns, describeRollback, planRollback } from './deploy/rollback-plan.js';
 import type { StepOutcome } from './steps.js';
 import { runChecks } from './target/checks.js';
 import { withTargetClient } from './target/client.js';
@@ -160,13 +160,38 @@ export async function runRollback(
   deploy: DeployConfig,
   env: Environment,
   apply: ApplyResult | undefined,
-  ctx: { runId: number; by: string; reason: string; footprints: Footprints },
+  ctx: {
+    runId: number;
+    by: string;
+    reason: string;
+    footprints: Footprints;
+    /** The run's bound checksums: only down files it started with run, unchanged. */
+    checksums: Readonly<Record<string, string>>;
+  },
 ): Promise<StepOutcome<RollbackResult>> {
   const ids = apply?.files.map((f) => f.id) ?? [];
   const all = discoverMigrations(deploy.migrationsDir).migrations.filter((m) => ids.includes(m.id));
   // Exactly what the rollback card promised: the newest files that have down files.
-  const plan = planRollback(ids, (id) => !!all.find((m) => m.id === id)?.downPath);
+  const plan = planRollback(
+    ids,
+    boundDowns(ctx.checksums, (id) => !!all.find((m) => m.id === id)?.downPath),
+  );
   const files = all.filter((m) => plan.undo.includes(m.id));
+  // A down file edited since the run started is not the rollback anyone approved.
+  const bound = Object.fromEntries(
+    files.flatMap((f) => {
+      const key = `${f.id}.down.sql`;
+      return ctx.checksums[key] ? [[key, ctx.checksums[key]]] : [];
+    }),
+  );
+  const edited = checksumChanges(files, bound, ctx.runId);
+  if (edited.length)
+    return {
+      ok: false,
+      summary: 'failed',
+      reason: edited.join(' '),
+      result: { env: env.name, ok: false, files: [], problem: edited.join(' ') },
+    };
   if (!files.length) {
     const problem = describeRollback(plan, env.name);
     return {

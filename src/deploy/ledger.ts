@@ -57,7 +57,7 @@ export function describeDrift(d: Drift, env: string): string {
 
 /** Files up to and including `uptoId` whose checksum differs from what the run started with, as sentences. */
 export function checksumChanges(
-  files: readonly { id: string; checksum: string; checksChecksum?: string }[],
+  files: readonly { id: string; checksum: string; checksChecksum?: string; downChecksum?: string }[],
   expected: Readonly<Record<string, string>>,
   runId: number,
 ): string[] {
@@ -65,8 +65,9 @@ export function checksumChanges(
   for (const f of files) {
     now.set(f.id, f.checksum);
     if (f.checksChecksum) now.set(`${f.id}.checks.yml`, f.checksChecksum);
+    if (f.downChecksum) now.set(`${f.id}.down.sql`, f.downChecksum);
   }
-  const name = (key: string) => (key.endsWith('.checks.yml') ? key : `${key}.sql`);
+  const name = (key: string) => (/\.(checks\.yml|down\.sql)$/.test(key) ? key : `${key}.sql`);
   const changed = Object.entries(expected)
     .filter(([key, sum]) => now.get(key) !== sum)
     .map(([key, sum]) =>

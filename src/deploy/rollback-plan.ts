@@ -37,3 +37,15 @@ export function describeRollback(plan: RollbackPlan, env: string): string {
   if (!plan.keep.length) return `${undo} That is everything this run applied there.`;
   return `${undo} ${list(plan.keep)} ${plan.keep.length === 1 ? 'stays' : 'stay'} applied: ${missing}.`;
 }
+
+/**
+ * Which files may be undone: those whose down file the run was bound to when it started (so a rollback runs only
+ * what the run started with); for a run started before down files were bound, those with a down file on disk.
+ */
+export function boundDowns(
+  checksums: Readonly<Record<string, string>>,
+  onDisk: (id: string) => boolean,
+): (id: string) => boolean {
+  const bound = Object.keys(checksums).some((k) => k.endsWith('.down.sql'));
+  return bound ? (id) => checksums[`${id}.down.sql`] !== undefined && onDisk(id) : onDisk;
+}

@@ -18,6 +18,8 @@ export interface MigrationFile {
   /** The checks file's text and sha256, read with the migration: a run is bound to these (see checksumsUpTo). */
   readonly checksText?: string;
   readonly checksChecksum?: string;
+  /** The down file's sha256: a run is bound to it too (a rollback runs only what the run started with). */
+  readonly downChecksum?: string;
 }
 
 export function sha256(text: string): string {
@@ -35,6 +37,7 @@ export function discoverMigrations(dir: string): { migrations: MigrationFile[]; 
     migrations: migrations.map((m) => {
       const text = readFileSync(m.up, 'utf8');
       const checksText = m.checks ? readFileSync(m.checks, 'utf8') : undefined;
+      const downText = m.down ? readFileSync(m.down, 'utf8') : undefined;
       return {
         id: m.id,
         version: m.version,
@@ -45,6 +48,7 @@ export function discoverMigrations(dir: string): { migrations: MigrationFile[]; 
         downPath: m.down,
         checksPath: m.checks,
         ...(checksText !== undefined ? { checksText, checksChecksum: sha256(checksText) } : {}),
+        ...(downText !== undefined ? { downChecksum: sha256(downText) } : {}),
       };
     }),
   };
@@ -66,10 +70,10 @@ export function checksumsUpTo(migrations: readonly MigrationFile[], uptoId: stri
 
 /** [key, sha256] of a migration and of its checks file, as a run records them. */
 export function fileSums(m: MigrationFile): [string, string][] {
-  return [
-    [m.id, m.checksum],
-    ...(m.checksChecksum ? [[`${m.id}.checks.yml`, m.checksChecksum] as [string, string]] : []),
-  ];
+  const sums: [string, string][] = [[m.id, m.checksum]];
+  if (m.checksChecksum) sums.push([`${m.id}.checks.yml`, m.checksChecksum]);
+  if (m.downChecksum) sums.push([`${m.id}.down.sql`, m.downChecksum]);
+  return sums;
 }
 
 /**

@@ -27,6 +27,9 @@ describe('check files are part of what a run deploys', () => {
         '001_t.sql': 'create table t (id int);\n',
         '001_t.checks.yml': '- { name: t is empty, sql: "select count(*) from t", expect: 0 }\n',
         '002_u.sql': 'create table u (id int);\n',
+        '003_v.sql': 'create table v (id int);\n',
+        '003_v.down.sql': 'drop table v;\n',
+        '003_v.checks.yml': '- { name: never, sql: "select 1", expect: 2 }\n',
       },
     });
   });
@@ -62,5 +65,20 @@ describe('check files are part of what a run deploys', () => {
     await h.settle();
     expect(current(h.slack, CARD)).toMatch(/Failed: 002_u\.checks\.yml was added since run #2 started/);
     expect(await query(h.targets.production!, "select to_regclass('sneaky') as s")).toEqual([{ s: null }]);
+  });
+
+  it('a down file edited after the run started is not run: the rollback is refused, naming it and both hashes', async () => {
+    await h.slash('003_v to staging');
+    await h.settle();
+    expect(current(h.slack, CARD)).toMatch(/⛔ verify/);
+    writeFileSync(join(h.migrationsDir, '003_v.down.sql'), 'drop table v;\ndrop table u;\n');
+    await h.click(CARD, 'run.rollback', 'U0REQUESTER');
+    await h.settle();
+    expect(current(h.slack, CARD)).toMatch(
+      /003_v\.down\.sql changed since run #\d+ started \(sha256 [0-9a-f]{12} → [0-9a-f]{12}\)/,
+    );
+    expect(await query(h.targets.staging!, "select to_regclass('v') as v, to_regclass('u') as u")).toEqual([
+      { v: 'v', u: 'u' },
+    ]);
   });
 });
