@@ -117,7 +117,10 @@ describe('two bot processes on one DATABASE_URL', () => {
     const recovered = await runRow(next);
     expect(recovered!.reason).toContain('The bot stopped while this run was in progress');
     expect(await query(state, 'select env from migration_gate_state.environment_locks')).toEqual([]);
-    expect(b.output.join('')).toContain('"acted":1');
+    // B's tick logs what it did once it is done: wait for that line (stdout arrives a moment after the rows).
+    await until('B to log its tick', async () =>
+      /"acted":[1-9]/.test(b.output.join('')) ? true : undefined,
+    );
     expect(b.output.join('')).not.toContain('runs that were in progress when the bot stopped');
   });
 });
