@@ -9,6 +9,7 @@ import { boundDowns, planRollback, type RollbackPlan } from './deploy/rollback-p
 import type { Decision, Effect, Policy, Run, RunEvent, Step } from './deploy/types.js';
 import type { Logger } from './log.js';
 import { postReport } from './reporting.js';
+import { runRollback } from './rollback-step.js';
 import { applyReply, preflightReply, runCard } from './slack/blocks.js';
 import type { Chat } from './slack/chat.js';
 import { checksReply, rollbackReply } from './slack/check-blocks.js';
@@ -21,7 +22,7 @@ import { liveness } from './store/liveness.js';
 import * as runs from './store/runs.js';
 import { digestOf, discoverMigrations } from './target/files.js';
 import { narrowedTo } from './target/footprint.js';
-import { migrationsToVerify, runRollback, runVerify } from './verification.js';
+import { migrationsToVerify, runVerify } from './verification.js';
 
 export interface EngineDeps {
   readonly store: Store;
