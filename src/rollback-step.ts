@@ -2,9 +2,8 @@
 import type { DeployConfig, Environment } from './config.js';
 import { countSnapshot, summarizeCounts } from './deploy/diff.js';
 import { checksumChanges } from './deploy/ledger.js';
-import type { AppliedFile, ApplyResult, RollbackResult } from './deploy/results.js';
+import type { AppliedFile, ApplyResult, RollbackResult, StepOutcome } from './deploy/results.js';
 import { boundDowns, describeRollback, planRollback } from './deploy/rollback-plan.js';
-import type { StepOutcome } from './steps.js';
 import { describeTargetError } from './target/connect-errors.js';
 import { discoverMigrations } from './target/files.js';
 import type { Footprints } from './target/footprint.js';

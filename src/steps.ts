@@ -9,7 +9,7 @@ import {
   touchedTables,
 } from './deploy/diff.js';
 import { checksumChanges, describeDrift, planPending } from './deploy/ledger.js';
-import type { ApplyResult, PreflightResult } from './deploy/results.js';
+import type { ApplyResult, PreflightResult, StepOutcome } from './deploy/results.js';
 import { applyMigrations, readLedger } from './target/apply.js';
 import { countRows } from './target/checks.js';
 import { serverVersionNum, withTargetClient } from './target/client.js';
@@ -20,13 +20,6 @@ import { sampleTarget } from './target/metrics.js';
 import { snapshotDigest, takeSnapshot } from './target/snapshot.js';
 import { loadParser, splitStatements, statementProblems } from './target/sql.js';
 import { checksFor, rowsUnchangedTables } from './verification.js';
-
-export interface StepOutcome<R> {
-  readonly ok: boolean;
-  readonly summary: string;
-  readonly reason?: string;
-  readonly result: R;
-}
 
 /** "3 files to apply: 024, 025, 030" (the first five, then how many more; the approval card lists them all). */
 function toApply(ids: readonly string[]): string {

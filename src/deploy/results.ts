@@ -89,3 +89,11 @@ export interface RollbackResult {
   readonly note?: string;
   readonly problem?: string;
 }
+
+/** What a step's work returns: whether it passed, its one-line summary, why not, and what it measured. */
+export interface StepOutcome<R> {
+  readonly ok: boolean;
+  readonly summary: string;
+  readonly reason?: string;
+  readonly result: R;
+}
