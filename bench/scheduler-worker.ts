@@ -1,7 +1,8 @@
 /** One scheduler process for the monitoring benchmark: ticks at the given wall-clock moments, prints JSON lines. */
 
 import { App } from '@slack/bolt';
-import { loadAppEnv, loadDeployConfig } from '../src/config.js';
+import { loadAppEnv } from '../src/app-env.js';
+import { loadDeployConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createService } from '../src/service.js';
 import { webChat } from '../src/slack/chat.js';

@@ -2,7 +2,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute } from '@slack/bolt';
-import type { AppEnv, DeployConfig } from './config.js';
+import type { AppEnv } from './app-env.js';
+import type { DeployConfig } from './config.js';
 import { boltLogger, type Logger } from './log.js';
 import { startScheduler } from './scheduler.js';
 import { createService, type Service } from './service.js';

@@ -4,7 +4,8 @@
  * Exit codes: 0 every blocker passed · 1 a blocker failed · 2 usage or configuration error.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadDeployConfig } from './config.js';
+import { loadDeployConfig } from './config.js';
+import { ConfigError } from './config-error.js';
 import { findMigration } from './deploy/files.js';
 import { openStore } from './store/db.js';
 import { measureFor, storeFootprints } from './store/footprints.js';

@@ -5,8 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadAppEnv, secretsOf } from './app-env.js';
 import { type Bot, startBot } from './bot.js';
-import { ConfigError, loadAppEnv, loadDeployConfig, secretsOf } from './config.js';
+import { loadDeployConfig } from './config.js';
+import { ConfigError } from './config-error.js';
 import { type EmbeddedServer, startEmbeddedPostgres } from './embedded.js';
 import { createLogger } from './log.js';
 import { channelStore } from './sandbox/channel-store.js';

@@ -2,8 +2,9 @@
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadAppEnv, secretsOf } from '../../src/app-env.js';
 import { type Bot, startBot } from '../../src/bot.js';
-import { loadAppEnv, loadDeployConfig, secretsOf } from '../../src/config.js';
+import { loadDeployConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { type FakeSlack, startFakeSlack } from '../../src/sandbox/fake-slack.js';
 import { sendInteraction, sendSlashCommand } from '../../src/sandbox/sign.js';

@@ -2,7 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadAppEnv, parseDeployConfig, parseDuration, secretsOf } from '../../src/config.js';
+import { loadAppEnv, secretsOf } from '../../src/app-env.js';
+import { parseDeployConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/config-error.js';
+import { parseDuration } from '../../src/config-schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mg-config-'));
 const source = join(dir, 'deploy.yml');

@@ -1,0 +1,168 @@
+/** The shape of deploy.yml (zod): durations, approval rules, windows, environments and monitoring. */
+import { z } from 'zod';
+import { BUILTIN_METRICS } from './deploy/metrics.js';
+import { parseThreshold } from './deploy/monitoring.js';
+import { DAYS, isValidTimezone } from './deploy/schedule.js';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "2s", "500ms", "5m", "1h" or a bare number of milliseconds. */
+export function parseDuration(text: string | number): number | undefined {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * (UNITS[m[2] ?? 'ms'] ?? 1));
+}
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write it like 500ms, 2s, 5m or 1h` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** How deploy.yml names a secret: ${ENV_VAR}, read from the environment. */
+export const envVarRef = /^\$\{([A-Z_][A-Z0-9_]*)\}$/;
+
+const ruleSchema = z
+  .strictObject({
+    role: z.string().min(1).max(40),
+    users: z
+      .array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids look like U01ABCDEF'))
+      .min(1)
+      .optional(),
+    usergroup: z
+      .string()
+      .regex(/^S[A-Z0-9]{2,}$/, 'Slack user group ids look like S01ABCDEF')
+      .optional(),
+    count: z.int().min(1).max(20).default(1),
+  })
+  .superRefine((r, ctx) => {
+    if (!!r.users === !!r.usergroup)
+      ctx.addIssue({ code: 'custom', message: `rule "${r.role}" needs exactly one of users or usergroup` });
+    if (r.users && new Set(r.users).size < r.count)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['count'],
+        message: `rule "${r.role}" needs ${r.count} approvals but lists ${new Set(r.users).size} user(s): it could never pass`,
+      });
+  });
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'write times as HH:MM, e.g. "02:00"');
+const windowSchema = z
+  .strictObject({
+    days: z.array(z.enum(DAYS)).min(1),
+    from: hhmm,
+    to: hhmm,
+    timezone: z
+      .string()
+      .refine(isValidTimezone, 'not a time zone; use an IANA name such as UTC or Europe/Berlin'),
+  })
+  .refine((w) => w.from !== w.to, { message: 'from and to must differ', path: ['to'] });
+
+const environmentSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'use lowercase letters, digits, - and _ (for example "staging")'),
+  database: z
+    .string()
+    .regex(
+      envVarRef,
+      'write ${ENV_VAR} and put the URL in that environment variable (secrets never go in deploy.yml)',
+    ),
+  lockTimeout: duration.default(2000),
+  statementTimeout: duration.default(300_000),
+  lockRetries: z.int().min(0).max(50).default(5),
+  retryBackoff: duration.default(500),
+  approvals: z.array(ruleSchema).optional(),
+  allowSelfApproval: z.boolean().default(false),
+  window: windowSchema.optional(),
+  expiresAfter: duration.default(3 * 86_400_000),
+  remindEvery: duration.default(4 * 3_600_000),
+  /** Checks run on this environment in every verify step (validated with the check file schema). */
+  checks: z.array(z.unknown()).optional(),
+  /** A plan name from monitoring.plans: the monitor step after verify. */
+  monitor: z.string().optional(),
+  /** Roll back at once when a rollback: true metric goes critical (otherwise a rollback gate opens). */
+  autoRollback: z.boolean().default(false),
+  /** Whether checks that write (writes: true, concurrent) may run here on command, outside a run's verify step. */
+  onDemandWrites: z.boolean().default(false),
+});
+
+const threshold = z.string().refine((t) => parseThreshold(t) !== undefined, {
+  message: 'write a line like "> 0", ">= 15", "> 1%" or "> baseline + 20%"',
+});
+
+const phaseSchema = z
+  .strictObject({ every: duration, for: duration.optional(), until: duration.optional() })
+  .refine(
+    (p) => (p.for === undefined) !== (p.until === undefined),
+    'give a phase either for: (how long) or until: (since the start)',
+  )
+  .refine((p) => p.every > 0, { message: 'every must be longer than 0', path: ['every'] });
+
+const FUNCTION_METRICS = ['function_calls', 'function_mean_ms'];
+const metricSchema = z
+  .strictObject({
+    metric: z.enum(BUILTIN_METRICS).optional(),
+    function: z.string().min(1).optional(),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/, 'a name like shield_failures')
+      .optional(),
+    sql: z.string().min(1).optional(),
+    warn: threshold.optional(),
+    critical: threshold.optional(),
+    consecutive: z.int().min(1).max(100).default(1),
+    rollback: z.boolean().default(false),
+    dryRun: z.boolean().default(false),
+  })
+  .superRefine((m, ctx) => {
+    if (!m.metric === !m.sql)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give either metric: (a built-in) or name: and sql: (a custom metric)',
+      });
+    if (m.sql && !m.name)
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'a custom metric needs a name' });
+    if (m.metric && FUNCTION_METRICS.includes(m.metric) && !m.function)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['function'],
+        message: `${m.metric} needs function: (the function's name)`,
+      });
+    if (m.rollback && !m.critical)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rollback'],
+        message: 'rollback: true needs a critical: line to trigger it',
+      });
+  });
+
+const monitoringSchema = z.strictObject({
+  plans: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/), z.array(phaseSchema).min(1)).default({}),
+  metrics: z.array(metricSchema).default([]),
+  oncall: z
+    .string()
+    .regex(/^S[A-Z0-9]{2,}$/, 'a Slack user group id like S01ONCALL')
+    .optional(),
+});
+
+/** The whole of deploy.yml. */
+export const fileSchema = z.strictObject({
+  monitoring: monitoringSchema.optional(),
+  migrations: z.string().min(1).default('./migrations'),
+  environments: z
+    .array(environmentSchema)
+    .min(1, 'list at least one environment')
+    .superRefine((envs, ctx) => {
+      const seen = new Set<string>();
+      envs.forEach((e, i) => {
+        if (seen.has(e.name))
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${e.name}" is listed twice` });
+        seen.add(e.name);
+      });
+    }),
+});
