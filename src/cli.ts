@@ -9,10 +9,10 @@ import { ConfigError } from './config-error.js';
 import { findMigration } from './deploy/files.js';
 import { openStore } from './store/db.js';
 import { measureFor, storeFootprints } from './store/footprints.js';
-import { readLedger } from './target/apply.js';
 import { withTargetClient } from './target/client.js';
 import { discoverMigrations } from './target/files.js';
 import { unrecorded } from './target/footprint.js';
+import { readLedger } from './target/ledger.js';
 import { runVerify } from './verification.js';
 
 const USAGE = `Usage: migration-gate verify --env <environment> [--migration <id>] [--json]

@@ -16,10 +16,10 @@ import { reportSummary } from './slack/report.js';
 import { startDeploy } from './start-run.js';
 import * as cps from './store/checkpoints.js';
 import * as runs from './store/runs.js';
-import { readLedger } from './target/apply.js';
 import { withTargetClient } from './target/client.js';
 import { describeTargetError } from './target/connect-errors.js';
 import { discoverMigrations } from './target/files.js';
+import { readLedger } from './target/ledger.js';
 import { runVerify } from './verification.js';
 
 export type ServiceDeps = EngineDeps;

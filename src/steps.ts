@@ -10,12 +10,13 @@ import {
 } from './deploy/diff.js';
 import { checksumChanges, describeDrift, planPending } from './deploy/ledger.js';
 import type { ApplyResult, PreflightResult, StepOutcome } from './deploy/results.js';
-import { applyMigrations, readLedger } from './target/apply.js';
+import { applyMigrations } from './target/apply.js';
 import { countRows } from './target/checks.js';
 import { serverVersionNum, withTargetClient } from './target/client.js';
 import { describeTargetError } from './target/connect-errors.js';
 import { discoverMigrations } from './target/files.js';
 import type { Footprints } from './target/footprint.js';
+import { readLedger } from './target/ledger.js';
 import { sampleTarget } from './target/metrics.js';
 import { snapshotDigest, takeSnapshot } from './target/snapshot.js';
 import { loadParser, splitStatements, statementProblems } from './target/sql.js';

@@ -1,19 +1,18 @@
 /** Roll back: run down files through the same executor, newest first, and take the ledger rows out. */
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
+import { withAdvisoryLock } from './applier-lock.js';
+import { LEDGER_SCHEMA, serverVersionNum, withTargetClient } from './client.js';
+import { type MigrationFile, sha256 } from './files.js';
+import { ensureLedger, readLedger } from './ledger.js';
 import {
   type ApplyContext,
   type ApplySettings,
   applyFile,
-  ensureLedger,
   type FileFailure,
   type FileResult,
   isFailure,
-  readLedger,
-  withAdvisoryLock,
-} from './apply.js';
-import { LEDGER_SCHEMA, serverVersionNum, withTargetClient } from './client.js';
-import { type MigrationFile, sha256 } from './files.js';
+} from './run-file.js';
 import { takeSnapshot } from './snapshot.js';
 import { loadParser, splitStatements, statementProblems } from './sql.js';
 

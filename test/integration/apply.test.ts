@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { diffSnapshots, isEmptyDiff } from '../../src/deploy/diff.js';
-import { type ApplySettings, applyMigrations } from '../../src/target/apply.js';
+import { applyMigrations } from '../../src/target/apply.js';
 import { withTargetClient } from '../../src/target/client.js';
 import { discoverMigrations, type MigrationFile } from '../../src/target/files.js';
 import { unrecorded } from '../../src/target/footprint.js';
+import type { ApplySettings } from '../../src/target/run-file.js';
 import { takeSnapshot } from '../../src/target/snapshot.js';
 import { createTestDatabase, query } from '../support/pg.js';
 
