@@ -1,6 +1,7 @@
 /** 100 mixed checks against a generated 10,000-table target: ours against the same SQL run one by one with psql. */
 import { execFileSync } from 'node:child_process';
-import { type Check, type CheckInput, parseChecks } from '../src/deploy/checks.js';
+import type { Check, CheckInput } from '../src/deploy/check-schema.js';
+import { parseChecks } from '../src/deploy/checks.js';
 import { runChecks } from '../src/target/checks.js';
 import { type Footprints, unrecorded } from '../src/target/footprint.js';
 import { type BenchPg, makeTables, ms, table, which } from './support.js';

@@ -2,7 +2,8 @@
 
 import type { DeployConfig, Environment } from './config.js';
 import { failed, skippedOnCommand, skippedOutsideRun } from './deploy/check-results.js';
-import { type Check, type CheckResult, summarize } from './deploy/checks.js';
+import type { Check } from './deploy/check-schema.js';
+import { type CheckResult, summarize } from './deploy/checks.js';
 import { checksumChanges } from './deploy/ledger.js';
 import type { PreflightResult, StepOutcome, VerifyResult } from './deploy/results.js';
 import { runChecks } from './target/checks.js';

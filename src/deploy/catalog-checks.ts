@@ -1,42 +1,9 @@
 /** The catalog SQL each built-in check kind generates (function, table, column, index, …). Pure. */
-import type { CheckPlan, KindName, ParsedCheck } from './checks.js';
+import { grantPlan, policyPlan, rlsPlan } from './access-checks.js';
+import { catalog, norm, split } from './catalog-query.js';
+import type { CheckPlan, KindName, ParsedCheck } from './check-schema.js';
 
-const split = (name: string): [string, string] => {
-  const [a, b] = name.split('.');
-  return b === undefined ? ['public', a!] : [a!, b];
-};
-
-/** Conditions with numbered parameters, for the catalog queries below. */
-class Where {
-  readonly params: unknown[] = [];
-  readonly parts: string[] = [];
-  add(sqlWithQ: string, ...values: unknown[]): this {
-    let out = sqlWithQ;
-    for (const v of values) {
-      this.params.push(v);
-      out = out.replace('?', `$${this.params.length}`);
-    }
-    this.parts.push(out);
-    return this;
-  }
-  p(value: unknown): string {
-    this.params.push(value);
-    return `$${this.params.length}`;
-  }
-  get cond(): string {
-    return this.parts.length ? this.parts.join(' and ') : 'true';
-  }
-}
-
-/** A catalog query returning one row: ok (boolean) and actual (what exists, as text). */
-function catalog(target: string, build: (w: Where) => string): CheckPlan {
-  const w = new Where();
-  const sql = build(w);
-  return { kind: 'catalog', sql, params: w.params, target };
-}
-
-const norm = (expr: string) => `lower(regexp_replace(${expr}, '[()\\s]|::[a-z ]+', '', 'g'))`;
-
+/** A valid check's plan: its query, or what the runner does for it. */
 export function compile(c: ParsedCheck, kind: KindName): { kind: KindName; plan: CheckPlan } {
   switch (kind) {
     case 'sql':
@@ -196,81 +163,12 @@ export function compile(c: ParsedCheck, kind: KindName): { kind: KindName; plan:
         ),
       };
     }
-    case 'grant': {
-      const g = c.grant!;
-      const privilege = (g.privilege ?? (g.table ? 'SELECT' : 'EXECUTE')).toUpperCase();
-      const object = (g.table ?? g.function)!;
-      return {
-        kind,
-        plan: catalog(`${privilege} on ${object} to ${g.to.join(', ')}`, (w) => {
-          const roles = w.p(g.to);
-          const priv = w.p(privilege);
-          const has = g.table
-            ? `has_table_privilege(r, ${w.p(object.includes('.') ? object : `public.${object}`)}, ${priv})`
-            : `has_function_privilege(r, (select p.oid from pg_proc p join pg_namespace ns on ns.oid = p.pronamespace where ns.nspname = ${w.p(split(object)[0])} and p.proname = ${w.p(split(object)[1])} limit 1), ${priv})`;
-          return `select coalesce(bool_and(h), false) as ok,
-            coalesce(string_agg(r || case when h then ' ✓' when h is null then ' (no such object)' else ' ✗' end, ', '), '') as actual
-            from (select r, ${has} as h from unnest(${roles}::text[]) r) x`;
-        }),
-      };
-    }
-    case 'rls': {
-      const r = c.rls!;
-      const [schema, table] = split(r.table);
-      const want = [
-        r.enabled ? 'enabled' : 'disabled',
-        r.forced === undefined ? '' : r.forced ? 'forced' : 'not forced',
-        r.policies ? `policies ${r.policies.join(', ')}` : '',
-      ]
-        .filter(Boolean)
-        .join(', ');
-      return {
-        kind,
-        plan: catalog(`RLS on ${table}: ${want}`, (w) => {
-          const s = w.p(schema);
-          const t = w.p(table);
-          w.add('c.relrowsecurity = ?', r.enabled);
-          if (r.forced !== undefined) w.add('c.relforcerowsecurity = ?', r.forced);
-          if (r.policies)
-            w.add(
-              '(select array_agg(polname::text order by polname) from pg_policy where polrelid = c.oid) @> ?::text[]',
-              r.policies,
-            );
-          return `select coalesce(bool_or(${w.cond}), false) as ok,
-            coalesce(max(case when c.relrowsecurity then 'enabled' else 'disabled' end || case when c.relforcerowsecurity then ', forced' else '' end
-              || coalesce(', policies ' || (select string_agg(polname, ', ' order by polname) from pg_policy where polrelid = c.oid), '')), 'no such table') as actual
-            from pg_class c join pg_namespace ns on ns.oid = c.relnamespace where ns.nspname = ${s} and c.relname = ${t}`;
-        }),
-      };
-    }
-    case 'policy': {
-      const p = c.policy!;
-      const [schema, table] = split(p.table);
-      const cmd = p.command
-        ? { all: '*', select: 'r', insert: 'a', update: 'w', delete: 'd' }[p.command]
-        : undefined;
-      return {
-        kind,
-        plan: catalog(
-          `policy ${p.name} on ${table}${p.command ? ` for ${p.command}` : ''}${p.roles ? ` to ${p.roles.join(', ')}` : ''}`,
-          (w) => {
-            const s = w.p(schema);
-            const t = w.p(table);
-            w.add('pol.polname = ?', p.name);
-            if (cmd) w.add('pol.polcmd = ?', cmd);
-            if (p.roles)
-              w.add(
-                `array(select case when ro = 0 then 'public' else pg_get_userbyid(ro)::text end from unnest(pol.polroles) ro order by 1) = array(select unnest(?::text[]) order by 1)`,
-                p.roles,
-              );
-            return `select coalesce(bool_or(${w.cond}), false) as ok,
-            coalesce(string_agg(pol.polname || ' for ' || case pol.polcmd when '*' then 'all' when 'r' then 'select' when 'a' then 'insert' when 'w' then 'update' else 'delete' end, '; '), 'no policies') as actual
-            from pg_policy pol join pg_class c on c.oid = pol.polrelid join pg_namespace ns on ns.oid = c.relnamespace
-            where ns.nspname = ${s} and c.relname = ${t}`;
-          },
-        ),
-      };
-    }
+    case 'grant':
+      return { kind, plan: grantPlan(c.grant!) };
+    case 'rls':
+      return { kind, plan: rlsPlan(c.rls!) };
+    case 'policy':
+      return { kind, plan: policyPlan(c.policy!) };
     case 'trigger': {
       const tr = c.trigger!;
       const [schema, table] = split(tr.table);

@@ -1,5 +1,5 @@
 /** What a check gave, how a set of them is summed up, and which checks cannot run outside a run. Pure. */
-import type { Check } from './checks.js';
+import type { Check } from './check-schema.js';
 
 export interface CheckResult {
   readonly name: string;

@@ -1,6 +1,7 @@
 /** Run declarative checks against a target: read-only transactions, timeouts, bounded parallelism. */
 import type pg from 'pg';
-import { type Check, type CheckResult, judgeCatalog } from '../deploy/checks.js';
+import type { Check } from '../deploy/check-schema.js';
+import { type CheckResult, judgeCatalog } from '../deploy/checks.js';
 import { evaluate, type QueryResult, type Verdict } from '../deploy/expectations.js';
 import type { Footprints } from './footprint.js';
 import { openTracked, trackedPool } from './sessions.js';

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { type Check, type CheckPlan, parseChecks } from '../deploy/checks.js';
+import type { Check, CheckPlan } from '../deploy/check-schema.js';
+import { parseChecks } from '../deploy/checks.js';
 import { groupMigrationFiles } from '../deploy/files.js';
 import { loadParser, splitStatements } from './sql.js';
 

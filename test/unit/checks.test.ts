@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { failed, skippedOutsideRun } from '../../src/deploy/check-results.js';
-import { type Check, type CheckResult, parseChecks, summarize } from '../../src/deploy/checks.js';
+import type { Check } from '../../src/deploy/check-schema.js';
+import { type CheckResult, parseChecks, summarize } from '../../src/deploy/checks.js';
 import { checkStatementProblems } from '../../src/target/files.js';
 
 function checks(yaml: string): Check[] {
