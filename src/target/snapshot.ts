@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { fingerprint, type Snapshot } from '../deploy/diff.js';
+import { fingerprint, type Snapshot } from '../deploy/snapshot.js';
 import { LEDGER_SCHEMA } from './client.js';
 
 /**

@@ -4,10 +4,10 @@ import {
   diffSnapshots,
   isEmptyDiff,
   notableChanges,
-  type Snapshot,
   summarizeCounts,
   summarizeDiff,
 } from '../../src/deploy/diff.js';
+import type { Snapshot } from '../../src/deploy/snapshot.js';
 
 const empty: Snapshot = {
   serverVersion: '15.18',
