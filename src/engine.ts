@@ -10,11 +10,12 @@ import type { Decision, Effect, Policy, Run, RunEvent, Step } from './deploy/typ
 import type { Logger } from './log.js';
 import { postReport } from './reporting.js';
 import { runRollback } from './rollback-step.js';
-import { applyReply, preflightReply, runCard } from './slack/blocks.js';
+import { applyReply, preflightReply } from './slack/blocks.js';
 import type { Chat } from './slack/chat.js';
 import { checksReply, rollbackReply } from './slack/check-blocks.js';
 import { approvalCard, type GateView } from './slack/gate-blocks.js';
 import type { Message } from './slack/mrkdwn.js';
+import { runCard } from './slack/run-card.js';
 import { runApply, runPreflight } from './steps.js';
 import type { Store } from './store/db.js';
 import { measureFor, storeFootprints } from './store/footprints.js';

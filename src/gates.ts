@@ -16,7 +16,8 @@ import { textMessage } from './slack/blocks.js';
 import type { Chat, Respond } from './slack/chat.js';
 import { reasonModal } from './slack/gate-blocks.js';
 import { acknowledgedAlert } from './slack/monitor-blocks.js';
-import { type ButtonValue, esc, escKeepingMentions, type Message, SYSTEM_ACTOR } from './slack/mrkdwn.js';
+import { esc, escKeepingMentions, type Message, SYSTEM_ACTOR } from './slack/mrkdwn.js';
+import type { AlertRef, StepRef } from './slack/refs.js';
 import { acknowledge, findAlert } from './store/checkpoints.js';
 import { claimClick } from './store/claims.js';
 import * as runs from './store/runs.js';
@@ -24,7 +25,7 @@ import { digestOf } from './target/files.js';
 
 export interface Click {
   readonly user: string;
-  readonly value: ButtonValue;
+  readonly ref: StepRef;
   readonly decision: ApprovalDecision;
   readonly reason?: string;
   readonly channel: string;
@@ -41,8 +42,12 @@ export function createGates(engine: Engine, chat: Chat) {
   const db = engine.db;
   const authorize = createAuthority(engine, chat);
 
-  const checkCard = (run: Run | undefined, v: ButtonValue): Verdict => {
-    const c = checkCardOf(run, v, run ? digestOf(run.checksums) : '');
+  const checkCard = (run: Run | undefined, ref: StepRef): Verdict => {
+    const c = checkCardOf(
+      run,
+      { r: ref.run, i: ref.step, d: ref.digest },
+      run ? digestOf(run.checksums) : '',
+    );
     return c.ok ? { ok: true } : c;
   };
 
@@ -61,7 +66,7 @@ export function createGates(engine: Engine, chat: Chat) {
    */
   async function groupsOf(run: Run, c: Click): Promise<Groups> {
     try {
-      return { ok: true, members: await engine.groupsFor(engine.gatePolicy(run.steps[c.value.i]!.env)) };
+      return { ok: true, members: await engine.groupsFor(engine.gatePolicy(run.steps[c.ref.step]!.env)) };
     } catch (e) {
       return {
         ok: false,
@@ -79,14 +84,14 @@ export function createGates(engine: Engine, chat: Chat) {
   ) {
     if (!groups.ok) return { ok: false as const, refused: groups.refused };
     const members = groups.members;
-    const policy = engine.gatePolicy(run.steps[c.value.i]!.env);
-    const requester = requesterOf(run, c.value.i);
+    const policy = engine.gatePolicy(run.steps[c.ref.step]!.env);
+    const requester = requesterOf(run, c.ref.step);
     const never = unsatisfiable(policy, requester, members);
     if (never) return { ok: false as const, refused: never };
     return decideClick(policy, {
       user: c.user,
       requester,
-      rollback: run.steps[c.value.i]?.purpose === 'rollback',
+      rollback: run.steps[c.ref.step]?.purpose === 'rollback',
       decision: c.decision,
       approvals,
       groups: members,
@@ -98,7 +103,7 @@ export function createGates(engine: Engine, chat: Chat) {
       actor: c.user,
       action: `click.refused`,
       runId,
-      detail: { decision: c.decision, gate: c.value.i, refused },
+      detail: { decision: c.decision, gate: c.ref.step, refused },
     });
     await c.respond(textMessage(escKeepingMentions(refused)));
     if (refresh) {
@@ -109,20 +114,20 @@ export function createGates(engine: Engine, chat: Chat) {
 
   /** A button: Approve records at once; conditions and Reject first open a modal asking why. */
   async function click(c: Click): Promise<void> {
-    const run = await runs.loadRun(db, c.value.r);
-    const card = checkCard(run, c.value);
-    if (!card.ok) return refuse(c, c.value.r, card.refused, card.refresh);
+    const run = await runs.loadRun(db, c.ref.run);
+    const card = checkCard(run, c.ref);
+    if (!card.ok) return refuse(c, c.ref.run, card.refused, card.refresh);
     if (c.decision !== 'approve' && c.reason === undefined) {
       const verdict = judge(
         run!,
         c,
-        await runs.loadApprovals(db, run!.id, c.value.i),
+        await runs.loadApprovals(db, run!.id, c.ref.step),
         await groupsOf(run!, c),
       );
       if (!verdict.ok) return refuse(c, run!.id, verdict.refused);
       await chat.openModal(
         c.triggerId ?? '',
-        reasonModal(c.decision, c.value, c.channel, run!.steps[c.value.i]!.env),
+        reasonModal(c.decision, c.ref, c.channel, run!.steps[c.ref.step]!.env),
       );
       return;
     }
@@ -133,41 +138,41 @@ export function createGates(engine: Engine, chat: Chat) {
   async function record(c: Click): Promise<void> {
     const at = engine.now();
     // Gathered before the run row is locked: Slack is a network call, and no lock may wait on it.
-    const before = await runs.loadRun(db, c.value.r);
-    const groups: Groups = before?.steps[c.value.i] ? await groupsOf(before, c) : { ok: true, members: {} };
+    const before = await runs.loadRun(db, c.ref.run);
+    const groups: Groups = before?.steps[c.ref.step] ? await groupsOf(before, c) : { ok: true, members: {} };
     const outcome = await db.transaction(async (tx): Promise<Verdict> => {
-      const run = await runs.loadRun(tx, c.value.r, true);
-      const card = checkCard(run, c.value);
+      const run = await runs.loadRun(tx, c.ref.run, true);
+      const card = checkCard(run, c.ref);
       if (!card.ok) return card;
-      const approvals = await runs.loadApprovals(tx, run!.id, c.value.i);
+      const approvals = await runs.loadApprovals(tx, run!.id, c.ref.step);
       const verdict = judge(run!, c, approvals, groups);
       if (!verdict.ok) return verdict;
       await runs.recordApproval(tx, {
         runId: run!.id,
-        index: c.value.i,
+        index: c.ref.step,
         user: c.user,
         decision: c.decision,
         reason: c.reason,
-        digest: c.value.d,
+        digest: c.ref.digest,
         at,
       });
       await runs.audit(tx, {
         actor: c.user,
         action: `gate.${c.decision}`,
         runId: run!.id,
-        detail: { gate: c.value.i, env: run!.steps[c.value.i]!.env, reason: c.reason },
+        detail: { gate: c.ref.step, env: run!.steps[c.ref.step]!.env, reason: c.reason },
       });
       if (c.decision === 'reject')
         return {
           ok: true,
           decision: await engine.transition(
             run!.id,
-            { type: 'gateRejected', index: c.value.i, at, by: c.user, reason: c.reason ?? '' },
+            { type: 'gateRejected', index: c.ref.step, at, by: c.user, reason: c.reason ?? '' },
             tx,
           ),
         };
       if (!verdict.satisfiesGate) return { ok: true };
-      const window = engine.env(run!.steps[c.value.i]!.env)?.window;
+      const window = engine.env(run!.steps[c.ref.step]!.env)?.window;
       const opening = window ? nextOpening(new Date(at), window) : undefined;
       if (window && !opening)
         return { ok: false, refused: 'The deployment window never opens; fix it in deploy.yml.' };
@@ -175,21 +180,21 @@ export function createGates(engine: Engine, chat: Chat) {
         actor: 'migration-gate',
         action: 'gate.satisfied',
         runId: run!.id,
-        detail: { gate: c.value.i },
+        detail: { gate: c.ref.step },
       });
       const resumeAt = opening && opening.toISOString() > at ? opening.toISOString() : undefined;
       return {
         ok: true,
         decision: await engine.transition(
           run!.id,
-          { type: 'gateApproved', index: c.value.i, at, resumeAt },
+          { type: 'gateApproved', index: c.ref.step, at, resumeAt },
           tx,
         ),
       };
     });
-    if (!outcome.ok) return refuse(c, c.value.r, outcome.refused, outcome.refresh);
+    if (!outcome.ok) return refuse(c, c.ref.run, outcome.refused, outcome.refresh);
     if (outcome.decision?.ok) return engine.follow(outcome.decision);
-    const run = await runs.loadRun(db, c.value.r);
+    const run = await runs.loadRun(db, c.ref.run);
     if (run) await engine.renderAll(run);
   }
 
@@ -220,14 +225,14 @@ export function createGates(engine: Engine, chat: Chat) {
   /** Roll back or re-run the blocked verification of a run (the buttons on its card). */
   async function onBlocked(
     user: string,
-    v: ButtonValue,
+    ref: StepRef,
     what: 'rollback' | 'rerun',
     respond: Respond,
   ): Promise<void> {
-    const run = await runs.loadRun(db, v.r);
-    if (!run) return respond(textMessage(`There is no run #${v.r}.`));
+    const run = await runs.loadRun(db, ref.run);
+    if (!run) return respond(textMessage(`There is no run #${ref.run}.`));
     if (run.status !== 'running') return respond(textMessage(escKeepingMentions(describeEnd(run))));
-    const step = run.steps[v.i];
+    const step = run.steps[ref.step];
     const holding = step?.status === 'blocked' || (what === 'rollback' && step?.status === 'watching');
     if (!holding) {
       await engine.renderAll(run);
@@ -244,7 +249,7 @@ export function createGates(engine: Engine, chat: Chat) {
     }
     if (what === 'rollback') {
       // Refuse before anything is recorded when no file of this run can be undone here.
-      const plan = await engine.rollbackPlan(run, v.i);
+      const plan = await engine.rollbackPlan(run, ref.step);
       if (!plan.undo.length) return respond(textMessage(esc(describeRollback(plan, step.env))));
     }
     const at = engine.now();
@@ -253,16 +258,16 @@ export function createGates(engine: Engine, chat: Chat) {
     const d = await engine.transition(
       run.id,
       resume
-        ? { type: 'resumeRollback', index: v.i, at, by: user }
+        ? { type: 'resumeRollback', index: ref.step, at, by: user }
         : what === 'rollback'
           ? {
               type: 'rollbackRequested',
-              index: v.i,
+              index: ref.step,
               at,
               by: user,
               reason: run.reason ?? `Verification failed on ${step.env}.`,
             }
-          : { type: 'rerunVerify', index: v.i, at, by: user },
+          : { type: 'rerunVerify', index: ref.step, at, by: user },
     );
     // Audited as what happened: of two clicks at once, one took effect and the other was refused.
     const action = what === 'rollback' ? 'rollback' : 'verify.rerun';
@@ -283,27 +288,22 @@ export function createGates(engine: Engine, chat: Chat) {
   }
 
   /** Run verification: one click, one verification, however many replicas Slack's delivery reaches. */
-  async function verifyNow(
-    user: string,
-    v: ButtonValue,
-    respond: Respond,
-    triggerId?: string,
-  ): Promise<void> {
+  async function verifyNow(user: string, ref: StepRef, respond: Respond, triggerId?: string): Promise<void> {
     // The same click delivered to another replica too: the first to claim it acts, the others do nothing at all.
     if (triggerId && !(await claimClick(db, `verify:${triggerId}`))) return;
-    const run = await runs.loadRun(db, v.r);
-    if (run?.steps[v.i]?.name !== 'verify')
+    const run = await runs.loadRun(db, ref.run);
+    if (run?.steps[ref.step]?.name !== 'verify')
       return respond(textMessage('That card was out of date; use the latest run card.'));
-    if (['pending', 'skipped'].includes(run.steps[v.i]!.status))
+    if (['pending', 'skipped'].includes(run.steps[ref.step]!.status))
       return respond(
-        textMessage(`Run #${run.id} has not reached verification on ${esc(run.steps[v.i]!.env)} yet.`),
+        textMessage(`Run #${run.id} has not reached verification on ${esc(run.steps[ref.step]!.env)} yet.`),
       );
-    const verdict = await authorize(user, 'verifyNow', run.steps[v.i]!.env, run);
+    const verdict = await authorize(user, 'verifyNow', run.steps[ref.step]!.env, run);
     if (verdict !== true) {
       await runs.audit(db, { actor: user, action: 'verify.refused', runId: run.id });
       return respond(textMessage(escKeepingMentions(verdict)));
     }
-    await engine.verifyOnDemand(run, v.i, user);
+    await engine.verifyOnDemand(run, ref.step, user);
   }
 
   /** The scheduler's tick: open windows, expire gates, remind approvers. Safe with several replicas. */
@@ -366,12 +366,12 @@ export function createGates(engine: Engine, chat: Chat) {
   /** Acknowledge or keep watching a critical alert: recorded once, the alert's buttons go. */
   async function acknowledgeAlert(
     user: string,
-    v: ButtonValue,
+    ref: AlertRef,
     keep: boolean,
     respond: Respond,
   ): Promise<void> {
-    const run = await runs.loadRun(db, v.r);
-    const alert = await findAlert(db, v.i);
+    const run = await runs.loadRun(db, ref.run);
+    const alert = await findAlert(db, ref.alert);
     if (!run || !alert || alert.runId !== run.id)
       return respond(textMessage('That alert was not found; use the latest one.'));
     // The environment the alert is about (alerts from before this was recorded: where the run is watching).

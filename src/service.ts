@@ -6,13 +6,15 @@ import { createGates } from './gates.js';
 import { createMonitor } from './monitor.js';
 import { recoverOrphans } from './recovery.js';
 import { gatherReport } from './reporting.js';
-import { type ListCell, migrationList, runCard, statusList, textMessage } from './slack/blocks.js';
+import { type ListCell, migrationList, statusList, textMessage } from './slack/blocks.js';
 import type { Respond } from './slack/chat.js';
 import { checksReply } from './slack/check-blocks.js';
 import { HELP, parseSlashText, type SlashCommand } from './slack/command.js';
 import { monitorMessage } from './slack/monitor-blocks.js';
-import { type ButtonValue, esc, escKeepingMentions } from './slack/mrkdwn.js';
+import { esc, escKeepingMentions } from './slack/mrkdwn.js';
+import type { AlertRef, StepRef } from './slack/refs.js';
 import { reportSummary } from './slack/report.js';
+import { runCard } from './slack/run-card.js';
 import { startDeploy } from './start-run.js';
 import * as cps from './store/checkpoints.js';
 import * as runs from './store/runs.js';
@@ -256,27 +258,30 @@ export function createService(deps: ServiceDeps) {
   return {
     handleSlash: (input: SlashInput, respond: Respond) =>
       guarded('slash command', respond, () => handleSlash(input, respond)),
-    click: (c: {
-      user: string;
-      value: ButtonValue;
-      decision: ApprovalDecision | 'cancel' | 'rollback' | 'rerun' | 'verify' | 'ack' | 'keep';
-      channel: string;
-      triggerId?: string;
-      reason?: string;
-      respond: Respond;
-    }) =>
+    click: (
+      c: {
+        user: string;
+        channel: string;
+        triggerId?: string;
+        reason?: string;
+        respond: Respond;
+      } & (
+        | { ref: StepRef; decision: ApprovalDecision | 'cancel' | 'rollback' | 'rerun' | 'verify' }
+        | { ref: AlertRef; decision: 'ack' | 'keep' }
+      ),
+    ) =>
       guarded('click', c.respond, () => {
         switch (c.decision) {
           case 'cancel':
-            return gates.cancel(c.user, c.value.r, c.respond);
+            return gates.cancel(c.user, c.ref.run, c.respond);
           case 'rollback':
           case 'rerun':
-            return gates.onBlocked(c.user, c.value, c.decision, c.respond);
+            return gates.onBlocked(c.user, c.ref, c.decision, c.respond);
           case 'verify':
-            return gates.verifyNow(c.user, c.value, c.respond, c.triggerId);
+            return gates.verifyNow(c.user, c.ref, c.respond, c.triggerId);
           case 'ack':
           case 'keep':
-            return gates.acknowledgeAlert(c.user, c.value, c.decision === 'keep', c.respond);
+            return gates.acknowledgeAlert(c.user, c.ref, c.decision === 'keep', c.respond);
           default:
             return c.reason !== undefined
               ? gates.record({ ...c, decision: c.decision })

@@ -6,7 +6,6 @@ import type { Run } from '../deploy/types.js';
 import {
   ACTIONS,
   type Block,
-  type ButtonValue,
   button,
   context,
   esc,
@@ -16,6 +15,7 @@ import {
   sections,
   when,
 } from './mrkdwn.js';
+import { encodeReasonRef, encodeStepRef, type StepRef } from './refs.js';
 
 /** What a gate shows: its rules, who approved, any conditions or rejection. */
 export interface GateView {
@@ -91,7 +91,7 @@ export function approvalCard(run: Run, g: GateView): Message {
   const blocks: Block[] = sections(lines.join('\n').split('\n'), `gate-${g.index}`);
   const open = run.status === 'running' && step.status === 'waiting';
   if (open) {
-    const value: ButtonValue = { r: run.id, i: g.index, d: g.digest };
+    const value = encodeStepRef({ run: run.id, step: g.index, digest: g.digest });
     blocks.push({
       type: 'actions',
       block_id: `gate-actions-${g.index}`,
@@ -119,17 +119,12 @@ export function approvalCard(run: Run, g: GateView): Message {
 }
 
 /** The modal that asks why (Reject) or on what conditions (Approve with conditions). */
-export function reasonModal(
-  decision: 'reject' | 'conditions',
-  value: ButtonValue,
-  channel: string,
-  env: string,
-) {
+export function reasonModal(decision: 'reject' | 'conditions', ref: StepRef, channel: string, env: string) {
   const reject = decision === 'reject';
   return {
     type: 'modal',
     callback_id: ACTIONS.reasonModal,
-    private_metadata: JSON.stringify({ ...value, decision, channel }),
+    private_metadata: encodeReasonRef({ ...ref, decision, channel }),
     title: { type: 'plain_text', text: reject ? 'Reject' : 'Approve with conditions' },
     submit: { type: 'plain_text', text: reject ? 'Reject' : 'Approve' },
     close: { type: 'plain_text', text: 'Cancel' },

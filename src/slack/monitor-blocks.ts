@@ -12,6 +12,7 @@ import {
   section,
   sections,
 } from './mrkdwn.js';
+import { encodeAlertRef, encodeStepRef } from './refs.js';
 
 export const MONITOR_ACTIONS = { ack: 'alert.ack', keep: 'alert.keep' } as const;
 
@@ -99,8 +100,9 @@ export function alertMessage(
   const blocks: Block[] = sections(lines, `alert-${opts.alertId}`);
   const acting = rb?.when === 'now' || rb?.when === 'approval';
   if (level === 'critical' && !acting) {
-    const value = { r: run.id, i: opts.alertId, d: '' };
-    const rollback = { r: run.id, i: run.steps.findIndex((s) => s.status === 'watching'), d: '' };
+    const value = encodeAlertRef({ run: run.id, alert: opts.alertId });
+    const watching = run.steps.findIndex((s) => s.status === 'watching');
+    const rollback = encodeStepRef({ run: run.id, step: watching, digest: '' });
     blocks.push({
       type: 'actions',
       block_id: `alert-actions-${opts.alertId}`,

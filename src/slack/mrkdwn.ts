@@ -1,5 +1,6 @@
-/** Block Kit basics shared by every renderer: text, sections, times, button values. Pure. */
+/** Block Kit basics shared by every renderer: text, sections, times, buttons. Pure. */
 import type { types } from '@slack/bolt';
+import type { RefValue } from './refs.js';
 
 export type Block = types.KnownBlock;
 export interface Message {
@@ -110,12 +111,6 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-export interface ButtonValue {
-  readonly r: number;
-  readonly i: number;
-  readonly d: string;
-}
-
 /** Who acts when nobody pressed a button (automatic rollbacks, scheduler decisions). */
 export const SYSTEM_ACTOR = 'migration-gate';
 
@@ -130,11 +125,11 @@ export const ACTIONS = {
   reasonModal: 'gate.reason',
 } as const;
 
-/** A button whose value is a ButtonValue (validated by zod when it comes back). `style` and `confirm` go in extra. */
-export const button = (action_id: string, text: string, value: ButtonValue, extra: object = {}) => ({
+/** A button whose value is a reference encoded by refs.ts (decoded there when it comes back). `style` and `confirm` go in extra. */
+export const button = (action_id: string, text: string, value: RefValue, extra: object = {}) => ({
   type: 'button',
   action_id,
   text: { type: 'plain_text', text },
-  value: JSON.stringify(value),
+  value,
   ...extra,
 });

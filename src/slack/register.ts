@@ -3,14 +3,13 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Service } from '../service.js';
 import { textMessage } from './blocks.js';
-import { type Chat, ephemeral } from './chat.js';
+import { type Chat, ephemeral, type Respond } from './chat.js';
 import { MONITOR_ACTIONS } from './monitor-blocks.js';
 import { ACTIONS } from './mrkdwn.js';
+import { alertRefValue, reasonRefValue, slackId, stepRefValue, why } from './refs.js';
 
 export const COMMAND = '/deploy-migration';
 
-/** Slack's ids (users, channels) are upper-case letters and digits; anything else was not sent by Slack. */
-const slackId = (what: string) => z.string().regex(/^[A-Z0-9]{2,40}$/, `its ${what} is not one Slack sends`);
 /** PostgreSQL text cannot hold NUL; it and the other control characters carry no meaning in what people type. */
 const typed = (t: string) => t.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 
@@ -20,51 +19,17 @@ const slashPayload = z.object({
   text: z.string().default('').transform(typed),
 });
 
-/** The largest run number (and alert id) PostgreSQL's integer holds. */
-const INT_MAX = 2_147_483_647;
-const buttonValue = z.object({
-  r: z
-    .int('its run number is not a number')
-    .positive('its run number is not a run number')
-    .max(
-      INT_MAX,
-      `it names a run number no run can have: run numbers stop at ${INT_MAX.toLocaleString('en-US')}`,
-    ),
-  i: z
-    .int('its step is not a number')
-    .min(-1, 'its step is not a step')
-    .max(INT_MAX, 'its step is not a step'),
-  d: z
-    .string()
-    .max(64)
-    .regex(/^[\x20-\x7e]*$/, 'its card version is not one the bot writes'),
-});
-const jsonOf = <T extends z.ZodType>(schema: T) =>
-  z.string().transform((s, ctx) => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(s);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'it is not JSON' });
-      return z.NEVER;
-    }
-    const parsed = schema.safeParse(raw);
-    if (parsed.success) return parsed.data as z.infer<T>;
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
-    return z.NEVER;
+const clickPayload = <T extends z.ZodType>(ref: T) =>
+  z.object({
+    user: z.object({ id: slackId('user id') }),
+    channel: z.object({ id: slackId('channel id') }),
+    trigger_id: z.string().optional(),
+    actions: z.tuple([z.object({ action_id: z.string(), value: ref })]),
   });
-const clickPayload = z.object({
-  user: z.object({ id: slackId('user id') }),
-  channel: z.object({ id: slackId('channel id') }),
-  trigger_id: z.string().optional(),
-  actions: z.tuple([z.object({ action_id: z.string(), value: jsonOf(buttonValue) })]),
-});
 const modalPayload = z.object({
   user: z.object({ id: slackId('user id') }),
   view: z.object({
-    private_metadata: jsonOf(
-      buttonValue.extend({ decision: z.enum(['reject', 'conditions']), channel: slackId('channel id') }),
-    ),
+    private_metadata: reasonRefValue,
     state: z.object({
       values: z.object({
         reason: z.object({
@@ -80,13 +45,8 @@ const modalPayload = z.object({
   }),
 });
 
-/** "its run number …; its user id …": what was wrong, from our own messages (zod's defaults say "Invalid input"). */
-function why(error: z.ZodError): string {
-  const ours = error.issues.map((i) => i.message).filter((m) => m.startsWith('it'));
-  return [...new Set(ours)].join('; ') || 'a part of it is missing';
-}
-
-const DECISIONS = {
+/** The buttons that name a step of a run, and what each one asks for. */
+const STEP_BUTTONS = {
   [ACTIONS.approve]: 'approve',
   [ACTIONS.conditions]: 'conditions',
   [ACTIONS.reject]: 'reject',
@@ -94,9 +54,9 @@ const DECISIONS = {
   [ACTIONS.rollback]: 'rollback',
   [ACTIONS.rerun]: 'rerun',
   [ACTIONS.verifyNow]: 'verify',
-  [MONITOR_ACTIONS.ack]: 'ack',
-  [MONITOR_ACTIONS.keep]: 'keep',
 } as const;
+/** The buttons that name an alert. */
+const ALERT_BUTTONS = { [MONITOR_ACTIONS.ack]: 'ack', [MONITOR_ACTIONS.keep]: 'keep' } as const;
 
 export function registerSlack(app: App, service: Service, chat: Chat, secrets: readonly string[]): void {
   app.command(COMMAND, async ({ ack, command, respond }) => {
@@ -115,11 +75,17 @@ export function registerSlack(app: App, service: Service, chat: Chat, secrets: r
     );
   });
 
-  for (const [actionId, decision] of Object.entries(DECISIONS)) {
+  /** A button: ack, decode its value into a typed reference (or say which part was wrong), hand it over. */
+  function onButton<R>(
+    actionId: string,
+    ref: z.ZodType<R, string>,
+    hand: (c: { user: string; ref: R; channel: string; triggerId?: string; respond: Respond }) => void,
+  ): void {
+    const payload = clickPayload(ref);
     app.action(actionId, async ({ ack, body, respond }) => {
       await ack();
       const reply = ephemeral(respond, secrets);
-      const parsed = clickPayload.safeParse(body);
+      const parsed = payload.safeParse(body);
       if (!parsed.success) {
         await reply(
           textMessage(
@@ -129,16 +95,19 @@ export function registerSlack(app: App, service: Service, chat: Chat, secrets: r
         return;
       }
       const p = parsed.data;
-      service.click({
+      hand({
         user: p.user.id,
-        value: p.actions[0].value,
-        decision,
+        ref: p.actions[0].value,
         channel: p.channel.id,
         triggerId: p.trigger_id,
         respond: reply,
       });
     });
   }
+  for (const [actionId, decision] of Object.entries(STEP_BUTTONS))
+    onButton(actionId, stepRefValue, (c) => service.click({ ...c, decision }));
+  for (const [actionId, decision] of Object.entries(ALERT_BUTTONS))
+    onButton(actionId, alertRefValue, (c) => service.click({ ...c, decision }));
 
   app.view(ACTIONS.reasonModal, async ({ ack, body }) => {
     const parsed = modalPayload.safeParse(body);
@@ -164,7 +133,7 @@ export function registerSlack(app: App, service: Service, chat: Chat, secrets: r
     const meta = view.private_metadata;
     service.click({
       user: user.id,
-      value: { r: meta.r, i: meta.i, d: meta.d },
+      ref: { run: meta.run, step: meta.step, digest: meta.digest },
       decision: meta.decision,
       reason: reason.slice(0, 1000),
       channel: meta.channel,

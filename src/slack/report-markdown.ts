@@ -14,10 +14,10 @@ import {
 } from '../deploy/report.js';
 import type { ApplyResult, PreflightResult, RollbackResult, VerifyResult } from '../deploy/results.js';
 import type { Run, Step } from '../deploy/types.js';
-import { ICON } from './blocks.js';
 import { at, duration, ms, table, who } from './markdown.js';
 import { SYSTEM_ACTOR } from './mrkdwn.js';
 import { apply, monitor, preflight, rollback, verify } from './report-steps.js';
+import { ICON } from './run-card.js';
 
 const stepName = (run: Run, i: number) => `${i + 1} · ${run.steps[i]!.env} ${run.steps[i]!.name}`;
 

@@ -12,9 +12,9 @@ import {
 } from '../deploy/report.js';
 import type { ApplyResult, RollbackResult, VerifyResult } from '../deploy/results.js';
 import type { Run } from '../deploy/types.js';
-import { ICON, runStatusLine } from './blocks.js';
 import { summaryLine } from './check-blocks.js';
 import { esc, type Message, mention, plural, sections, when } from './mrkdwn.js';
+import { ICON, runStatusLine } from './run-card.js';
 
 export const reportFilename = (run: Run) => `run-${run.id}-report.md`;
 

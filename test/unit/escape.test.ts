@@ -3,7 +3,7 @@
  * mention, `&`): what reaches mrkdwn is escaped, and only the mentions the bot itself makes stay live.
  */
 import { describe, expect, it } from 'vitest';
-import { applyReply, migrationList, preflightReply, runCard, statusList } from '../../src/slack/blocks.js';
+import { applyReply, migrationList, preflightReply, statusList } from '../../src/slack/blocks.js';
 import { checksReply, rollbackReply } from '../../src/slack/check-blocks.js';
 import { HELP, parseSlashText } from '../../src/slack/command.js';
 import { approvalCard } from '../../src/slack/gate-blocks.js';
@@ -15,6 +15,7 @@ import {
 } from '../../src/slack/monitor-blocks.js';
 import { escKeepingMentions, type Message } from '../../src/slack/mrkdwn.js';
 import { reportSummary } from '../../src/slack/report.js';
+import { runCard } from '../../src/slack/run-card.js';
 import {
   at,
   BAD,

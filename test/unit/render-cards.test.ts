@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/deploy/checks.js';
 import { planRollback } from '../../src/deploy/rollback-plan.js';
 import type { Run, Step } from '../../src/deploy/types.js';
-import { runCard } from '../../src/slack/blocks.js';
 import { checksReply } from '../../src/slack/check-blocks.js';
 import { approvalCard, type GateView } from '../../src/slack/gate-blocks.js';
 import type { Message } from '../../src/slack/mrkdwn.js';
+import { runCard } from '../../src/slack/run-card.js';
 
 const AT = '2026-11-22T10:00:00.000Z';
 const id = (i: number) => `${String(i).padStart(3, '0')}_step_${i}`;

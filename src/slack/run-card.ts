@@ -1,0 +1,148 @@
+/** The run card: one message in the channel per run, updated in place as the run moves, and its buttons. Pure. */
+import type { Run, Step, StepStatus } from '../deploy/types.js';
+import { type GateView, gateProgressText } from './gate-blocks.js';
+import {
+  ACTIONS,
+  type Block,
+  button,
+  context,
+  esc,
+  formatMs,
+  type Message,
+  mention,
+  SYSTEM_ACTOR,
+  section,
+  when,
+} from './mrkdwn.js';
+import { encodeStepRef, NO_STEP } from './refs.js';
+
+export const ICON: Record<StepStatus, string> = {
+  pending: '▫️',
+  running: '⏳',
+  waiting: '⏸',
+  scheduled: '🕑',
+  blocked: '⛔',
+  watching: '👀',
+  succeeded: '✅',
+  failed: '❌',
+  skipped: '⏭️',
+};
+
+function stepLabel(s: Step, gate?: GateView, monitor?: string): string {
+  if (s.name === 'monitor' && s.status === 'watching' && monitor)
+    return `${ICON[s.status]} monitor ${esc(monitor)}`;
+  if (s.name === 'approval' && gate && (s.status === 'waiting' || s.status === 'scheduled'))
+    return `${ICON[s.status]} approval (${gateProgressText(gate, false)})${
+      s.status === 'scheduled' && s.resumeAt ? ` · proceeds ${when(s.resumeAt)}` : ' · approve in the thread'
+    }`;
+  if (s.name === 'approval' && s.status === 'succeeded') return `${ICON[s.status]} approved`;
+  const detail = s.summary && s.status !== 'pending' ? ` ${esc(s.summary)}` : '';
+  return `${ICON[s.status]} ${s.name}${detail}`;
+}
+
+export function runStatusLine(run: Run): string {
+  switch (run.status) {
+    case 'running': {
+      const cut = run.steps.find((s) => s.name === 'rollback' && s.status === 'blocked');
+      if (cut)
+        return `⛔ The bot stopped in the middle of rolling back ${esc(cut.env)}. What it rolled back stays rolled back; Resume rollback finishes the rest (or Cancel to leave ${esc(cut.env)} as it is).`;
+      return `⏳ Running since ${run.createdAt.slice(11, 19)} UTC`;
+    }
+    case 'succeeded': {
+      const ms = run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.createdAt) : 0;
+      return `✅ Succeeded in ${formatMs(ms)}`;
+    }
+    case 'failed':
+      return `❌ Failed: ${esc(run.reason ?? 'see the thread')}`;
+    case 'cancelled':
+      return `🚫 Cancelled by ${mention(run.endedBy ?? '')} ${when(run.finishedAt ?? run.createdAt)}`;
+    case 'rejected':
+      return `❌ Rejected by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`;
+    case 'expired':
+      return `⌛ Expired: ${esc(run.reason ?? 'nobody approved in time')}`;
+    case 'rolled_back':
+      return run.endedBy === SYSTEM_ACTOR
+        ? `↩️ Rolled back automatically: ${esc(run.reason ?? '')}`
+        : `↩️ Rolled back by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`;
+  }
+}
+
+/** The run card: one message in the channel, updated in place as the run moves. */
+export function runCard(
+  run: Run,
+  gates: ReadonlyMap<number, GateView> = new Map(),
+  monitors: ReadonlyMap<number, string> = new Map(),
+): Message {
+  const envs = [...new Set(run.steps.map((s) => s.env))];
+  const lines = envs.map(
+    (env) =>
+      `*${esc(env)}:*  ${run.steps
+        .map((s, i) => (s.env === env ? stepLabel(s, gates.get(i), monitors.get(i)) : ''))
+        .filter(Boolean)
+        .join('  ·  ')}`,
+  );
+  const title = `*Run #${run.id}* · \`${esc(run.migration)}\` · requested by <@${run.requestedBy}>`;
+  return {
+    text: `Run #${run.id} · ${esc(run.migration)} · ${run.status}`,
+    blocks: [
+      section(title, 'title'),
+      section(lines.join('\n'), 'envs'),
+      context(runStatusLine(run)),
+      ...runActions(run),
+    ],
+  };
+}
+
+const confirm = (title: string, text: string, yes: string) => ({
+  confirm: {
+    title: { type: 'plain_text', text: title },
+    text: { type: 'plain_text', text },
+    confirm: { type: 'plain_text', text: yes },
+    deny: { type: 'plain_text', text: 'Go back' },
+  },
+});
+
+/** The run card's buttons: what a person can do with the run now. */
+function runActions(run: Run): Block[] {
+  const elements: object[] = [];
+  const blocked = run.steps.findIndex((s) => s.status === 'blocked');
+  const lastVerify = run.steps
+    .map((s, i) => (s.name === 'verify' && s.status !== 'pending' && s.status !== 'skipped' ? i : -1))
+    .filter((i) => i >= 0)
+    .at(-1);
+  if (run.status === 'running' && blocked !== -1) {
+    const v = encodeStepRef({ run: run.id, step: blocked, digest: '' });
+    const env = run.steps[blocked]!.env;
+    const resume = run.steps[blocked]!.name === 'rollback';
+    const label = resume ? 'Resume rollback' : 'Roll back';
+    elements.push(
+      button(ACTIONS.rollback, label, v, {
+        style: 'danger',
+        ...confirm(
+          `${label} ${env}?`,
+          `The down files of this run ${resume ? 'not yet rolled back ' : ''}run on ${env}.`,
+          label,
+        ),
+      }),
+      ...(run.steps[blocked]!.name === 'verify' ? [button(ACTIONS.rerun, 'Re-run verification', v)] : []),
+    );
+  }
+  if (lastVerify !== undefined && blocked === -1)
+    elements.push(
+      button(
+        ACTIONS.verifyNow,
+        'Run verification',
+        encodeStepRef({ run: run.id, step: lastVerify, digest: '' }),
+      ),
+    );
+  if (run.status === 'running')
+    elements.push(
+      button(
+        ACTIONS.cancel,
+        'Cancel',
+        encodeStepRef({ run: run.id, step: NO_STEP, digest: '' }),
+        confirm('Cancel this run?', `Run #${run.id} stops; nothing more is applied.`, 'Cancel run'),
+      ),
+    );
+  return elements.length ? [{ type: 'actions', block_id: 'run-actions', elements } as Block] : [];
+}
