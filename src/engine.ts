@@ -6,7 +6,8 @@ import { decide } from './deploy/machine.js';
 import { redactDeep } from './deploy/redact.js';
 import type { ApplyResult, PreflightResult, StepOutcome } from './deploy/results.js';
 import { boundDowns, planRollback, type RollbackPlan } from './deploy/rollback-plan.js';
-import type { Decision, Effect, Policy, Run, RunEvent, Step } from './deploy/types.js';
+import { latestResult, resultOf, type StepResults } from './deploy/step-results.js';
+import type { Decision, Effect, Policy, Run, RunEvent } from './deploy/types.js';
 import type { Logger } from './log.js';
 import { postReport } from './reporting.js';
 import { runRollback } from './rollback-step.js';
@@ -95,19 +96,14 @@ export function createEngine(deps: EngineDeps) {
       window: env(step.env)?.window,
       ...(step.purpose === 'rollback'
         ? { rollback: rollbackPlanAt(run, results, index) }
-        : { files: earlier<PreflightResult>(run, results, index, 'preflight')?.pending }),
+        : { files: resultOf(run, results, index, 'preflight')?.pending }),
     };
   }
 
   /** What a rollback of the environment of step `index` would undo: this run's files applied there. */
-  function rollbackPlanAt(run: Run, results: Map<number, unknown>, index: number): RollbackPlan {
-    const env = run.steps[index]!.env;
-    let applied: string[] = [];
-    for (let i = index; i >= 0; i--)
-      if (run.steps[i]!.env === env && run.steps[i]!.name === 'apply' && results.has(i)) {
-        applied = (results.get(i) as ApplyResult).files.map((f) => f.id);
-        break;
-      }
+  function rollbackPlanAt(run: Run, results: StepResults, index: number): RollbackPlan {
+    const apply = latestResult(results, 'apply', run.steps[index]!.env, index + 1);
+    const applied = apply?.files.map((f) => f.id) ?? [];
     const downs = new Set(
       discoverMigrations(deploy.migrationsDir)
         .migrations.filter((m) => m.downPath)
@@ -162,19 +158,6 @@ export function createEngine(deps: EngineDeps) {
     await runs.rememberMessage(db, run.id, kind, card.channel, ts);
   }
 
-  /** The newest result of a step named `name` on `env`, before `index`. */
-  function earlier<T>(
-    run: Run,
-    results: Map<number, unknown>,
-    index: number,
-    name: Step['name'],
-  ): T | undefined {
-    for (let i = index - 1; i >= 0; i--)
-      if (run.steps[i]!.env === run.steps[index]!.env && run.steps[i]!.name === name && results.has(i))
-        return results.get(i) as T;
-    return undefined;
-  }
-
   /** Do one step's work against its target; post what it measured in the thread. */
   async function work(
     run: Run,
@@ -196,16 +179,16 @@ export function createEngine(deps: EngineDeps) {
           appliedBy: run.requestedBy,
           checksums: run.checksums,
           footprints,
-          expected: earlier<PreflightResult>(run, results, index, 'preflight')?.pending.map((p) => p.id),
+          expected: resultOf(run, results, index, 'preflight')?.pending.map((p) => p.id),
         });
         return { outcome, message: applyReply(outcome.result) };
       }
       case 'verify': {
-        const apply = earlier<ApplyResult>(run, results, index, 'apply');
+        const apply = resultOf(run, results, index, 'apply');
         const outcome = await runVerify(
           e,
           migrationsToVerify(deploy, run.migration, apply?.files.map((f) => f.id) ?? []),
-          earlier<PreflightResult>(run, results, index, 'preflight'),
+          resultOf(run, results, index, 'preflight'),
           // seq_scans counts the run's touched tables: the checks' own scans are read for those alone.
           narrowedTo(footprints, apply?.touchedTables),
           { runId: run.id, checksums: run.checksums },
@@ -213,7 +196,7 @@ export function createEngine(deps: EngineDeps) {
         return { outcome, message: checksReply(outcome.result) };
       }
       case 'rollback': {
-        const outcome = await runRollback(deploy, e, earlier<ApplyResult>(run, results, index, 'apply'), {
+        const outcome = await runRollback(deploy, e, resultOf(run, results, index, 'apply'), {
           runId: run.id,
           by: run.endedBy ?? run.requestedBy,
           reason: run.reason ?? 'rollback',
@@ -348,11 +331,11 @@ export function createEngine(deps: EngineDeps) {
     const e = env(run.steps[index]!.env);
     if (!e) return;
     const results = await runs.loadStepResults(db, run.id);
-    const apply = earlier<ApplyResult>(run, results, index, 'apply');
+    const apply = resultOf(run, results, index, 'apply');
     const outcome = await runVerify(
       e,
       migrationsToVerify(deploy, run.migration, apply?.files.map((f) => f.id) ?? []),
-      earlier<PreflightResult>(run, results, index, 'preflight'),
+      resultOf(run, results, index, 'preflight'),
       narrowedTo(footprints, apply?.touchedTables),
       { runId: run.id, checksums: run.checksums },
       true,

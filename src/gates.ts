@@ -16,9 +16,9 @@ import { textMessage } from './slack/blocks.js';
 import type { Chat, Respond } from './slack/chat.js';
 import { reasonModal } from './slack/gate-blocks.js';
 import { acknowledgedAlert } from './slack/monitor-blocks.js';
-import { esc, escKeepingMentions, type Message, SYSTEM_ACTOR } from './slack/mrkdwn.js';
+import { esc, escKeepingMentions, SYSTEM_ACTOR } from './slack/mrkdwn.js';
 import type { AlertRef, StepRef } from './slack/refs.js';
-import { acknowledge, findAlert } from './store/checkpoints.js';
+import { acknowledge, findAlert } from './store/alerts.js';
 import { claimClick } from './store/claims.js';
 import * as runs from './store/runs.js';
 import { digestOf } from './target/files.js';
@@ -399,7 +399,7 @@ export function createGates(engine: Engine, chat: Chat) {
       detail: { alert: alert.id },
     });
     if (alert.channel && alert.ts) {
-      const original = (alert.metrics as { message?: Message }).message;
+      const original = alert.record.message;
       if (original) await chat.update(alert.channel, alert.ts, acknowledgedAlert(original, user, keep));
     }
   }

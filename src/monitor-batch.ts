@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Environment } from './config.js';
 import { metricValue } from './deploy/metrics.js';
 import { type Judged, judge, type RawSample } from './deploy/monitoring.js';
-import type { ApplyResult, PreflightResult } from './deploy/results.js';
+import { latestResult } from './deploy/step-results.js';
 import type { Engine } from './engine.js';
 import type { MonitorView } from './slack/monitor-blocks.js';
 import * as claims from './store/checkpoint-claims.js';
@@ -119,18 +119,14 @@ export async function measureBatch(
     const { runId, index } = g[0]!;
     const mine = ctx.stepRows.filter((s) => s.runId === runId);
     const env = engine.env(mine.find((s) => s.index === index)!.env) as Environment;
-    const before = (name: string) =>
-      mine
-        .filter((s) => s.env === env.name && s.name === name && s.index < index && s.result)
-        .sort((a, b) => a.index - b.index)
-        .at(-1)?.result;
+    const results = ctx.results.get(runId) ?? new Map();
     const rows = ctx.rows.filter((r) => r.runId === runId && r.index === index);
-    const touched = ((before('apply') as ApplyResult | undefined)?.touchedTables ?? []).slice().sort();
+    const touched = (latestResult(results, 'apply', env.name, index)?.touchedTables ?? []).slice().sort();
     return {
       g,
       env,
       rows,
-      baseline: (before('preflight') as PreflightResult | undefined)?.metricsBaseline,
+      baseline: latestResult(results, 'preflight', env.name, index)?.metricsBaseline,
       touched,
       // Every run watching one environment (and the same tables) reads the same numbers at this instant.
       key: `${env.name}|${touched.join(',')}`,
@@ -145,13 +141,10 @@ export async function measureBatch(
     const cur = samples.get(p.key)!;
     // Intervals run from planned reading to planned reading: one taken on command in between (shown, never acted
     // on) must not become the start of the next interval, or it would hide what happened before it.
-    const prev =
-      (p.done.filter((d) => d.seq < cps.EXTRA).at(-1)?.sample as RawSample | undefined) ?? p.baseline;
+    const prev = p.done.filter((d) => d.seq < cps.EXTRA).at(-1)?.sample ?? p.baseline;
     // Readings taken on command are shown but never count toward `consecutive`.
     const history = (key: string) =>
-      p.done
-        .filter((d) => d.seq < cps.EXTRA)
-        .map((d) => (d.judged as Judged[]).find((j) => j.key === key)?.raw ?? 'ok');
+      p.done.filter((d) => d.seq < cps.EXTRA).map((d) => d.judged?.find((j) => j.key === key)?.raw ?? 'ok');
     const judged = metrics.map((m) => {
       const v = metricValue(m.source, prev, cur);
       const base = p.baseline ? metricValue(m.source, undefined, p.baseline).value : undefined;
@@ -181,9 +174,7 @@ export async function measureBatch(
       env: p.env,
       judged,
       firstUnavailable: judged.filter(
-        (j) =>
-          j.unavailable &&
-          !p.done.some((d) => (d.judged as Judged[]).find((x) => x.key === j.key)?.unavailable),
+        (j) => j.unavailable && !p.done.some((d) => d.judged?.find((x) => x.key === j.key)?.unavailable),
       ),
       view: viewOf(p.env.name, after, false),
       pending: after.filter((r) => r.status === 'pending').length,

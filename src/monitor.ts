@@ -19,6 +19,7 @@ import {
   unavailableMessage,
 } from './slack/monitor-blocks.js';
 import { type Message, SYSTEM_ACTOR } from './slack/mrkdwn.js';
+import { recordAlert, rememberAlertMessage } from './store/alerts.js';
 import * as cps from './store/checkpoints.js';
 import * as runs from './store/runs.js';
 
@@ -48,7 +49,7 @@ export function createMonitor(engine: Engine, chat: Chat) {
   /** Progress and the newest figures, from a step's checkpoint rows. */
   function viewOf(
     env: string,
-    rows: readonly { seq: number; status: string; dueAt: Date; takenAt: Date | null; judged: unknown }[],
+    rows: readonly Pick<cps.CheckpointReading, 'seq' | 'status' | 'dueAt' | 'takenAt' | 'judged'>[],
     finished: boolean,
   ): MonitorView {
     const planned = rows.filter((r) => r.seq < cps.EXTRA);
@@ -63,7 +64,7 @@ export function createMonitor(engine: Engine, chat: Chat) {
       missed: planned.filter((r) => r.status === 'missed').length,
       total: planned.length,
       nextAt: planned.find((r) => r.status === 'pending')?.dueAt.toISOString(),
-      latest: last && { at: last.takenAt!.toISOString(), judged: (last.judged as Judged[]).map(shown) },
+      latest: last && { at: last.takenAt!.toISOString(), judged: (last.judged ?? []).map(shown) },
       finished,
     };
   }
@@ -130,7 +131,7 @@ export function createMonitor(engine: Engine, chat: Chat) {
     const run = (await runs.loadRun(db, runId))!;
     const gated = env.approvals.length > 0;
     const post = async (level: 'warn' | 'critical', rollback?: AlertRollback) => {
-      const alertId = await cps.recordAlert(db, { runId, stepIndex: index, level, metrics: judged });
+      const alertId = await recordAlert(db, { runId, stepIndex: index, level, judged });
       const message = alertMessage(run, env.name, level, judged.map(shown), {
         oncall: engine.deploy.monitoring.oncall,
         alertId,
@@ -139,7 +140,7 @@ export function createMonitor(engine: Engine, chat: Chat) {
       if (!card) return;
       // Critical alerts also go to the channel, mentioning on-call; warnings stay in the thread.
       const ts = await chat.post(card.channel, message, card.ts, level === 'critical');
-      await cps.rememberAlertMessage(db, alertId, card.channel, ts, { judged, message });
+      await rememberAlertMessage(db, alertId, card.channel, ts, { judged, message });
     };
     if (trigger) {
       const reason = `${trigger.key} ${fmt(trigger.value)}${unitOf(trigger.key)} crossed its critical line (${trigger.line}) on ${env.name}`;

@@ -10,10 +10,13 @@ import type { Logger } from './log.js';
 import type { Chat } from './slack/chat.js';
 import { reportFilename, reportSummary } from './slack/report.js';
 import { reportMarkdown } from './slack/report-markdown.js';
+import { allApprovals } from './store/approvals.js';
+import type { Tx } from './store/db.js';
+import { findMessage, rememberMessage } from './store/messages.js';
 import { runAlerts, runCheckpoints } from './store/report.js';
-import * as runs from './store/runs.js';
+import { loadStepResults } from './store/step-results.js';
 
-export async function gatherReport(db: runs.Tx, deploy: DeployConfig, run: Run): Promise<ReportData> {
+export async function gatherReport(db: Tx, deploy: DeployConfig, run: Run): Promise<ReportData> {
   const metrics = deploy.monitoring.metrics.map(
     ({ source, rule }): ReportMetric => ({
       key: rule.key,
@@ -27,8 +30,8 @@ export async function gatherReport(db: runs.Tx, deploy: DeployConfig, run: Run):
   );
   return {
     run,
-    approvals: await runs.allApprovals(db, run.id),
-    results: await runs.loadStepResults(db, run.id),
+    approvals: await allApprovals(db, run.id),
+    results: await loadStepResults(db, run.id),
     checkpoints: await runCheckpoints(db, run.id),
     alerts: await runAlerts(db, run.id),
     metrics,
@@ -39,16 +42,16 @@ export async function gatherReport(db: runs.Tx, deploy: DeployConfig, run: Run):
 }
 
 export async function postReport(
-  deps: { db: runs.Tx; deploy: DeployConfig; chat: Chat; log: Logger },
+  deps: { db: Tx; deploy: DeployConfig; chat: Chat; log: Logger },
   run: Run,
 ): Promise<void> {
   const { db, chat, log } = deps;
-  const card = await runs.findMessage(db, run.id, 'card');
+  const card = await findMessage(db, run.id, 'card');
   if (!card) return;
   const data = await gatherReport(db, deps.deploy, run);
   const name = reportFilename(run);
   const ts = await chat.post(card.channel, reportSummary(data, { name }), card.ts);
-  await runs.rememberMessage(db, run.id, 'report', card.channel, ts);
+  await rememberMessage(db, run.id, 'report', card.channel, ts);
   try {
     await chat.upload(card.channel, card.ts, {
       filename: name,

@@ -1,5 +1,7 @@
 /** What a check gave, how a set of them is summed up, and which checks cannot run outside a run. Pure. */
+import { z } from 'zod';
 import type { Check } from './check-schema.js';
+import { schemaOf } from './stored.js';
 
 export interface CheckResult {
   readonly name: string;
@@ -24,6 +26,31 @@ export interface CheckSummary {
   /** Checks that could not run here (absent from summaries stored before it existed). */
   readonly skipped?: number;
 }
+
+/** The shapes above as stored with a verify step's result (parsed when read back). */
+export const checkResultSchema = schemaOf<CheckResult>()(
+  z.object({
+    name: z.string(),
+    kind: z.string(),
+    severity: z.enum(['blocker', 'warning']),
+    source: z.string(),
+    status: z.enum(['pass', 'fail', 'error', 'skipped']),
+    target: z.string(),
+    actual: z.string(),
+    durationMs: z.number(),
+    error: z.string().optional(),
+  }),
+);
+
+export const checkSummarySchema = schemaOf<CheckSummary>()(
+  z.object({
+    passed: z.number(),
+    total: z.number(),
+    warnings: z.number(),
+    blockersFailed: z.number(),
+    skipped: z.number().optional(),
+  }),
+);
 
 /** A check that ran and did not pass. */
 export const failed = (r: CheckResult): boolean => r.status === 'fail' || r.status === 'error';

@@ -1,4 +1,6 @@
 /** What to apply, given the files and a target's ledger. Pure. */
+import { z } from 'zod';
+import { schemaOf } from './stored.js';
 
 export interface LedgerEntry {
   readonly id: string;
@@ -15,6 +17,10 @@ export interface Drift {
   readonly fileChecksum: string;
   readonly appliedAt: string;
 }
+
+export const driftSchema = schemaOf<Drift>()(
+  z.object({ id: z.string(), ledgerChecksum: z.string(), fileChecksum: z.string(), appliedAt: z.string() }),
+);
 
 export interface PendingPlan<F> {
   /** Files to apply, in order, up to and including the target migration. */

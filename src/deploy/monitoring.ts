@@ -2,7 +2,9 @@
  * Monitoring, pure: checkpoint times from a plan, thresholds ("> 1%", "> baseline + 20%"), consecutive
  * breaches, and metric values derived from two raw samples. Time is passed in.
  */
+import { z } from 'zod';
 import { compareNumber } from './expectations.js';
+import { schemaOf } from './stored.js';
 
 export interface Phase {
   readonly everyMs: number;
@@ -101,6 +103,24 @@ export interface Judged {
   readonly quiet?: string;
 }
 
+const level = z.enum(['ok', 'warn', 'critical']);
+
+/** A checkpoint's readings as stored (checkpoints.judged, alerts), parsed when read back. */
+export const judgedSchema = schemaOf<Judged>()(
+  z.object({
+    key: z.string(),
+    value: z.number().optional(),
+    raw: level,
+    level,
+    streak: z.number(),
+    consecutive: z.number().optional(),
+    line: z.string().optional(),
+    lineLevel: z.enum(['warn', 'critical']).optional(),
+    unavailable: z.string().optional(),
+    quiet: z.string().optional(),
+  }),
+);
+
 const rank: Record<Level, number> = { ok: 0, warn: 1, critical: 2 };
 
 /**
@@ -180,6 +200,16 @@ export interface RawSample {
   readonly gauges: Readonly<Record<string, number>>;
   readonly unavailable: Readonly<Record<string, string>>;
 }
+
+/** A raw sample as stored (checkpoints.sample, preflight's baseline), parsed when read back. */
+export const rawSampleSchema = schemaOf<RawSample>()(
+  z.object({
+    at: z.string(),
+    counters: z.record(z.string(), z.number()),
+    gauges: z.record(z.string(), z.number()),
+    unavailable: z.record(z.string(), z.string()),
+  }),
+);
 
 export const delta = (prev: RawSample | undefined, cur: RawSample, key: string): number | undefined => {
   const a = prev?.counters[key];

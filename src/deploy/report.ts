@@ -4,6 +4,7 @@
  */
 import type { Approval } from './approvals.js';
 import type { Judged, Level } from './monitoring.js';
+import { type ResultOf, type ResultStep, type StepResults, stepResult } from './step-results.js';
 import type { Run } from './types.js';
 
 /** A monitored metric as configured: its lines exactly as written, with the unit of its values. */
@@ -42,7 +43,7 @@ export interface ReportData {
   readonly run: Run;
   readonly approvals: readonly (Approval & { index: number })[];
   /** Each step's stored result (preflight, apply, verify, rollback), by step index. */
-  readonly results: ReadonlyMap<number, unknown>;
+  readonly results: StepResults;
   readonly checkpoints: readonly CheckpointRow[];
   readonly alerts: readonly AlertRow[];
   readonly metrics: readonly ReportMetric[];
@@ -182,9 +183,12 @@ export const DECIDED = {
   reject: 'rejected',
 } as const;
 
-/** The step results of a run, typed by the caller. */
-export const resultAt = <T>(d: ReportData, index: number): T | undefined =>
-  d.results.get(index) as T | undefined;
+/** The result stored by step `index` of the run, when it is a `name` step. */
+export const resultAt = <K extends ResultStep>(
+  d: ReportData,
+  index: number,
+  name: K,
+): ResultOf[K] | undefined => stepResult(d.results, index, name);
 
 /** The environments of a run, in promotion order. */
 export const envsOf = (run: Run): string[] => [...new Set(run.steps.map((s) => s.env))];

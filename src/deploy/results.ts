@@ -1,8 +1,15 @@
 /** What each step measured: stored with the step, rendered in the thread and the report. Pure data. */
-import type { CheckResult, CheckSummary } from './checks.js';
+import { z } from 'zod';
+import {
+  type CheckResult,
+  type CheckSummary,
+  checkResultSchema,
+  checkSummarySchema,
+} from './check-results.js';
 import type { NotableChanges, SnapshotCounts } from './diff.js';
-import type { Drift } from './ledger.js';
-import type { RawSample } from './monitoring.js';
+import { type Drift, driftSchema } from './ledger.js';
+import { type RawSample, rawSampleSchema } from './monitoring.js';
+import { schemaOf } from './stored.js';
 
 export interface PgErrorView {
   readonly code?: string;
@@ -97,3 +104,126 @@ export interface StepOutcome<R> {
   readonly reason?: string;
   readonly result: R;
 }
+
+/*
+ * The shapes above as they are stored with each step (steps.result), parsed when read back (step-results.ts).
+ * Each schema must give exactly its interface (schemaOf), so adding a field to one without the other does not
+ * compile. SnapshotCounts and NotableChanges are described here, not in diff.ts, which is long enough.
+ */
+
+const snapshotCounts = schemaOf<SnapshotCounts>()(
+  z.object({
+    tables: z.number(),
+    foreignKeys: z.number(),
+    indexes: z.number(),
+    functions: z.number(),
+    policies: z.number(),
+    checkConstraints: z.number(),
+    triggers: z.number(),
+    extensions: z.number(),
+    sizeBytes: z.number(),
+  }),
+);
+
+const notableChanges = schemaOf<NotableChanges>()(
+  z.object({
+    what: z.string(),
+    added: z.array(z.string()),
+    removed: z.array(z.string()),
+    changed: z.array(z.string()),
+  }),
+);
+
+const pgErrorView = schemaOf<PgErrorView>()(
+  z.object({
+    code: z.string().optional(),
+    message: z.string(),
+    detail: z.string().optional(),
+    hint: z.string().optional(),
+    where: z.string().optional(),
+    file: z.string(),
+    line: z.number(),
+    column: z.number(),
+    statement: z.number().optional(),
+  }),
+);
+
+export const preflightResultSchema = schemaOf<PreflightResult>()(
+  z.object({
+    env: z.string(),
+    ok: z.boolean(),
+    connectMs: z.number().optional(),
+    serverVersion: z.string().optional(),
+    pending: z.array(
+      z.object({
+        id: z.string(),
+        checksum: z.string(),
+        statements: z.number(),
+        outsideTransaction: z.string().optional(),
+      }),
+    ),
+    alreadyApplied: z.boolean(),
+    drift: z.array(driftSchema),
+    unknown: z.array(z.string()),
+    outOfOrder: z.array(z.string()),
+    counts: snapshotCounts.optional(),
+    problem: z.string().optional(),
+    parseError: pgErrorView.optional(),
+    metricsBaseline: rawSampleSchema.optional(),
+    rowCounts: z.record(z.string(), z.number()).optional(),
+    checks: z.number().optional(),
+  }),
+);
+
+const appliedFileFields = {
+  id: z.string(),
+  statements: z.number(),
+  durationMs: z.number(),
+  lockRetries: z.number(),
+  outsideTransaction: z.string().optional(),
+};
+const appliedFile = schemaOf<AppliedFile>()(z.object(appliedFileFields));
+const failedFile = z.object({ ...appliedFileFields, error: pgErrorView, statementsKept: z.number() });
+
+export const applyResultSchema = schemaOf<ApplyResult>()(
+  z.object({
+    env: z.string(),
+    ok: z.boolean(),
+    files: z.array(appliedFile),
+    failure: failedFile.optional(),
+    diffSummary: z.string().optional(),
+    countsSummary: z.string().optional(),
+    changes: z.array(notableChanges).optional(),
+    catalogUnchanged: z.boolean().optional(),
+    problem: z.string().optional(),
+    drift: z.array(driftSchema).optional(),
+    touchedTables: z.array(z.string()).optional(),
+    catalogBefore: z.object({ digest: z.string(), counts: snapshotCounts }).optional(),
+  }),
+);
+
+export const verifyResultSchema = schemaOf<VerifyResult>()(
+  z.object({
+    env: z.string(),
+    ok: z.boolean(),
+    results: z.array(checkResultSchema),
+    summary: checkSummarySchema,
+    durationMs: z.number(),
+    problem: z.string().optional(),
+    outsideRun: z.boolean().optional(),
+  }),
+);
+
+export const rollbackResultSchema = schemaOf<RollbackResult>()(
+  z.object({
+    env: z.string(),
+    ok: z.boolean(),
+    files: z.array(appliedFile),
+    failure: failedFile.optional(),
+    catalogRestored: z.boolean().optional(),
+    countsSummary: z.string().optional(),
+    kept: z.array(z.string()).optional(),
+    note: z.string().optional(),
+    problem: z.string().optional(),
+  }),
+);

@@ -12,7 +12,7 @@ import {
   type ReportData,
   resultAt,
 } from '../deploy/report.js';
-import type { ApplyResult, PreflightResult, RollbackResult, VerifyResult } from '../deploy/results.js';
+import type { PreflightResult } from '../deploy/results.js';
 import type { Run, Step } from '../deploy/types.js';
 import { at, duration, ms, table, who } from './markdown.js';
 import { SYSTEM_ACTOR } from './mrkdwn.js';
@@ -51,15 +51,15 @@ function environment(d: ReportData, env: string, monitors: Map<number, MonitorFi
   let pre: PreflightResult | undefined;
   for (const [s, i] of steps) {
     if (s.name === 'preflight') {
-      pre = resultAt<PreflightResult>(d, i);
+      pre = resultAt(d, i, 'preflight');
       if (pre) out.push(...preflight(pre));
     }
-    if (s.name === 'apply' && !s.purpose) out.push(...apply(d, env, resultAt<ApplyResult>(d, i), pre));
-    const v = s.name === 'verify' && resultAt<VerifyResult>(d, i);
+    if (s.name === 'apply' && !s.purpose) out.push(...apply(d, env, resultAt(d, i, 'apply'), pre));
+    const v = s.name === 'verify' && resultAt(d, i, 'verify');
     if (v) out.push(...verify(env, i, v));
     const m = monitors.get(i);
     if (m) out.push(...monitor(d, env, i, m));
-    const r = s.name === 'rollback' && resultAt<RollbackResult>(d, i);
+    const r = s.name === 'rollback' && resultAt(d, i, 'rollback');
     if (r) out.push(...rollback(d, env, i, r));
   }
   return out;

@@ -10,7 +10,7 @@ import {
   type ReportData,
   resultAt,
 } from '../deploy/report.js';
-import type { ApplyResult, RollbackResult, VerifyResult } from '../deploy/results.js';
+import type { ApplyResult } from '../deploy/results.js';
 import type { Run } from '../deploy/types.js';
 import { summaryLine } from './check-blocks.js';
 import { esc, type Message, mention, plural, sections, when } from './mrkdwn.js';
@@ -42,9 +42,9 @@ function envLine(d: ReportData, env: string, monitors: Map<number, MonitorFigure
     const icon = ICON[s.status];
     switch (s.name) {
       case 'apply':
-        return [`${icon} ${applied(d.results.get(i) as ApplyResult | undefined)}`];
+        return [`${icon} ${applied(resultAt(d, i, 'apply'))}`];
       case 'verify': {
-        const v = resultAt<VerifyResult>(d, i);
+        const v = resultAt(d, i, 'verify');
         return [`${icon} verify${v ? ` ${summaryLine(v.summary)}` : ''}`];
       }
       case 'monitor': {
@@ -52,7 +52,7 @@ function envLine(d: ReportData, env: string, monitors: Map<number, MonitorFigure
         return [`${icon} ${m ? watched(m) : 'monitor'}`];
       }
       case 'rollback': {
-        const r = resultAt<RollbackResult>(d, i);
+        const r = resultAt(d, i, 'rollback');
         return [`${icon} ${r?.ok ? `rolled back ${plural(r.files.length, 'file')}` : 'rollback'}`];
       }
       default:

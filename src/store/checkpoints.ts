@@ -1,10 +1,38 @@
-/** Checkpoint rows: scheduled when a monitor step starts, claimed by one tick (checkpoint-claims.ts), alerts. */
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Tx } from './runs.js';
-import { alerts, checkpoints, slackMessages, steps } from './schema.js';
+/** Checkpoint rows: scheduled when a monitor step starts, claimed by one tick (checkpoint-claims.ts), read back. */
+import { asc, inArray, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { type Judged, judgedSchema, type RawSample, rawSampleSchema } from '../deploy/monitoring.js';
+import type { StepResults } from '../deploy/step-results.js';
+import { parseStored } from '../deploy/stored.js';
+import type { Tx } from './db.js';
+import { checkpoints, slackMessages, steps } from './schema.js';
+import { parseResults } from './step-results.js';
 
 /** Checkpoints numbered from 1; extra ones taken on command are numbered from EXTRA. */
 export const EXTRA = 100_000;
+
+const judgedList = z.array(judgedSchema);
+const where = (c: { runId: number; index: number; seq: number }, column: string) =>
+  `run #${c.runId}, step ${c.index + 1}, checkpoint ${c.seq}, ${column}`;
+
+/** A checkpoint's stored readings (absent until it is taken), parsed: a row that does not parse throws. */
+export const storedJudged = (c: { runId: number; index: number; seq: number; judged: unknown }) =>
+  c.judged == null ? undefined : parseStored(judgedList, c.judged, where(c, 'judged'));
+const storedSample = (c: { runId: number; index: number; seq: number; sample: unknown }) =>
+  c.sample == null ? undefined : parseStored(rawSampleSchema, c.sample, where(c, 'sample'));
+
+/** A checkpoint row as the monitor reads it: its sample and readings parsed. */
+export interface CheckpointReading {
+  readonly id: number;
+  readonly runId: number;
+  readonly index: number;
+  readonly seq: number;
+  readonly status: string;
+  readonly dueAt: Date;
+  readonly takenAt: Date | null;
+  readonly sample?: RawSample;
+  readonly judged?: readonly Judged[];
+}
 
 export async function scheduleCheckpoints(
   db: Tx,
@@ -28,49 +56,6 @@ export async function addExtraCheckpoint(db: Tx, runId: number, index: number, a
   return r.rows.length > 0;
 }
 
-export async function recordAlert(
-  db: Tx,
-  a: { runId: number; stepIndex: number; level: string; metrics: unknown; channel?: string; ts?: string },
-): Promise<number> {
-  const [row] = await db
-    .insert(alerts)
-    .values({
-      runId: a.runId,
-      stepIndex: a.stepIndex,
-      level: a.level,
-      metrics: a.metrics,
-      channel: a.channel ?? null,
-      ts: a.ts ?? null,
-    })
-    .returning({ id: alerts.id });
-  return row!.id;
-}
-
-/** Where the alert was posted and what it said (so Acknowledge can redraw it without its buttons). */
-export async function rememberAlertMessage(
-  db: Tx,
-  alertId: number,
-  channel: string,
-  ts: string,
-  metrics: unknown,
-): Promise<void> {
-  await db.update(alerts).set({ channel, ts, metrics }).where(eq(alerts.id, alertId));
-}
-
-export async function acknowledge(db: Tx, alertId: number, user: string, at: Date) {
-  const [row] = await db
-    .update(alerts)
-    .set({ acknowledgedBy: user, acknowledgedAt: at })
-    .where(and(eq(alerts.id, alertId), sql`${alerts.acknowledgedBy} is null`))
-    .returning();
-  return row;
-}
-
-export async function findAlert(db: Tx, alertId: number) {
-  const [row] = await db.select().from(alerts).where(eq(alerts.id, alertId)).orderBy(desc(alerts.id));
-  return row;
-}
-
 /** What measuring a batch of runs' checkpoints needs, in three queries instead of several per run. */
 export async function batchContext(db: Tx, runIds: readonly number[]) {
   const ids = [...runIds];
@@ -83,8 +68,19 @@ export async function batchContext(db: Tx, runIds: readonly number[]) {
       result: steps.result,
     })
     .from(steps)
-    .where(inArray(steps.runId, ids));
-  const rows = await db
+    .where(inArray(steps.runId, ids))
+    .orderBy(asc(steps.runId), asc(steps.index));
+  // Each run's step results, parsed by their steps' names (what a judgement builds on: baseline, touched tables).
+  const results: ReadonlyMap<number, StepResults> = new Map(
+    ids.map((id) => [
+      id,
+      parseResults(
+        id,
+        stepRows.filter((s) => s.runId === id),
+      ),
+    ]),
+  );
+  const rowsStored = await db
     .select({
       id: checkpoints.id,
       runId: checkpoints.runId,
@@ -99,6 +95,9 @@ export async function batchContext(db: Tx, runIds: readonly number[]) {
     .from(checkpoints)
     .where(inArray(checkpoints.runId, ids))
     .orderBy(asc(checkpoints.dueAt), asc(checkpoints.seq));
+  const rows = rowsStored.map(
+    (r): CheckpointReading => ({ ...r, sample: storedSample(r), judged: storedJudged(r) }),
+  );
   const messages = await db
     .select({
       runId: slackMessages.runId,
@@ -108,7 +107,12 @@ export async function batchContext(db: Tx, runIds: readonly number[]) {
     })
     .from(slackMessages)
     .where(inArray(slackMessages.runId, ids));
-  return { stepRows, rows, messages };
+  return {
+    stepRows: stepRows.map(({ runId, index, env, name }) => ({ runId, index, env, name })),
+    results,
+    rows,
+    messages,
+  };
 }
 
 /** When the newest checkpoint taken on command for a run was due (they are limited to one a minute). */

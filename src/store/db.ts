@@ -5,6 +5,8 @@ import pg from 'pg';
 import * as schema from './schema.js';
 
 export type Db = NodePgDatabase<typeof schema>;
+/** The store's functions work on the pool or inside a transaction. */
+export type Tx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 export interface Store {
   readonly db: Db;
   readonly pool: pg.Pool;

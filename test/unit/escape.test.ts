@@ -28,6 +28,7 @@ import {
   run,
   unescaped,
 } from '../support/hostile.js';
+import { stored } from '../support/stored-results.js';
 
 const readings = [judged({}), judged({ key: 'x', unavailable: BAD }), judged({ key: 'y', quiet: BAD })];
 const alert = alertMessage(run(), 'production', 'critical', readings, {
@@ -46,7 +47,7 @@ const renderers: [string, Message][] = [
       {
         run: run({ status: 'failed', reason: BAD }),
         approvals: [{ ...gate.approvals[0]!, index: 2 }],
-        results: new Map<number, unknown>([
+        results: stored(run(), [
           [
             0,
             {

@@ -23,6 +23,7 @@ import {
   textOf,
   verified,
 } from '../support/report-runs.js';
+import { stored } from '../support/stored-results.js';
 
 describe('a critical monitoring reading that raised an alert', () => {
   const files = ids(2);
@@ -38,7 +39,7 @@ describe('a critical monitoring reading that raised an alert', () => {
   );
   const run = endedRun({ files, steps: deploySteps('staging') });
   const d = data(run, {
-    results: new Map<number, unknown>([
+    results: stored(run, [
       [0, preflight('staging', files)],
       [1, applied('staging', files)],
       [2, verified('staging', CHECKS.slice(0, 2))],
@@ -121,7 +122,7 @@ describe('a rolled-back run', () => {
   });
   const d = data(run, {
     approvals: [{ index: 3, user: 'U0DBA', decision: 'approve', at: '2026-03-03T10:15:00.000Z' }],
-    results: new Map<number, unknown>([
+    results: stored(run, [
       [0, preflight('staging', files)],
       [1, applied('staging', files)],
       [2, verified('staging', [check('no orphans', 'fail')])],

@@ -21,6 +21,7 @@ import {
   textOf,
   verified,
 } from '../support/report-runs.js';
+import { stored } from '../support/stored-results.js';
 
 describe('a 100-file run over staging and production', () => {
   const files = ids(100);
@@ -44,7 +45,7 @@ describe('a 100-file run over staging and production', () => {
         at: '2026-03-03T10:11:00.000Z',
       },
     ],
-    results: new Map<number, unknown>([
+    results: stored(run, [
       [0, preflight('staging', files)],
       [1, applied('staging', files)],
       [2, verified('staging', CHECKS)],
@@ -141,7 +142,7 @@ describe('a failed apply', () => {
     steps: deploySteps('staging', { apply: 'failed', verify: 'skipped', monitor: 'skipped' }),
   });
   const d = data(run, {
-    results: new Map<number, unknown>([
+    results: stored(run, [
       [0, preflight('staging', files)],
       [
         1,
