@@ -12,7 +12,7 @@ import type { Environment } from './config.js';
 import { metricValue } from './deploy/metrics.js';
 import { type Judged, judge, type RawSample } from './deploy/monitoring.js';
 import { latestResult } from './deploy/step-results.js';
-import type { Engine } from './engine.js';
+import type { Deps } from './run/deps.js';
 import type { MonitorView } from './slack/monitor-blocks.js';
 import * as claims from './store/checkpoint-claims.js';
 import * as cps from './store/checkpoints.js';
@@ -55,11 +55,7 @@ type Rows = Awaited<ReturnType<typeof cps.batchContext>>['rows'];
 export type ViewOf = (env: string, rows: Rows, finished: boolean) => MonitorView;
 
 /** Sample every (environment, touched tables) once, a failure being a reading where nothing is available. */
-async function sampleAll(
-  engine: Engine,
-  keys: readonly { env: Environment; touched: string[] }[],
-  now: Date,
-) {
+async function sampleAll(engine: Deps, keys: readonly { env: Environment; touched: string[] }[], now: Date) {
   const metrics = engine.deploy.monitoring.metrics;
   return mapLimit(keys, PARALLEL, async (p): Promise<RawSample> => {
     try {
@@ -84,7 +80,7 @@ async function sampleAll(
 }
 
 /** Run `fn` while renewing `claimer`'s claims every CLAIM_RENEW_MS; the last renewal is over when it returns. */
-async function renewingClaims<T>(engine: Engine, claimer: string, fn: () => Promise<T>): Promise<T> {
+async function renewingClaims<T>(engine: Deps, claimer: string, fn: () => Promise<T>): Promise<T> {
   let renewal: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     renewal = renewal.then(() => claims.renewClaims(engine.db, claimer)).catch(() => {});
@@ -100,7 +96,7 @@ async function renewingClaims<T>(engine: Engine, claimer: string, fn: () => Prom
 
 /** Claim, sample, judge and store one batch of due checkpoints. `full`: BATCH runs were claimed (take more). */
 export async function measureBatch(
-  engine: Engine,
+  engine: Deps,
   viewOf: ViewOf,
   now: Date,
 ): Promise<{ measured: Measured[]; rows: number; full: boolean }> {

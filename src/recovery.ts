@@ -3,7 +3,8 @@
  * began is ended as interrupted, but only when no live process holds its advisory lock (store/liveness.ts). A
  * replica starting beside a working one leaves that one's runs alone.
  */
-import type { Engine } from './engine.js';
+import type { Deps } from './run/deps.js';
+import type { Runner } from './run/runner.js';
 import * as runs from './store/runs.js';
 
 /**
@@ -12,24 +13,24 @@ import * as runs from './store/runs.js';
  */
 const SETTLE_MS = 1_000;
 
-export async function recoverOrphans(engine: Engine, settleMs = SETTLE_MS): Promise<number> {
+export async function recoverOrphans(deps: Deps, runner: Runner, settleMs = SETTLE_MS): Promise<number> {
   const seen = new Map<number, number>();
-  for (const id of await runs.workingRunIds(engine.db)) {
-    const version = await engine.ifOrphaned(id, async () => (await runs.loadRun(engine.db, id))?.version);
+  for (const id of await runs.workingRunIds(deps.db)) {
+    const version = await deps.live.ifOrphaned(id, async () => (await runs.loadRun(deps.db, id))?.version);
     if (version !== undefined) seen.set(id, version);
   }
   if (!seen.size) return 0;
   await new Promise((r) => setTimeout(r, settleMs));
   let n = 0;
   for (const [id, version] of seen) {
-    const d = await engine.ifOrphaned(id, async () =>
-      (await runs.loadRun(engine.db, id))?.version === version
-        ? engine.transition(id, { type: 'interrupted', at: engine.now() })
+    const d = await deps.live.ifOrphaned(id, async () =>
+      (await runs.loadRun(deps.db, id))?.version === version
+        ? (await runner.decideAndSave(id, { type: 'interrupted', at: deps.now() })).d
         : undefined,
     );
     if (!d?.ok) continue;
     n++;
-    await engine.follow(d);
+    await runner.follow(d);
   }
   return n;
 }

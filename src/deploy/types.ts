@@ -1,4 +1,6 @@
 /** The run model. Pure data: no I/O types leak in here. Times are ISO strings passed in by the shell. */
+import type { Judged } from './monitoring.js';
+import type { RollbackPlan } from './rollback-plan.js';
 
 export type RunStatus =
   | 'running'
@@ -41,6 +43,9 @@ export interface Step {
   readonly resumeAt?: string;
   /** A gate or step that belongs to a rollback rather than the deploy. */
   readonly purpose?: 'rollback';
+  /** An open gate: when its approvers are reminded next, and how many reminders went before. */
+  readonly remindAt?: string;
+  readonly reminders?: number;
 }
 
 export interface Run {
@@ -111,31 +116,69 @@ export type RunEvent =
       readonly by: string;
       readonly reason: string;
       readonly automatic?: boolean;
+      /** What the rollback would undo there: a rollback that can undo nothing is refused before it is recorded. */
+      readonly plan?: RollbackPlan;
     }
   /** Finish a rollback the bot was stopped in the middle of (through a gate again when the environment has one). */
-  | { readonly type: 'resumeRollback'; readonly index: number; readonly at: string; readonly by: string }
-  | { readonly type: 'interrupted'; readonly at: string };
-
-export type Effect =
-  | { readonly type: 'renderCard' }
-  | { readonly type: 'runStep'; readonly index: number }
-  /** Post the approval card for a gate that just opened. */
-  | { readonly type: 'openGate'; readonly index: number }
-  /** Redraw a gate's approval card (its buttons go when it closes). */
-  | { readonly type: 'renderGate'; readonly index: number }
-  /** The run ended: post the report in the thread. */
-  | { readonly type: 'report' }
-  /** A monitor step began: schedule its checkpoints and post the monitoring message. */
-  | { readonly type: 'startMonitor'; readonly index: number };
-
-export type Decision =
-  | { readonly ok: true; readonly next: Run; readonly effects: readonly Effect[] }
-  | { readonly ok: false; readonly refused: string };
-
-/** What decide() needs to know of the configuration. */
-export interface Policy {
-  /** How long a gate in `env` waits for approvals before the run expires. */
-  gateTtlMs(env: string): number;
-  /** Whether changes to `env` need approvals (then so does a rollback). */
-  gated(env: string): boolean;
-}
+  | {
+      readonly type: 'resumeRollback';
+      readonly index: number;
+      readonly at: string;
+      readonly by: string;
+      readonly plan?: RollbackPlan;
+    }
+  | { readonly type: 'interrupted'; readonly at: string }
+  /**
+   * Approve / Approve with conditions / Reject pressed on a gate's card (`digest`: the checksums the card showed).
+   * Conditions and Reject without a reason ask for one first (nothing is recorded until it comes).
+   */
+  | {
+      readonly type: 'approvalClicked';
+      readonly index: number;
+      readonly at: string;
+      readonly by: string;
+      readonly decision: 'approve' | 'conditions' | 'reject';
+      readonly reason?: string;
+      readonly digest: string;
+    }
+  /** The scheduler found an open gate with something due at `at`: its window, its expiry or a reminder. */
+  | { readonly type: 'gateDue'; readonly index: number; readonly at: string }
+  /**
+   * A checkpoint of a monitor step was measured and judged. `rollback`: what a rollback of its environment would
+   * undo now. `onDemand`: taken on command, shown but never acted on.
+   */
+  | {
+      readonly type: 'checkpointJudged';
+      readonly index: number;
+      readonly at: string;
+      readonly judged: readonly Judged[];
+      /** Planned checkpoints still to come. */
+      readonly pending: number;
+      readonly onDemand: boolean;
+      /** The monitor's progress in a line, for the step's summary when it is the last checkpoint. */
+      readonly progress: string;
+      readonly rollback: RollbackPlan;
+    }
+  /** Run a verify step's checks now, outside the run's steps (the run does not change). */
+  | { readonly type: 'verifyNow'; readonly index: number; readonly at: string; readonly by: string }
+  /** Take a checkpoint of a monitor step now; `lastOnDemandAt`: when the previous one on command was taken. */
+  | {
+      readonly type: 'checkpointNow';
+      readonly index: number;
+      readonly at: string;
+      readonly by: string;
+      readonly lastOnDemandAt?: string;
+    }
+  /** Show a monitor step's latest figures. */
+  | { readonly type: 'watch'; readonly index: number; readonly at: string; readonly by: string }
+  /** Acknowledge (or keep watching) a critical alert raised by the monitor step `index`. */
+  | {
+      readonly type: 'acknowledge';
+      readonly index: number;
+      readonly at: string;
+      readonly by: string;
+      readonly alert: number;
+      readonly keep: boolean;
+      /** Who acknowledged it already, if anyone. */
+      readonly acknowledgedBy?: string;
+    };

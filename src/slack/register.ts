@@ -45,19 +45,6 @@ const modalPayload = z.object({
   }),
 });
 
-/** The buttons that name a step of a run, and what each one asks for. */
-const STEP_BUTTONS = {
-  [ACTIONS.approve]: 'approve',
-  [ACTIONS.conditions]: 'conditions',
-  [ACTIONS.reject]: 'reject',
-  [ACTIONS.cancel]: 'cancel',
-  [ACTIONS.rollback]: 'rollback',
-  [ACTIONS.rerun]: 'rerun',
-  [ACTIONS.verifyNow]: 'verify',
-} as const;
-/** The buttons that name an alert. */
-const ALERT_BUTTONS = { [MONITOR_ACTIONS.ack]: 'ack', [MONITOR_ACTIONS.keep]: 'keep' } as const;
-
 export function registerSlack(app: App, service: Service, chat: Chat, secrets: readonly string[]): void {
   app.command(COMMAND, async ({ ack, command, respond }) => {
     await ack(); // first, always: everything else happens after Slack has its 200
@@ -69,10 +56,12 @@ export function registerSlack(app: App, service: Service, chat: Chat, secrets: r
       );
       return;
     }
-    service.handleSlash(
-      { user: parsed.data.user_id, channel: parsed.data.channel_id, text: parsed.data.text },
-      reply,
-    );
+    service.handleSlash({
+      user: parsed.data.user_id,
+      channel: parsed.data.channel_id,
+      text: parsed.data.text,
+      respond: reply,
+    });
   });
 
   /** A button: ack, decode its value into a typed reference (or say which part was wrong), hand it over. */
@@ -104,10 +93,15 @@ export function registerSlack(app: App, service: Service, chat: Chat, secrets: r
       });
     });
   }
-  for (const [actionId, decision] of Object.entries(STEP_BUTTONS))
-    onButton(actionId, stepRefValue, (c) => service.click({ ...c, decision }));
-  for (const [actionId, decision] of Object.entries(ALERT_BUTTONS))
-    onButton(actionId, alertRefValue, (c) => service.click({ ...c, decision }));
+  onButton(ACTIONS.approve, stepRefValue, (c) => service.gate({ ...c, decision: 'approve' }));
+  onButton(ACTIONS.conditions, stepRefValue, (c) => service.gate({ ...c, decision: 'conditions' }));
+  onButton(ACTIONS.reject, stepRefValue, (c) => service.gate({ ...c, decision: 'reject' }));
+  onButton(ACTIONS.cancel, stepRefValue, service.cancel);
+  onButton(ACTIONS.rollback, stepRefValue, service.rollback);
+  onButton(ACTIONS.rerun, stepRefValue, service.rerun);
+  onButton(ACTIONS.verifyNow, stepRefValue, service.verify);
+  onButton(MONITOR_ACTIONS.ack, alertRefValue, (c) => service.alert(c, false));
+  onButton(MONITOR_ACTIONS.keep, alertRefValue, (c) => service.alert(c, true));
 
   app.view(ACTIONS.reasonModal, async ({ ack, body }) => {
     const parsed = modalPayload.safeParse(body);
@@ -131,7 +125,7 @@ export function registerSlack(app: App, service: Service, chat: Chat, secrets: r
     await ack();
     const { user, view } = parsed.data;
     const meta = view.private_metadata;
-    service.click({
+    service.gate({
       user: user.id,
       ref: { run: meta.run, step: meta.step, digest: meta.digest },
       decision: meta.decision,

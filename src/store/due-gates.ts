@@ -57,16 +57,3 @@ export async function claimDueGates(
     reminders: r.reminders,
   }));
 }
-
-export async function scheduleReminder(
-  db: Tx,
-  runId: number,
-  index: number,
-  at: Date | null,
-  reminders?: number,
-) {
-  await db
-    .update(steps)
-    .set({ remindAt: at, ...(reminders !== undefined ? { reminders } : {}) })
-    .where(and(eq(steps.runId, runId), eq(steps.index, index)));
-}

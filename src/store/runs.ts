@@ -7,7 +7,7 @@ import { auditEvents, environmentLocks, runs, steps } from './schema.js';
 // Moved to their own files by concept; still reachable as runs.* for the shell's callers.
 export { allApprovals, loadApprovals, recordApproval } from './approvals.js';
 export type { Tx } from './db.js';
-export { claimDueGates, scheduleReminder } from './due-gates.js';
+export { claimDueGates } from './due-gates.js';
 export { findMessage, rememberMessage } from './messages.js';
 export { loadStepResults, saveStepResult } from './step-results.js';
 
@@ -49,6 +49,7 @@ export async function loadRun(db: Tx, id: number, lock = false): Promise<Run | u
       summary: s.summary ?? undefined,
       expiresAt: iso(s.expiresAt),
       resumeAt: iso(s.resumeAt),
+      ...(s.remindAt ? { remindAt: iso(s.remindAt), reminders: s.reminders } : {}),
       purpose: (s.purpose as Step['purpose']) ?? undefined,
     })),
   );
@@ -81,6 +82,8 @@ export async function saveRun(db: Tx, next: Run, expectedVersion: number): Promi
         summary: s.summary ?? null,
         expiresAt: date(s.expiresAt),
         resumeAt: date(s.resumeAt),
+        remindAt: date(s.remindAt),
+        reminders: s.reminders ?? 0,
       };
       // A rollback adds steps: insert what is new, update the rest.
       await tx

@@ -1,8 +1,10 @@
 /** decide(): runs the bot finds after a stop — never begun, interrupted mid-step, interrupted mid-rollback. */
 import { describe, expect, it } from 'vitest';
+import type { Context, Decision } from '../../src/deploy/decision.js';
 import { decide } from '../../src/deploy/machine.js';
 import { planSteps } from '../../src/deploy/plan.js';
-import type { Decision, Policy, Run, RunEvent } from '../../src/deploy/types.js';
+import type { Run, RunEvent } from '../../src/deploy/types.js';
+import { testContext } from '../support/context.js';
 
 const T0 = '2026-11-21T10:00:00.000Z';
 const T1 = '2026-11-21T10:00:01.000Z';
@@ -17,12 +19,12 @@ const run = (_gated: boolean): Run => ({
   version: 0,
   createdAt: T0,
 });
-const policyOf = (gated: boolean): Policy => ({ gateTtlMs: () => 3_600_000, gated: () => gated });
+const policyOf = (gated: boolean): Context => testContext({ gated: () => gated });
 const ok = (d: Decision) => {
   if (!d.ok) throw new Error(d.refused);
   return d;
 };
-const play = (r: Run, policy: Policy, ...events: RunEvent[]) =>
+const play = (r: Run, policy: Context, ...events: RunEvent[]) =>
   events.reduce((acc, e) => ok(decide(acc, e, policy)).next, r);
 
 describe('decide: a run that never began', () => {
@@ -110,6 +112,6 @@ describe('decide: a rollback the bot was stopped in', () => {
     const policy = policyOf(false);
     const r = play(run(false), policy, { type: 'begin', at: T0 }, succeed(0), succeed(1), failVerify);
     const d = decide(r, { type: 'resumeRollback', index: 2, at: T1, by: 'U3' }, policy);
-    expect(d).toEqual({ ok: false, refused: 'There is no interrupted rollback to resume.' });
+    expect(d).toMatchObject({ ok: false, refused: 'There is no interrupted rollback to resume.' });
   });
 });

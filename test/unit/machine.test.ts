@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { Decision } from '../../src/deploy/decision.js';
 import { decide } from '../../src/deploy/machine.js';
 import { environmentsFor, planSteps } from '../../src/deploy/plan.js';
-import type { Decision, Policy, Run, RunEvent } from '../../src/deploy/types.js';
+import type { Run, RunEvent } from '../../src/deploy/types.js';
+import { testContext } from '../support/context.js';
 
-const policy: Policy = { gateTtlMs: () => 3_600_000, gated: (env) => env === 'production' };
+const policy = testContext({ gated: (env) => env === 'production' });
 const T0 = '2026-11-21T10:00:00.000Z';
 const T1 = '2026-11-21T10:00:01.000Z';
 const run = (patch: Partial<Run> = {}): Run => ({

@@ -3,19 +3,20 @@
  * refuses (the bot is not in the channel, a direct message, Slack down) leaves nothing behind but a sentence to
  * the person who asked.
  */
-import { unsatisfiable } from './deploy/approvals.js';
-import { findMigration } from './deploy/files.js';
-import { environmentsFor, planSteps } from './deploy/plan.js';
-import type { Run } from './deploy/types.js';
-import type { Engine } from './engine.js';
-import { textMessage } from './slack/blocks.js';
-import type { Chat, Respond } from './slack/chat.js';
-import type { SlashCommand } from './slack/command.js';
-import { esc, escKeepingMentions } from './slack/mrkdwn.js';
-import { runCard } from './slack/run-card.js';
-import { createRun, type Holder, holderOf, reserveRunId } from './store/run-start.js';
-import * as runs from './store/runs.js';
-import { checksumsUpTo, discoverMigrations } from './target/files.js';
+import { unsatisfiable } from '../deploy/approvals.js';
+import { findMigration } from '../deploy/files.js';
+import { environmentsFor, planSteps } from '../deploy/plan.js';
+import type { Run } from '../deploy/types.js';
+import { readGroups } from '../run/policy.js';
+import { textMessage } from '../slack/blocks.js';
+import type { Respond } from '../slack/chat.js';
+import type { SlashCommand } from '../slack/command.js';
+import { esc, escKeepingMentions } from '../slack/mrkdwn.js';
+import { runCard } from '../slack/run-card.js';
+import { createRun, type Holder, holderOf, reserveRunId } from '../store/run-start.js';
+import * as runs from '../store/runs.js';
+import { checksumsUpTo, discoverMigrations } from '../target/files.js';
+import type { Shell } from './answer.js';
 
 const busy = (h: Holder) =>
   `${h.env} is busy: run #${h.runId} started by <@${h.requestedBy}> at ${h.since.slice(0, 19).replace('T', ' ')} UTC is deploying there. Wait for it to finish (\`/deploy-migration status #${h.runId}\`), then run again.`;
@@ -36,13 +37,12 @@ export function cardRefused(channel: string, e: unknown): string {
 }
 
 export async function startDeploy(
-  engine: Engine,
-  chat: Chat,
+  s: Shell,
   cmd: Extract<SlashCommand, { kind: 'deploy' }>,
   input: { user: string; channel: string },
   respond: Respond,
 ): Promise<void> {
-  const { db, deploy } = engine;
+  const { db, deploy, chat } = s.deps;
   const { migrations, problems } = discoverMigrations(deploy.migrationsDir);
   if (problems.length)
     return respond(
@@ -65,10 +65,14 @@ export async function startDeploy(
   );
   if (!envs.ok) return respond(textMessage(escKeepingMentions(envs.refused)));
   for (const name of envs.envs) {
-    const policy = engine.gatePolicy(name);
+    const policy = s.deps.policy.gate(name);
     if (!policy.rules.length) continue;
-    const groups = await engine.groupsFor(policy).catch(() => undefined);
-    const never = groups && unsatisfiable(policy, input.user, groups);
+    const groups = await readGroups(
+      chat,
+      policy.rules.flatMap((r) => (r.usergroup ? [r.usergroup] : [])),
+    );
+    // A group Slack will not give now is no proof the rules can never be met: the gate will say so if it cannot.
+    const never = !Object.keys(groups.failed).length && unsatisfiable(policy, input.user, groups.members);
     if (never) return respond(textMessage(`Run not started. ${escKeepingMentions(never)}`));
   }
   const refuseBusy = async (h: Holder) => {
@@ -83,7 +87,7 @@ export async function startDeploy(
   if (holder) return refuseBusy(holder);
   const id = await reserveRunId(db);
   // Owned from the start, so a replica starting meanwhile does not take it for a run that never began.
-  return engine.hold(id, async () => {
+  return s.deps.live.hold(id, async () => {
     const draft: Run = {
       id,
       migration: migration.id,
@@ -93,13 +97,13 @@ export async function startDeploy(
       steps: planSteps(
         envs.envs.map((name) => ({
           name,
-          gated: engine.gatePolicy(name).rules.length > 0,
-          monitored: !!engine.env(name)?.monitor,
+          gated: s.deps.policy.gated(name),
+          monitored: !!s.deps.env(name)?.monitor,
         })),
       ),
       checksums: checksumsUpTo(migrations, migration.id),
       version: 0,
-      createdAt: engine.now(),
+      createdAt: s.deps.now(),
     };
     // The card first: a run nobody can see must not hold anything.
     let ts: string;
@@ -133,6 +137,6 @@ export async function startDeploy(
       runId: id,
       detail: { migration: draft.migration, envs: envs.envs, checksums: draft.checksums },
     });
-    await engine.advance(id, { type: 'begin', at: engine.now() });
+    await s.runner.act(id, { type: 'begin', at: s.deps.now() });
   });
 }

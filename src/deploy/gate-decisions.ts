@@ -1,0 +1,148 @@
+/**
+ * Approval gates, decided: a click on a gate's card (who may, what it counts for, whether it opens the gate, the
+ * window it waits for), and the scheduler's visits (window opened, expired, a reminder due). Pure.
+ */
+import { checkCard, decideClick, unsatisfiable } from './approvals.js';
+import { type Context, type Decision, type Record, SYSTEM_ACTOR } from './decision.js';
+import { nextOpening } from './schedule.js';
+import { changed, finish, isCurrent, passGate, withStep } from './transitions.js';
+import type { Run, RunEvent } from './types.js';
+
+type Clicked = Extract<RunEvent, { type: 'approvalClicked' }>;
+
+/**
+ * Who may not approve a gate of their own asking: the run's requester for a deploy gate; for a rollback gate,
+ * whoever asked for the rollback (a person; an automatic rollback was asked by nobody, so the requester).
+ */
+export const requesterOf = (run: Run, index: number): string =>
+  run.steps[index]?.purpose === 'rollback' && run.endedBy && run.endedBy !== SYSTEM_ACTOR
+    ? run.endedBy
+    : run.requestedBy;
+
+/** A click on a gate's card. Decided before the run-is-running check: a click that lost a race hears so. */
+export function approvalClicked(run: Run, e: Clicked, ctx: Context): Decision {
+  const refuse = (refused: string, refresh?: boolean): Decision => ({
+    ok: false,
+    refused,
+    refresh,
+    records: [
+      {
+        type: 'audit',
+        actor: e.by,
+        action: 'click.refused',
+        detail: { decision: e.decision, gate: e.index, refused },
+      },
+    ],
+  });
+  const card = checkCard(run, { r: run.id, i: e.index, d: e.digest }, ctx.digest ?? '');
+  if (!card.ok) return refuse(card.refused, card.refresh);
+  const env = run.steps[e.index]!.env;
+  const policy = ctx.policy.gate(env);
+  const unread = policy.rules.flatMap((r) =>
+    r.usergroup && ctx.groups?.failed[r.usergroup] ? [ctx.groups.failed[r.usergroup]!] : [],
+  );
+  if (unread.length)
+    return refuse(
+      `Could not read the approver user groups from Slack (${unread[0]}); nobody can approve through a group until that works.`,
+    );
+  const groups = ctx.groups?.members ?? {};
+  const requester = requesterOf(run, e.index);
+  const never = unsatisfiable(policy, requester, groups);
+  if (never) return refuse(never);
+  const approvals = ctx.approvals ?? [];
+  const verdict = decideClick(policy, {
+    user: e.by,
+    requester,
+    rollback: run.steps[e.index]?.purpose === 'rollback',
+    decision: e.decision,
+    approvals,
+    groups,
+  });
+  if (!verdict.ok) return refuse(verdict.refused);
+  if (e.decision !== 'approve' && e.reason === undefined)
+    return { ok: true, next: run, effects: [{ type: 'askReason', index: e.index, decision: e.decision }] };
+  const records: Record[] = [
+    {
+      type: 'approval',
+      index: e.index,
+      user: e.by,
+      decision: e.decision,
+      reason: e.reason,
+      digest: e.digest,
+      at: e.at,
+    },
+    {
+      type: 'audit',
+      actor: e.by,
+      action: `gate.${e.decision}`,
+      detail: { gate: e.index, env, reason: e.reason },
+    },
+  ];
+  const withRecords = (d: Decision): Decision =>
+    d.ok ? { ...d, records: [...records, ...(d.records ?? [])] } : d;
+  if (e.decision === 'reject')
+    return withRecords(
+      gateRejected(run, { type: 'gateRejected', index: e.index, at: e.at, by: e.by, reason: e.reason ?? '' }),
+    );
+  // Counted, and the gate still needs more: the cards show the new progress.
+  if (!verdict.satisfiesGate) return { ok: true, next: run, effects: [{ type: 'renderAll' }], records };
+  const window = ctx.policy.window(env);
+  const opening = window ? nextOpening(new Date(e.at), window) : undefined;
+  if (window && !opening) return refuse('The deployment window never opens; fix it in deploy.yml.');
+  records.push({ type: 'audit', actor: SYSTEM_ACTOR, action: 'gate.satisfied', detail: { gate: e.index } });
+  const resumeAt = opening && opening.toISOString() > e.at ? opening.toISOString() : undefined;
+  return withRecords(gateApproved(run, { type: 'gateApproved', index: e.index, at: e.at, resumeAt }, ctx));
+}
+
+export function gateApproved(
+  run: Run,
+  e: Extract<RunEvent, { type: 'gateApproved' }>,
+  ctx: Context,
+): Decision {
+  if (!isCurrent(run, e.index, 'waiting'))
+    return { ok: false, refused: 'This gate is not waiting for approvals.' };
+  if (e.resumeAt && e.resumeAt > e.at)
+    return changed(run, { steps: withStep(run, e.index, { status: 'scheduled', resumeAt: e.resumeAt }) }, [
+      { type: 'renderCard' },
+      { type: 'renderGate', index: e.index },
+    ]);
+  return passGate(run, e.index, e.at, ctx.policy);
+}
+
+export function gateRejected(run: Run, e: Extract<RunEvent, { type: 'gateRejected' }>): Decision {
+  if (!isCurrent(run, e.index, 'waiting', 'scheduled'))
+    return { ok: false, refused: 'This gate is no longer open.' };
+  const steps = withStep(run, e.index, { status: 'failed', finishedAt: e.at, summary: 'rejected' });
+  return finish(run, steps, 'rejected', e.at, e.reason, e.by);
+}
+
+export function gateExpired(run: Run, index: number, at: string): Decision {
+  if (!isCurrent(run, index, 'waiting'))
+    return { ok: false, refused: 'This gate is not waiting for approvals.' };
+  const steps = withStep(run, index, { status: 'failed', finishedAt: at, summary: 'expired' });
+  return finish(run, steps, 'expired', at, `Nobody approved ${run.steps[index]!.env} in time.`);
+}
+
+export function windowOpened(run: Run, index: number, at: string, ctx: Context): Decision {
+  if (!isCurrent(run, index, 'scheduled'))
+    return { ok: false, refused: 'This gate is not waiting for its window.' };
+  return passGate(run, index, at, ctx.policy);
+}
+
+/** The scheduler's visit to an open gate: its window opened, it expired, or its approvers are reminded. */
+export function gateDue(run: Run, index: number, at: string, ctx: Context): Decision {
+  const step = run.steps[index];
+  if (step?.status === 'scheduled' && step.resumeAt && step.resumeAt <= at)
+    return windowOpened(run, index, at, ctx);
+  if (step?.status === 'waiting' && step.expiresAt && step.expiresAt <= at)
+    return gateExpired(run, index, at);
+  if (step?.status === 'waiting' && step.remindAt && step.remindAt <= at) {
+    // Back off: each reminder waits twice as long as the one before.
+    const reminders = (step.reminders ?? 0) + 1;
+    const next = new Date(Date.parse(at) + ctx.policy.remindEveryMs(step.env) * 2 ** reminders).toISOString();
+    return changed(run, { steps: withStep(run, index, { remindAt: next, reminders }) }, [
+      { type: 'remind', index },
+    ]);
+  }
+  return { ok: false, refused: 'Nothing is due on this gate.' };
+}

@@ -1,0 +1,108 @@
+/**
+ * A run held after a failed verification (or a partly applied apply), or watched: roll it back, re-run its
+ * verification, or resume a rollback the bot was stopped in the middle of. Pure; people are checked against the
+ * permission table, the bot itself is not.
+ */
+import { type Context, type Decision, SYSTEM_ACTOR } from './decision.js';
+import { forbidden } from './people.js';
+import { rollbackSteps } from './plan.js';
+import { describeRollback } from './rollback-plan.js';
+import { enter, isCurrent, withStep } from './transitions.js';
+import type { Run, RunEvent } from './types.js';
+
+type Held = Extract<RunEvent, { type: 'rollbackRequested' | 'rerunVerify' | 'resumeRollback' }>;
+
+/** How a person's press on a held run is audited: what happened, or what was refused. */
+const AUDIT = {
+  rollbackRequested: ['rollback.requested', 'rollback'],
+  resumeRollback: ['rollback.resumed', 'rollback'],
+  rerunVerify: ['verify.rerun', 'verify.rerun'],
+} as const;
+
+/** A person's press on a held run: the card must be current, the person allowed, the rollback possible. */
+export function pressed(run: Run, e: Held, ctx: Context, decide: () => Decision): Decision {
+  if (e.by === SYSTEM_ACTOR) return decide();
+  const step = run.steps[e.index];
+  const rollback = e.type !== 'rerunVerify';
+  const holding = step?.status === 'blocked' || (rollback && step?.status === 'watching');
+  const [done, refusedAs] = AUDIT[e.type];
+  if (!step || !holding) {
+    // Of two presses at once, one took effect; the other finds the run moved on, and is audited as refused.
+    const refused =
+      'That card was out of date: verification is not waiting for a decision. It has been refreshed.';
+    return {
+      ok: false,
+      refused,
+      refresh: true,
+      records: [{ type: 'audit', actor: e.by, action: `${refusedAs}.refused`, detail: { refused } }],
+    };
+  }
+  const no = forbidden(
+    ctx,
+    run,
+    e.by,
+    rollback ? 'rollback' : 'rerunVerify',
+    step.env,
+    rollback ? 'rollback.refused' : 'rerun.refused',
+  );
+  if (no) return no;
+  // Refused before anything is recorded when no file of this run can be undone here.
+  if (e.type !== 'rerunVerify' && e.plan && !e.plan.undo.length)
+    return { ok: false, refused: describeRollback(e.plan, step.env) };
+  const d = decide();
+  const audit = d.ok
+    ? { type: 'audit' as const, actor: e.by, action: done, detail: { env: step.env } }
+    : {
+        type: 'audit' as const,
+        actor: e.by,
+        action: `${refusedAs}.refused`,
+        detail: { env: step.env, refused: d.refused },
+      };
+  return { ...d, records: [...(d.records ?? []), audit] };
+}
+
+export function rollbackRequested(
+  run: Run,
+  e: Extract<RunEvent, { type: 'rollbackRequested' }>,
+  ctx: Context,
+): Decision {
+  if (!isCurrent(run, e.index, 'blocked', 'watching'))
+    return {
+      ok: false,
+      refused: 'There is nothing to roll back now: the run is not holding after verification or watching.',
+    };
+  const env = run.steps[e.index]!.env;
+  // The held step stays failed; the rest of the deploy is skipped; rollback steps follow it.
+  const before = run.steps
+    .slice(0, e.index + 1)
+    .map((s, i) => (i === e.index ? { ...s, status: 'failed' as const } : s));
+  const after = run.steps.slice(e.index + 1).map((s) => ({ ...s, status: 'skipped' as const }));
+  const steps = [...before, ...rollbackSteps(env, ctx.policy.gated(env) && !e.automatic), ...after];
+  return enter({ ...run, reason: e.reason, endedBy: e.by }, steps, e.index + 1, e.at, ctx.policy);
+}
+
+export function resumeRollback(run: Run, index: number, at: string, by: string, ctx: Context): Decision {
+  if (!isCurrent(run, index, 'blocked') || run.steps[index]!.name !== 'rollback')
+    return { ok: false, refused: 'There is no interrupted rollback to resume.' };
+  // The interrupted step stays as it was (failed); a new rollback (and its gate) follows it.
+  const env = run.steps[index]!.env;
+  const steps = withStep(run, index, { status: 'failed' });
+  steps.splice(index + 1, 0, ...rollbackSteps(env, ctx.policy.gated(env)));
+  return enter({ ...run, endedBy: by }, steps, index + 1, at, ctx.policy);
+}
+
+export function rerunVerify(run: Run, index: number, at: string): Decision {
+  if (!isCurrent(run, index, 'blocked') || run.steps[index]!.name !== 'verify')
+    return { ok: false, refused: 'Verification is not waiting to be re-run.' };
+  const steps = withStep(run, index, {
+    status: 'running',
+    startedAt: at,
+    finishedAt: undefined,
+    summary: undefined,
+  });
+  return {
+    ok: true,
+    next: { ...run, steps, reason: undefined, version: run.version + 1 },
+    effects: [{ type: 'renderCard' }, { type: 'runStep', index }],
+  };
+}

@@ -1,0 +1,96 @@
+/** The moves every part of decide() shares: change a step, start the next one, end the run. Pure. */
+import type { Decision, Effect, Policy } from './decision.js';
+import type { Run, Step } from './types.js';
+
+const at = (ms: number) => new Date(ms).toISOString();
+
+export function withStep(run: Run, index: number, patch: Partial<Step>): Step[] {
+  return run.steps.map((s, i) => (i === index ? { ...s, ...patch } : s));
+}
+
+/** The same run, one version on, with `patch`: a change that stays inside the run. */
+export function changed(run: Run, patch: Partial<Run>, effects: Effect[]): Decision {
+  return { ok: true, next: { ...run, ...patch, version: run.version + 1 }, effects };
+}
+
+export function finish(
+  run: Run,
+  steps: Step[],
+  status: Run['status'],
+  when: string,
+  reason?: string,
+  by?: string,
+): Decision {
+  const open = run.steps.findIndex(
+    (s) => s.name === 'approval' && (s.status === 'waiting' || s.status === 'scheduled'),
+  );
+  const closed = steps.map((s) =>
+    ['pending', 'running', 'waiting', 'scheduled'].includes(s.status)
+      ? { ...s, status: 'skipped' as const }
+      : s,
+  );
+  // Saving a run that is no longer running releases its environments in the same transaction.
+  const effects: Effect[] = [{ type: 'renderCard' }, { type: 'report' }];
+  if (open !== -1) effects.push({ type: 'renderGate', index: open });
+  return changed(run, { steps: closed, status, finishedAt: when, reason, endedBy: by }, effects);
+}
+
+/** Start step `index` (or end the run when there is none). */
+export function enter(
+  run: Run,
+  steps: Step[],
+  index: number,
+  when: string,
+  policy: Policy,
+  extra: Effect[] = [],
+): Decision {
+  if (index >= steps.length) return finish(run, steps, 'succeeded', when);
+  const step = steps[index]!;
+  const ms = Date.parse(when);
+  if (step.name === 'approval') {
+    steps[index] = {
+      ...step,
+      status: 'waiting',
+      startedAt: when,
+      expiresAt: at(ms + policy.gateTtlMs(step.env)),
+      remindAt: at(ms + policy.remindEveryMs(step.env)),
+      reminders: 0,
+    };
+    return changed(run, { steps }, [...extra, { type: 'renderCard' }, { type: 'openGate', index }]);
+  }
+  if (step.name === 'monitor') {
+    steps[index] = { ...step, status: 'watching', startedAt: when };
+    return changed(run, { steps }, [...extra, { type: 'startMonitor', index }, { type: 'renderCard' }]);
+  }
+  steps[index] = { ...step, status: 'running', startedAt: when };
+  return changed(run, { steps }, [...extra, { type: 'renderCard' }, { type: 'runStep', index }]);
+}
+
+/** The first pending step after `index` (or past the end: the run is done). */
+export function nextPending(steps: readonly Step[], index: number): number {
+  const i = steps.findIndex((s, k) => k > index && s.status === 'pending');
+  return i === -1 ? steps.length : i;
+}
+
+/** A gate's rules hold (and its window is open): it closes as approved and the next step starts. */
+export function passGate(run: Run, index: number, when: string, policy: Policy): Decision {
+  const steps = withStep(run, index, {
+    status: 'succeeded',
+    finishedAt: when,
+    summary: 'approved',
+    remindAt: undefined,
+  });
+  return enter(run, steps, nextPending(steps, index), when, policy, [{ type: 'renderGate', index }]);
+}
+
+/** The step working, waiting or watching now (-1: none). */
+export function currentStep(run: Run): number {
+  return run.steps.findIndex((s) =>
+    ['running', 'waiting', 'scheduled', 'blocked', 'watching'].includes(s.status),
+  );
+}
+
+/** Whether step `index` is the current one, in one of `statuses`. */
+export function isCurrent(run: Run, index: number, ...statuses: Step['status'][]): boolean {
+  return index === currentStep(run) && statuses.includes(run.steps[index]!.status);
+}

@@ -1,0 +1,45 @@
+/** Cancel (command or button), and Roll back / Re-run verification on a held or watched run's card. */
+
+import { noRun } from '../run/runner.js';
+import { rollbackPlanAt } from '../run/views.js';
+import { textMessage } from '../slack/blocks.js';
+import type { StepRef } from '../slack/refs.js';
+import * as runs from '../store/runs.js';
+import { type Asked, actFor, type Shell } from './answer.js';
+
+export async function cancel(s: Shell, a: Asked, runId: number): Promise<void> {
+  await actFor(s, runId, a, { type: 'cancel', at: s.deps.now(), by: a.user });
+}
+
+export async function rollbackOrRerun(
+  s: Shell,
+  a: Asked & { ref: StepRef },
+  what: 'rollback' | 'rerun',
+): Promise<void> {
+  const { db } = s.deps;
+  const run = await runs.loadRun(db, a.ref.run);
+  if (!run) return a.respond(textMessage(noRun(a.ref.run)));
+  const at = s.deps.now();
+  const by = a.user;
+  const index = a.ref.step;
+  if (what === 'rerun') return void (await actFor(s, run.id, a, { type: 'rerunVerify', index, at, by }));
+  // What a rollback there would undo, so one that can undo nothing is refused before it is recorded.
+  const plan = run.steps[index]
+    ? rollbackPlanAt(s.deps, run, await runs.loadStepResults(db, run.id), index)
+    : undefined;
+  await actFor(
+    s,
+    run.id,
+    a,
+    run.steps[index]?.name === 'rollback'
+      ? { type: 'resumeRollback', index, at, by, plan }
+      : {
+          type: 'rollbackRequested',
+          index,
+          at,
+          by,
+          plan,
+          reason: run.reason ?? `Verification failed on ${run.steps[index]?.env}.`,
+        },
+  );
+}

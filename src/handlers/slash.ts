@@ -1,0 +1,39 @@
+/** `/deploy-migration …`, after Bolt has acknowledged it: parse the text, then one handler per subcommand. */
+import { textMessage } from '../slack/blocks.js';
+import { HELP, parseSlashText } from '../slack/command.js';
+import * as runs from '../store/runs.js';
+import type { Asked, Shell } from './answer.js';
+import { startDeploy } from './deploy.js';
+import { cancel } from './held.js';
+import { listCommand } from './list.js';
+import { statusCommand } from './status.js';
+import { verifyCommand } from './verify.js';
+import { watchCommand } from './watch.js';
+
+export async function slashCommand(s: Shell, a: Asked & { text: string }): Promise<void> {
+  await runs.audit(s.deps.db, {
+    actor: a.user,
+    action: 'command',
+    detail: { text: a.text.slice(0, 500), channel: a.channel },
+  });
+  const parsed = parseSlashText(a.text);
+  if (!parsed.ok) return a.respond(textMessage(parsed.message));
+  const cmd = parsed.command;
+  switch (cmd.kind) {
+    case 'help':
+      return a.respond(textMessage(HELP));
+    case 'status':
+      return statusCommand(s, cmd.runId, a.respond);
+    case 'list':
+      return listCommand(s, a.respond);
+    case 'cancel':
+      return cancel(s, a, cmd.runId);
+    case 'verify':
+      return verifyCommand(s, a, cmd);
+    case 'watch':
+    case 'checkpoint':
+      return watchCommand(s, a, cmd);
+    case 'deploy':
+      return startDeploy(s, cmd, a, a.respond);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * perform: carry out what decide() asked for, after the decision is saved. Exhaustive: a new kind of effect does
+ * not compile until it is handled here. A step's result is returned as the next event.
+ */
+import type { Decision, Effect } from '../deploy/decision.js';
+import type { Run, RunEvent } from '../deploy/types.js';
+import { postReport } from '../reporting.js';
+import { textMessage } from '../slack/blocks.js';
+import type { Respond } from '../slack/chat.js';
+import { approvalCard, reasonModal } from '../slack/gate-blocks.js';
+import { monitorMessage } from '../slack/monitor-blocks.js';
+import { addExtraCheckpoint } from '../store/checkpoints.js';
+import * as runs from '../store/runs.js';
+import { digestOf } from '../target/files.js';
+import type { Deps } from './deps.js';
+import { monitorView, postAlert, redrawAlert, startMonitor } from './monitor-view.js';
+import { gateView, remind, renderAll, renderCard, renderGate, reply } from './views.js';
+import { executeStep, verifyOnDemand } from './work.js';
+
+/** The person whose click or command this is: where to answer them. */
+export interface Asker {
+  readonly respond?: Respond;
+  readonly triggerId?: string;
+  readonly channel?: string;
+}
+
+export interface PerformParts {
+  /** Take the due checkpoints now (a checkpoint on command is one of them). */
+  readonly monitorTick: (now: Date) => Promise<unknown>;
+  readonly act: (runId: number, event: RunEvent, asker?: Asker) => Promise<Decision>;
+}
+
+export function createPerform(deps: Deps, parts: PerformParts) {
+  /** One effect; `skip` is set when the ones after it have nothing to do (a checkpoint someone else took). */
+  async function one(run: Run, effect: Effect, asker: Asker): Promise<RunEvent | 'stop' | undefined> {
+    switch (effect.type) {
+      case 'renderCard':
+        return void (await renderCard(deps, run));
+      case 'renderGate':
+        return void (await renderGate(deps, run, effect.index));
+      case 'renderAll':
+        return void (await renderAll(deps, (await runs.loadRun(deps.db, run.id)) ?? run));
+      case 'openGate':
+        return void (await reply(
+          deps,
+          run,
+          `gate:${effect.index}`,
+          approvalCard(run, await gateView(deps, run, effect.index)),
+        ));
+      case 'runStep':
+        return executeStep(deps, run, effect.index);
+      case 'startMonitor':
+        return void (await startMonitor(deps, run, effect.index));
+      case 'report':
+        await postReport({ db: deps.db, deploy: deps.deploy, chat: deps.chat, log: deps.log }, run);
+        deps.log.info({ runId: run.id, status: run.status }, 'run ended');
+        return;
+      case 'remind':
+        return void (await remind(deps, run, effect.index));
+      case 'askReason':
+        await deps.chat.openModal(
+          asker.triggerId ?? '',
+          reasonModal(
+            effect.decision,
+            { run: run.id, step: effect.index, digest: digestOf(run.checksums) },
+            asker.channel ?? run.channel,
+            run.steps[effect.index]!.env,
+          ),
+        );
+        return;
+      case 'alert':
+        return void (await postAlert(deps, run, effect.index, effect.level, effect.judged, effect.rollback));
+      case 'verifyNow':
+        return void (await verifyOnDemand(deps, run, effect.index, effect.by));
+      case 'takeCheckpoint': {
+        const now = deps.clock();
+        if (!(await addExtraCheckpoint(deps.db, run.id, effect.index, now))) {
+          await asker.respond?.(
+            textMessage(
+              `A checkpoint of run #${run.id} was just taken on command by someone else (one a minute).`,
+            ),
+          );
+          return 'stop';
+        }
+        await parts.monitorTick(now);
+        return;
+      }
+      case 'showMonitor': {
+        const now = (await runs.loadRun(deps.db, run.id)) ?? run;
+        return void (await asker.respond?.(
+          monitorMessage(run.id, await monitorView(deps, now, effect.index)),
+        ));
+      }
+      case 'redrawAlert':
+        return void (await redrawAlert(deps, effect.alert, effect.by, effect.keep));
+      default: {
+        const never: never = effect;
+        throw new Error(`no way to perform ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /** Every effect in order; the event a step ended in, if one ran. */
+  return async function perform(
+    run: Run,
+    effects: readonly Effect[],
+    asker: Asker,
+  ): Promise<RunEvent | undefined> {
+    let next: RunEvent | undefined;
+    for (const effect of effects) {
+      const r = await one(run, effect, asker);
+      if (r === 'stop') break;
+      if (r) next = r;
+    }
+    return next;
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The one writer of runs. Every change to a run, from a command, a click, a step's result or the scheduler, goes
+ * through `act`: gather what decide() needs from outside (Slack's user groups) with no lock held → one short
+ * transaction {load the run locked, decide, save it if its version still matches, write the decision's records}
+ * → after commit, perform the effects. A step's result is the next event, acted on the same way.
+ */
+import type { Context, Decision, Record } from '../deploy/decision.js';
+import { SYSTEM_ACTOR } from '../deploy/decision.js';
+import { decide } from '../deploy/machine.js';
+import type { Run, RunEvent } from '../deploy/types.js';
+import { acknowledge as acknowledgeAlert } from '../store/alerts.js';
+import * as runs from '../store/runs.js';
+import { digestOf } from '../target/files.js';
+import type { Deps } from './deps.js';
+import { type Asker, createPerform } from './perform.js';
+import { groupsNamed, readGroups } from './policy.js';
+
+/** What a person hears about a run number that names no run. */
+export const noRun = (runId: number) =>
+  `There is no run #${runId}. \`/deploy-migration status\` lists the latest runs.`;
+
+/** A record that lost a race (an alert acknowledged by someone else a moment before): nothing is saved. */
+class LostRace extends Error {}
+
+async function write(tx: runs.Tx, runId: number, records: readonly Record[]): Promise<void> {
+  for (const r of records)
+    switch (r.type) {
+      case 'audit':
+        await runs.audit(tx, { actor: r.actor, action: r.action, runId, detail: r.detail });
+        break;
+      case 'approval':
+        await runs.recordApproval(tx, { runId, ...r });
+        break;
+      case 'acknowledge':
+        if (!(await acknowledgeAlert(tx, r.alert, r.by, new Date(r.at)))) throw new LostRace();
+        break;
+    }
+}
+
+/** Whether deciding `event` needs to know who people are (it was asked by a person). */
+const byPerson = (event: RunEvent) => 'by' in event && event.by !== SYSTEM_ACTOR;
+
+export type Runner = ReturnType<typeof createRunner>;
+
+export function createRunner(deps: Deps) {
+  const { db, log } = deps;
+  const perform = createPerform(deps, {
+    act: (id, e, asker) => act(id, e, asker),
+    monitorTick: (now) => monitorTick(now),
+  });
+  // Bound below: the monitoring tick acts on runs too (one writer), so it is built on act.
+  let monitorTick: (now: Date) => Promise<unknown> = async () => undefined;
+
+  /** Decide `event` for run `runId` and save it: the transaction holds no network call. */
+  async function decideAndSave(runId: number, event: RunEvent): Promise<{ run?: Run; d: Decision }> {
+    const groups = byPerson(event) ? await readGroups(deps.chat, groupsNamed(deps.deploy)) : undefined;
+    try {
+      return await db.transaction(async (tx) => {
+        const run = await runs.loadRun(tx, runId, true);
+        if (!run) return { d: { ok: false, refused: noRun(runId) } };
+        const ctx: Context = {
+          policy: deps.policy,
+          groups,
+          digest: digestOf(run.checksums),
+          approvals:
+            event.type === 'approvalClicked' ? await runs.loadApprovals(tx, runId, event.index) : undefined,
+        };
+        const d = decide(run, event, ctx);
+        if (d.ok && d.next !== run && !(await runs.saveRun(tx, d.next, run.version)))
+          throw new Error(`run #${runId} changed while it was locked`);
+        await write(tx, runId, d.records ?? []);
+        return { run, d };
+      });
+    } catch (e) {
+      if (!(e instanceof LostRace)) throw e;
+      const d = await db.transaction(async (tx) => {
+        const run = await runs.loadRun(tx, runId);
+        return run
+          ? decide(run, event, { policy: deps.policy, groups, digest: digestOf(run.checksums) })
+          : undefined;
+      });
+      return { d: d ?? { ok: false, refused: noRun(runId) } };
+    }
+  }
+
+  /** Act on a run: decide, save, perform. Returns the decision (a refusal is a sentence for the asker). */
+  async function act(runId: number, event: RunEvent, asker: Asker = {}): Promise<Decision> {
+    const { d } = await decideAndSave(runId, event);
+    if (d.ok) await follow(d, asker);
+    return d;
+  }
+
+  /**
+   * Perform a decision's effects and keep moving the run until it waits or ends. A step's work is done owning the
+   * run; a run recovered by another replica between the save and now is left alone (its version moved on).
+   */
+  async function follow(d: Decision & { ok: true }, asker: Asker = {}): Promise<void> {
+    if (!d.effects.some((e) => e.type === 'runStep')) return drive(d, asker);
+    return deps.live.hold(d.next.id, async () => {
+      const saved = await runs.loadRun(db, d.next.id);
+      if (saved?.version === d.next.version) return drive(d, asker);
+      log.warn(
+        { runId: d.next.id },
+        'the run changed before its step began (recovered elsewhere); not starting it',
+      );
+    });
+  }
+
+  async function drive(d: Decision & { ok: true }, asker: Asker): Promise<void> {
+    let event = await perform(d.next, d.effects, asker);
+    while (event) {
+      const { d: next } = await decideAndSave(d.next.id, event);
+      if (!next.ok) {
+        log.warn({ runId: d.next.id, refused: next.refused }, 'transition refused');
+        return;
+      }
+      event = await perform(next.next, next.effects, {});
+    }
+  }
+
+  return {
+    act,
+    follow,
+    /** Decide and save without performing (recovery decides owning the run, then follows). */
+    decideAndSave,
+    perform,
+    bindMonitorTick(tick: (now: Date) => Promise<unknown>) {
+      monitorTick = tick;
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The scheduler's tick, as events for the runner: open gates with something due (window, expiry, reminder), and
+ * due monitoring checkpoints, measured with no transaction open (monitor-batch.ts), then judged by decide().
+ */
+import { mapLimit, measureBatch, PARALLEL } from '../monitor-batch.js';
+import { progressText, unavailableMessage } from '../slack/monitor-blocks.js';
+import { claimDueGates } from '../store/due-gates.js';
+import * as runs from '../store/runs.js';
+import type { Deps } from './deps.js';
+import { showMonitorMessage, viewOf } from './monitor-view.js';
+import type { Runner } from './runner.js';
+import { rollbackPlanAt } from './views.js';
+
+/** Gates whose time has come, each decided on its own (a second replica finds nothing due any more). */
+export async function gateTick(deps: Deps, runner: Runner, now: Date): Promise<number> {
+  const at = now.toISOString();
+  let n = 0;
+  for (const g of await claimDueGates(deps.db, now)) {
+    const d = await runner.act(g.runId, { type: 'gateDue', index: g.index, at });
+    if (d.ok) n++;
+  }
+  return n;
+}
+
+/** Every due checkpoint of every watching run, each exactly once across replicas. */
+export async function monitorTick(
+  deps: Deps,
+  runner: Runner,
+  now: Date,
+): Promise<{ runs: number; checkpoints: number }> {
+  let taken = 0;
+  let rows = 0;
+  for (;;) {
+    const batch = await measureBatch(deps, (env, r, finished) => viewOf(deps, env, r, finished), now);
+    await mapLimit(batch.measured, PARALLEL, async (m) => {
+      const run = await runs.loadRun(deps.db, m.runId);
+      if (!run) return;
+      await showMonitorMessage(deps, run, m.index, m.view);
+      const card = m.messages.find((x) => x.kind === 'card');
+      if (m.firstUnavailable.length && card)
+        await deps.chat.post(card.channel, unavailableMessage(m.env.name, m.firstUnavailable), card.ts);
+      await runner.act(m.runId, {
+        type: 'checkpointJudged',
+        index: m.index,
+        at: deps.now(),
+        judged: m.judged,
+        pending: m.pending,
+        onDemand: m.onDemand,
+        progress: progressText(m.view),
+        rollback: rollbackPlanAt(deps, run, await runs.loadStepResults(deps.db, run.id), m.index),
+      });
+    });
+    taken += batch.measured.length;
+    rows += batch.rows;
+    if (!batch.full) return { runs: taken, checkpoints: rows };
+  }
+}

@@ -1,0 +1,122 @@
+/** The run's messages in Slack: its card, its gates' cards, replies in its thread. Views of the state, redrawn. */
+import { progress } from '../deploy/approvals.js';
+import { requesterOf } from '../deploy/gate-decisions.js';
+import { boundDowns, planRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
+import { latestResult, resultOf, type StepResults } from '../deploy/step-results.js';
+import type { Run } from '../deploy/types.js';
+import { textMessage } from '../slack/blocks.js';
+import { approvalCard, type GateView } from '../slack/gate-blocks.js';
+import { esc, type Message } from '../slack/mrkdwn.js';
+import { runCard } from '../slack/run-card.js';
+import * as runs from '../store/runs.js';
+import { digestOf, discoverMigrations } from '../target/files.js';
+import type { Deps } from './deps.js';
+import { monitorProgress } from './monitor-view.js';
+import { readGroups } from './policy.js';
+
+export async function update(deps: Deps, runId: number, kind: string, message: Message): Promise<void> {
+  const ref = await runs.findMessage(deps.db, runId, kind);
+  if (!ref) return;
+  // The cards are views of the state: failing to redraw one is logged, never allowed to stop a run.
+  await deps.chat
+    .update(ref.channel, ref.ts, message)
+    .catch((e: Error) => deps.log.warn({ runId, kind, error: e.message }, 'could not update a card'));
+}
+
+/** Post in the run's thread and remember the message as `kind`. */
+export async function reply(deps: Deps, run: Run, kind: string, message: Message): Promise<void> {
+  const card = await runs.findMessage(deps.db, run.id, 'card');
+  if (!card) return;
+  const ts = await deps.chat.post(card.channel, message, card.ts);
+  await runs.rememberMessage(deps.db, run.id, kind, card.channel, ts);
+}
+
+/**
+ * What a rollback of the environment of step `index` would undo: this run's files applied there, newest first,
+ * back to the first without a down file the run is bound to.
+ */
+export function rollbackPlanAt(deps: Deps, run: Run, results: StepResults, index: number): RollbackPlan {
+  // The newest apply on that environment up to and including step `index`.
+  const apply = latestResult(results, 'apply', run.steps[index]!.env, index + 1);
+  const applied = apply?.files.map((f) => f.id) ?? [];
+  const downs = new Set(
+    discoverMigrations(deps.deploy.migrationsDir)
+      .migrations.filter((m) => m.downPath)
+      .map((m) => m.id),
+  );
+  return planRollback(
+    applied,
+    boundDowns(run.checksums, (id) => downs.has(id)),
+  );
+}
+
+export async function gateView(deps: Deps, run: Run, index: number): Promise<GateView> {
+  const step = run.steps[index]!;
+  const p = deps.policy.gate(step.env);
+  const list = await runs.loadApprovals(deps.db, run.id, index);
+  const groups = await readGroups(
+    deps.chat,
+    p.rules.flatMap((r) => (r.usergroup ? [r.usergroup] : [])),
+  );
+  const results = await runs.loadStepResults(deps.db, run.id);
+  const known = p.rules.every((r) => !r.usergroup || !groups.failed[r.usergroup]);
+  return {
+    env: step.env,
+    index,
+    digest: digestOf(run.checksums),
+    approvals: list,
+    progress: known ? progress(p, list, groups.members) : undefined,
+    window: deps.policy.window(step.env),
+    ...(step.purpose === 'rollback'
+      ? { rollback: rollbackPlanAt(deps, run, results, index) }
+      : { files: resultOf(run, results, index, 'preflight')?.pending }),
+  };
+}
+
+async function cardOf(deps: Deps, run: Run): Promise<Message> {
+  const gates = new Map<number, GateView>();
+  const labels = new Map<number, string>();
+  for (const [i, s] of run.steps.entries()) {
+    if (s.name === 'approval' && (s.status === 'waiting' || s.status === 'scheduled'))
+      gates.set(i, await gateView(deps, run, i));
+    if (s.status === 'watching') labels.set(i, await monitorProgress(deps, run, i));
+  }
+  return runCard(run, gates, labels);
+}
+
+export async function renderCard(deps: Deps, run: Run): Promise<void> {
+  await update(deps, run.id, 'card', await cardOf(deps, run));
+}
+
+export async function renderGate(deps: Deps, run: Run, index: number): Promise<void> {
+  await update(deps, run.id, `gate:${index}`, approvalCard(run, await gateView(deps, run, index)));
+}
+
+/** The run card and every gate card that was ever posted (a card clicked was out of date). */
+export async function renderAll(deps: Deps, run: Run): Promise<void> {
+  await renderCard(deps, run);
+  for (const [i, s] of run.steps.entries())
+    if (s.name === 'approval' && s.status !== 'pending') await renderGate(deps, run, i);
+}
+
+/** Remind the approvers still needed on an open gate, in the thread. */
+export async function remind(deps: Deps, run: Run, index: number): Promise<void> {
+  const view = await gateView(deps, run, index);
+  const p = deps.policy.gate(view.env);
+  const missing = (view.progress?.rules ?? []).filter((r) => r.approvers.length < r.need).map((r) => r.role);
+  const mentions = p.rules
+    .filter((r) => missing.includes(r.role))
+    .flatMap((r) =>
+      r.usergroup
+        ? [`<!subteam^${r.usergroup}>`]
+        : (r.users ?? []).filter((u) => u !== requesterOf(run, index)).map((u) => `<@${u}>`),
+    );
+  await reply(
+    deps,
+    run,
+    `reminder:${index}`,
+    textMessage(
+      `⏰ Reminder: run #${run.id} is waiting for approval on ${esc(view.env)} (still needed: ${missing.map(esc).join(', ') || 'none'}). ${mentions.join(' ')}`,
+    ),
+  );
+}

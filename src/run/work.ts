@@ -1,0 +1,136 @@
+/** A step's work against its target, and the event it ends in. The result is stored and posted in the thread. */
+import type { Environment } from '../config.js';
+import { redactDeep } from '../deploy/redact.js';
+import type { StepOutcome } from '../deploy/results.js';
+import { resultOf } from '../deploy/step-results.js';
+import type { Run, RunEvent } from '../deploy/types.js';
+import { runRollback } from '../rollback-step.js';
+import { applyReply, preflightReply } from '../slack/blocks.js';
+import { checksReply, rollbackReply } from '../slack/check-blocks.js';
+import type { Message } from '../slack/mrkdwn.js';
+import { runApply, runPreflight } from '../steps.js';
+import * as runs from '../store/runs.js';
+import { narrowedTo } from '../target/footprint.js';
+import { migrationsToVerify, runVerify } from '../verification.js';
+import type { Deps } from './deps.js';
+import { reply } from './views.js';
+
+type Done = { outcome: StepOutcome<unknown>; message: Message; partial?: boolean; nothingToApply?: boolean };
+
+async function work(deps: Deps, run: Run, index: number, e: Environment): Promise<Done> {
+  const { deploy, footprints } = deps;
+  const step = run.steps[index]!;
+  const results = await runs.loadStepResults(deps.db, run.id);
+  switch (step.name) {
+    case 'preflight': {
+      const outcome = await runPreflight(deploy, e, run.migration, run, footprints);
+      return {
+        outcome,
+        message: preflightReply(outcome.result),
+        nothingToApply: outcome.result.alreadyApplied,
+      };
+    }
+    case 'apply': {
+      const outcome = await runApply(deploy, e, run.migration, {
+        runId: run.id,
+        appliedBy: run.requestedBy,
+        checksums: run.checksums,
+        footprints,
+        expected: resultOf(run, results, index, 'preflight')?.pending.map((p) => p.id),
+      });
+      return { outcome, message: applyReply(outcome.result), partial: outcome.result.files.length > 0 };
+    }
+    case 'verify': {
+      const apply = resultOf(run, results, index, 'apply');
+      const outcome = await runVerify(
+        e,
+        migrationsToVerify(deploy, run.migration, apply?.files.map((f) => f.id) ?? []),
+        resultOf(run, results, index, 'preflight'),
+        // seq_scans counts the run's touched tables: the checks' own scans are read for those alone.
+        narrowedTo(footprints, apply?.touchedTables),
+        { runId: run.id, checksums: run.checksums },
+      );
+      return { outcome, message: checksReply(outcome.result) };
+    }
+    case 'rollback': {
+      const outcome = await runRollback(deploy, e, resultOf(run, results, index, 'apply'), {
+        runId: run.id,
+        by: run.endedBy ?? run.requestedBy,
+        reason: run.reason ?? 'rollback',
+        footprints,
+        checksums: run.checksums,
+      });
+      return { outcome, message: rollbackReply(outcome.result) };
+    }
+    case 'approval':
+    case 'monitor':
+      throw new Error(`a${step.name === 'approval' ? 'n approval' : ' monitor'} step is not work`);
+  }
+}
+
+/** Do step `index` and say how it ended. */
+export async function executeStep(deps: Deps, run: Run, index: number): Promise<RunEvent> {
+  const step = run.steps[index]!;
+  const e = deps.env(step.env);
+  const started = performance.now();
+  let done: Done = {
+    outcome: {
+      ok: false,
+      summary: 'failed',
+      reason: `Environment ${step.env} is no longer in deploy.yml.`,
+      result: undefined,
+    },
+    message: { text: '', blocks: [] },
+  };
+  if (e) {
+    done = await work(deps, run, index, e);
+    await runs.saveStepResult(deps.db, run.id, index, redactDeep(done.outcome.result, deps.secrets));
+    await reply(deps, run, `step:${index}`, done.message);
+  }
+  const { outcome } = done;
+  const durationMs = Math.round(performance.now() - started);
+  const at = deps.now();
+  return outcome.ok
+    ? {
+        type: 'stepSucceeded',
+        index,
+        at,
+        durationMs,
+        summary: outcome.summary,
+        ...(done.nothingToApply ? { nothingToApply: true } : {}),
+      }
+    : {
+        type: 'stepFailed',
+        index,
+        at,
+        durationMs,
+        summary: outcome.summary,
+        reason: outcome.reason ?? 'failed',
+        ...(done.partial ? { partial: true } : {}),
+      };
+}
+
+/** Run a verify step's checks again, now, without changing the run; post the table in the thread. */
+export async function verifyOnDemand(deps: Deps, run: Run, index: number, by: string): Promise<void> {
+  const e = deps.env(run.steps[index]!.env);
+  if (!e) return;
+  const results = await runs.loadStepResults(deps.db, run.id);
+  const apply = resultOf(run, results, index, 'apply');
+  const outcome = await runVerify(
+    e,
+    migrationsToVerify(deps.deploy, run.migration, apply?.files.map((f) => f.id) ?? []),
+    resultOf(run, results, index, 'preflight'),
+    narrowedTo(deps.footprints, apply?.touchedTables),
+    { runId: run.id, checksums: run.checksums },
+    true,
+  );
+  await runs.audit(deps.db, {
+    actor: by,
+    action: 'verify.on_demand',
+    runId: run.id,
+    detail: { env: e.name, summary: outcome.summary },
+  });
+  const message = checksReply(outcome.result, `Verification on ${e.name}, run now by <@${by}>`);
+  const card = await runs.findMessage(deps.db, run.id, 'card');
+  if (card) await deps.chat.post(card.channel, message, card.ts);
+}
