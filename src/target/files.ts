@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Check, CheckPlan } from '../deploy/check-schema.js';
@@ -28,10 +28,34 @@ export function sha256(text: string): string {
 }
 
 /** Read the migrations folder. Bad file names are reported with a fix, not skipped silently. */
-export function discoverMigrations(dir: string): { migrations: MigrationFile[]; problems: string[] } {
+type Discovered = { readonly migrations: MigrationFile[]; readonly problems: string[] };
+
+/**
+ * The folder as last read, by directory: what it held, and each file's name, size and modification time then.
+ * A folder whose files are all as they were is not read or hashed again (a run's steps, every card redrawn and
+ * every checkpoint judged ask for it); any file added, removed or written since is a new read.
+ */
+const lastRead = new Map<string, { signature: string; found: Discovered }>();
+
+export function discoverMigrations(dir: string): Discovered {
   const entries = readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isFile())
     .map((d) => ({ file: d.name, value: join(dir, d.name) }));
+  const signature = entries
+    .map((e) => {
+      const st = statSync(e.value);
+      return `${e.file}\0${st.size}\0${st.mtimeMs}\0${st.ino}`;
+    })
+    .sort()
+    .join('\n');
+  const cached = lastRead.get(dir);
+  if (cached?.signature === signature) return cached.found;
+  const found = readFolder(entries);
+  lastRead.set(dir, { signature, found });
+  return found;
+}
+
+function readFolder(entries: { file: string; value: string }[]): Discovered {
   const { migrations, problems } = groupMigrationFiles(entries);
   return {
     problems,
