@@ -13,6 +13,7 @@ import type { Respond } from '../slack/chat.js';
 import type { SlashCommand } from '../slack/command.js';
 import { esc, escKeepingMentions } from '../slack/mrkdwn.js';
 import { runCard } from '../slack/run-card.js';
+import { rememberMessage } from '../store/messages.js';
 import { createRun, type Holder, holderOf, reserveRunId } from '../store/run-start.js';
 import * as runs from '../store/runs.js';
 import { checksumsUpTo, discoverMigrations } from '../target/files.js';
@@ -130,7 +131,7 @@ export async function startDeploy(
         .catch(() => {});
       return refuseBusy(created.holder);
     }
-    await runs.rememberMessage(db, id, 'card', input.channel, ts);
+    await rememberMessage(db, id, 'card', input.channel, ts);
     await runs.audit(db, {
       actor: input.user,
       action: 'run.created',

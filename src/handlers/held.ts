@@ -5,6 +5,7 @@ import { rollbackPlanAt } from '../run/views.js';
 import { textMessage } from '../slack/blocks.js';
 import type { StepRef } from '../slack/refs.js';
 import * as runs from '../store/runs.js';
+import { loadStepResults } from '../store/step-results.js';
 import { type Asked, actFor, type Shell } from './answer.js';
 
 export async function cancel(s: Shell, a: Asked, runId: number): Promise<void> {
@@ -25,7 +26,7 @@ export async function rollbackOrRerun(
   if (what === 'rerun') return void (await actFor(s, run.id, a, { type: 'rerunVerify', index, at, by }));
   // What a rollback there would undo, so one that can undo nothing is refused before it is recorded.
   const plan = run.steps[index]
-    ? rollbackPlanAt(s.deps, run, await runs.loadStepResults(db, run.id), index)
+    ? rollbackPlanAt(s.deps, run, await loadStepResults(db, run.id), index)
     : undefined;
   await actFor(
     s,

@@ -15,7 +15,7 @@ import {
 import type { Message } from '../slack/mrkdwn.js';
 import { findAlert, recordAlert, rememberAlertMessage } from '../store/alerts.js';
 import * as cps from '../store/checkpoints.js';
-import * as runs from '../store/runs.js';
+import { findMessage, rememberMessage } from '../store/messages.js';
 import type { Deps } from './deps.js';
 
 type Rows = Awaited<ReturnType<typeof cps.batchContext>>['rows'];
@@ -64,12 +64,12 @@ export const monitorProgress = async (deps: Deps, run: Run, index: number) =>
 
 /** Post `message` in the run's thread as `kind`, or update it when it is there already. */
 async function postOrUpdate(deps: Deps, runId: number, kind: string, message: Message): Promise<void> {
-  const mine = await runs.findMessage(deps.db, runId, kind);
+  const mine = await findMessage(deps.db, runId, kind);
   if (mine) return void (await deps.chat.update(mine.channel, mine.ts, message).catch(() => {}));
-  const card = await runs.findMessage(deps.db, runId, 'card');
+  const card = await findMessage(deps.db, runId, 'card');
   if (!card) return;
   const ts = await deps.chat.post(card.channel, message, card.ts);
-  await runs.rememberMessage(deps.db, runId, kind, card.channel, ts);
+  await rememberMessage(deps.db, runId, kind, card.channel, ts);
 }
 
 export async function showMonitorMessage(deps: Deps, run: Run, index: number, view?: MonitorView) {
@@ -107,7 +107,7 @@ export async function postAlert(
     judged.map((j) => shown(deps, j)),
     { oncall: deps.policy.oncall, alertId, rollback },
   );
-  const card = await runs.findMessage(deps.db, run.id, 'card');
+  const card = await findMessage(deps.db, run.id, 'card');
   if (!card) return;
   const ts = await deps.chat.post(card.channel, message, card.ts, level === 'critical');
   await rememberAlertMessage(deps.db, alertId, card.channel, ts, { judged, message });

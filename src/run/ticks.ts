@@ -6,6 +6,7 @@ import { mapLimit, measureBatch, PARALLEL } from '../monitor-batch.js';
 import { progressText, unavailableMessage } from '../slack/monitor-blocks.js';
 import { claimDueGates } from '../store/due-gates.js';
 import * as runs from '../store/runs.js';
+import { loadStepResults } from '../store/step-results.js';
 import type { Deps } from './deps.js';
 import { showMonitorMessage, viewOf } from './monitor-view.js';
 import type { Runner } from './runner.js';
@@ -47,7 +48,7 @@ export async function monitorTick(
         pending: m.pending,
         onDemand: m.onDemand,
         progress: progressText(m.view),
-        rollback: rollbackPlanAt(deps, run, await runs.loadStepResults(deps.db, run.id), m.index),
+        rollback: rollbackPlanAt(deps, run, await loadStepResults(deps.db, run.id), m.index),
       });
     });
     taken += batch.measured.length;

@@ -8,14 +8,16 @@ import { textMessage } from '../slack/blocks.js';
 import { approvalCard, type GateView } from '../slack/gate-blocks.js';
 import { esc, type Message } from '../slack/mrkdwn.js';
 import { runCard } from '../slack/run-card.js';
-import * as runs from '../store/runs.js';
+import { loadApprovals } from '../store/approvals.js';
+import { findMessage, rememberMessage } from '../store/messages.js';
+import { loadStepResults } from '../store/step-results.js';
 import { digestOf, discoverMigrations } from '../target/files.js';
 import type { Deps } from './deps.js';
 import { monitorProgress } from './monitor-view.js';
 import { readGroups } from './policy.js';
 
 export async function update(deps: Deps, runId: number, kind: string, message: Message): Promise<void> {
-  const ref = await runs.findMessage(deps.db, runId, kind);
+  const ref = await findMessage(deps.db, runId, kind);
   if (!ref) return;
   // The cards are views of the state: failing to redraw one is logged, never allowed to stop a run.
   await deps.chat
@@ -25,10 +27,10 @@ export async function update(deps: Deps, runId: number, kind: string, message: M
 
 /** Post in the run's thread and remember the message as `kind`. */
 export async function reply(deps: Deps, run: Run, kind: string, message: Message): Promise<void> {
-  const card = await runs.findMessage(deps.db, run.id, 'card');
+  const card = await findMessage(deps.db, run.id, 'card');
   if (!card) return;
   const ts = await deps.chat.post(card.channel, message, card.ts);
-  await runs.rememberMessage(deps.db, run.id, kind, card.channel, ts);
+  await rememberMessage(deps.db, run.id, kind, card.channel, ts);
 }
 
 /**
@@ -53,12 +55,12 @@ export function rollbackPlanAt(deps: Deps, run: Run, results: StepResults, index
 export async function gateView(deps: Deps, run: Run, index: number): Promise<GateView> {
   const step = run.steps[index]!;
   const p = deps.policy.gate(step.env);
-  const list = await runs.loadApprovals(deps.db, run.id, index);
+  const list = await loadApprovals(deps.db, run.id, index);
   const groups = await readGroups(
     deps.chat,
     p.rules.flatMap((r) => (r.usergroup ? [r.usergroup] : [])),
   );
-  const results = await runs.loadStepResults(deps.db, run.id);
+  const results = await loadStepResults(deps.db, run.id);
   const known = p.rules.every((r) => !r.usergroup || !groups.failed[r.usergroup]);
   return {
     env: step.env,

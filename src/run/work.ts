@@ -9,7 +9,9 @@ import { applyReply, preflightReply } from '../slack/blocks.js';
 import { checksReply, rollbackReply } from '../slack/check-blocks.js';
 import type { Message } from '../slack/mrkdwn.js';
 import { runApply, runPreflight } from '../steps.js';
+import { findMessage } from '../store/messages.js';
 import * as runs from '../store/runs.js';
+import { loadStepResults, saveStepResult } from '../store/step-results.js';
 import { narrowedTo } from '../target/footprint.js';
 import { migrationsToVerify, runVerify } from '../verification.js';
 import type { Deps } from './deps.js';
@@ -20,7 +22,7 @@ type Done = { outcome: StepOutcome<unknown>; message: Message; partial?: boolean
 async function work(deps: Deps, run: Run, index: number, e: Environment): Promise<Done> {
   const { deploy, footprints } = deps;
   const step = run.steps[index]!;
-  const results = await runs.loadStepResults(deps.db, run.id);
+  const results = await loadStepResults(deps.db, run.id);
   switch (step.name) {
     case 'preflight': {
       const outcome = await runPreflight(deploy, e, run.migration, run, footprints);
@@ -84,7 +86,7 @@ export async function executeStep(deps: Deps, run: Run, index: number): Promise<
   };
   if (e) {
     done = await work(deps, run, index, e);
-    await runs.saveStepResult(deps.db, run.id, index, redactDeep(done.outcome.result, deps.secrets));
+    await saveStepResult(deps.db, run.id, index, redactDeep(done.outcome.result, deps.secrets));
     await reply(deps, run, `step:${index}`, done.message);
   }
   const { outcome } = done;
@@ -114,7 +116,7 @@ export async function executeStep(deps: Deps, run: Run, index: number): Promise<
 export async function verifyOnDemand(deps: Deps, run: Run, index: number, by: string): Promise<void> {
   const e = deps.env(run.steps[index]!.env);
   if (!e) return;
-  const results = await runs.loadStepResults(deps.db, run.id);
+  const results = await loadStepResults(deps.db, run.id);
   const apply = resultOf(run, results, index, 'apply');
   const outcome = await runVerify(
     e,
@@ -131,6 +133,6 @@ export async function verifyOnDemand(deps: Deps, run: Run, index: number, by: st
     detail: { env: e.name, summary: outcome.summary },
   });
   const message = checksReply(outcome.result, `Verification on ${e.name}, run now by <@${by}>`);
-  const card = await runs.findMessage(deps.db, run.id, 'card');
+  const card = await findMessage(deps.db, run.id, 'card');
   if (card) await deps.chat.post(card.channel, message, card.ts);
 }

@@ -5,7 +5,7 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import type { Judged, RawSample } from '../deploy/monitoring.js';
-import type { Tx } from './runs.js';
+import type { Tx } from './db.js';
 
 /** A claim older than this (by the store's clock) belongs to a tick that died: its rows are due again. */
 export const CLAIM_STALE_SECONDS = 120;

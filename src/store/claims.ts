@@ -1,4 +1,4 @@
-import type { Tx } from './runs.js';
+import type { Tx } from './db.js';
 import { clickClaims } from './schema.js';
 
 /**

@@ -4,8 +4,8 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Run, Step } from '../deploy/types.js';
-import type { Db } from './db.js';
-import { type Tx, toRun } from './runs.js';
+import type { Db, Tx } from './db.js';
+import { toRun } from './runs.js';
 import { environmentLocks, runs, steps } from './schema.js';
 
 export interface Holder {

@@ -4,12 +4,9 @@ import type { Run, Step } from '../deploy/types.js';
 import type { Tx } from './db.js';
 import { auditEvents, environmentLocks, runs, steps } from './schema.js';
 
-// Moved to their own files by concept; still reachable as runs.* for the shell's callers.
-export { allApprovals, loadApprovals, recordApproval } from './approvals.js';
+// TEMP until run/runner.ts imports them from their files.
+export { loadApprovals, recordApproval } from './approvals.js';
 export type { Tx } from './db.js';
-export { claimDueGates } from './due-gates.js';
-export { findMessage, rememberMessage } from './messages.js';
-export { loadStepResults, saveStepResult } from './step-results.js';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
 const date = (s: string | undefined) => (s ? new Date(s) : null);
