@@ -1,7 +1,6 @@
 /** Approval gates whose time has come (window opened, expired, reminder due), and their reminders. */
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Tx } from './db.js';
-import { steps } from './schema.js';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
 
