@@ -121,6 +121,8 @@ export interface Context {
   readonly groups?: Groups;
   /** The gate's approvals so far (an approvalClicked event), loaded with the run. */
   readonly approvals?: readonly Approval[];
+  /** The alert an acknowledge event answers, as stored now (loaded with the run): who answered it already. */
+  readonly alert?: { readonly acknowledgedBy?: string };
   /** The digest of the run's checksums: what a gate's card must carry to count. */
   readonly digest?: string;
 }

@@ -78,8 +78,8 @@ export function acknowledge(run: Run, e: Extract<RunEvent, { type: 'acknowledge'
   const env = run.steps[e.index]?.env ?? run.steps.at(-1)!.env;
   const no = forbidden(ctx, run, e.by, 'acknowledge', env, 'alert.refused', { alert: e.alert });
   if (no) return no;
-  if (e.acknowledgedBy)
-    return { ok: false, refused: `Already acknowledged by <@${e.acknowledgedBy}>; nothing changed.` };
+  const already = ctx.alert?.acknowledgedBy;
+  if (already) return { ok: false, refused: `Already acknowledged by <@${already}>; nothing changed.` };
   return {
     ok: true,
     next: run,

@@ -179,6 +179,4 @@ export type RunEvent =
       readonly by: string;
       readonly alert: number;
       readonly keep: boolean;
-      /** Who acknowledged it already, if anyone. */
-      readonly acknowledgedBy?: string;
     };

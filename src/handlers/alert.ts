@@ -20,6 +20,5 @@ export async function answerAlert(s: Shell, a: Asked & { ref: AlertRef }, keep: 
     by: a.user,
     alert: alert.id,
     keep,
-    acknowledgedBy: alert.acknowledgedBy ?? undefined,
   });
 }

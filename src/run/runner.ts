@@ -8,7 +8,7 @@ import type { Context, Decision, Record } from '../deploy/decision.js';
 import { SYSTEM_ACTOR } from '../deploy/decision.js';
 import { decide } from '../deploy/machine.js';
 import type { Run, RunEvent } from '../deploy/types.js';
-import { acknowledge as acknowledgeAlert } from '../store/alerts.js';
+import { acknowledge as acknowledgeAlert, findAlert } from '../store/alerts.js';
 import * as runs from '../store/runs.js';
 import { digestOf } from '../target/files.js';
 import type { Deps } from './deps.js';
@@ -18,9 +18,6 @@ import { groupsNamed, readGroups } from './policy.js';
 /** What a person hears about a run number that names no run. */
 export const noRun = (runId: number) =>
   `There is no run #${runId}. \`/deploy-migration status\` lists the latest runs.`;
-
-/** A record that lost a race (an alert acknowledged by someone else a moment before): nothing is saved. */
-class LostRace extends Error {}
 
 async function write(tx: runs.Tx, runId: number, records: readonly Record[]): Promise<void> {
   for (const r of records)
@@ -32,7 +29,8 @@ async function write(tx: runs.Tx, runId: number, records: readonly Record[]): Pr
         await runs.recordApproval(tx, { runId, ...r });
         break;
       case 'acknowledge':
-        if (!(await acknowledgeAlert(tx, r.alert, r.by, new Date(r.at)))) throw new LostRace();
+        if (!(await acknowledgeAlert(tx, r.alert, r.by, new Date(r.at))))
+          throw new Error(`alert ${r.alert} was acknowledged outside its run's lock`);
         break;
     }
 }
@@ -54,33 +52,27 @@ export function createRunner(deps: Deps) {
   /** Decide `event` for run `runId` and save it: the transaction holds no network call. */
   async function decideAndSave(runId: number, event: RunEvent): Promise<{ run?: Run; d: Decision }> {
     const groups = byPerson(event) ? await readGroups(deps.chat, groupsNamed(deps.deploy)) : undefined;
-    try {
-      return await db.transaction(async (tx) => {
-        const run = await runs.loadRun(tx, runId, true);
-        if (!run) return { d: { ok: false, refused: noRun(runId) } };
-        const ctx: Context = {
-          policy: deps.policy,
-          groups,
-          digest: digestOf(run.checksums),
-          approvals:
-            event.type === 'approvalClicked' ? await runs.loadApprovals(tx, runId, event.index) : undefined,
-        };
-        const d = decide(run, event, ctx);
-        if (d.ok && d.next !== run && !(await runs.saveRun(tx, d.next, run.version)))
-          throw new Error(`run #${runId} changed while it was locked`);
-        await write(tx, runId, d.records ?? []);
-        return { run, d };
-      });
-    } catch (e) {
-      if (!(e instanceof LostRace)) throw e;
-      const d = await db.transaction(async (tx) => {
-        const run = await runs.loadRun(tx, runId);
-        return run
-          ? decide(run, event, { policy: deps.policy, groups, digest: digestOf(run.checksums) })
-          : undefined;
-      });
-      return { d: d ?? { ok: false, refused: noRun(runId) } };
-    }
+    return db.transaction(async (tx) => {
+      const run = await runs.loadRun(tx, runId, true);
+      if (!run) return { d: { ok: false, refused: noRun(runId) } };
+      const ctx: Context = {
+        policy: deps.policy,
+        groups,
+        digest: digestOf(run.checksums),
+        approvals:
+          event.type === 'approvalClicked' ? await runs.loadApprovals(tx, runId, event.index) : undefined,
+        // Acknowledgements of a run's alerts are decided under its row lock: this read is the truth.
+        alert:
+          event.type === 'acknowledge'
+            ? { acknowledgedBy: (await findAlert(tx, event.alert))?.acknowledgedBy ?? undefined }
+            : undefined,
+      };
+      const d = decide(run, event, ctx);
+      if (d.ok && d.next !== run && !(await runs.saveRun(tx, d.next, run.version)))
+        throw new Error(`run #${runId} changed while it was locked`);
+      await write(tx, runId, d.records ?? []);
+      return { run, d };
+    });
   }
 
   /** Act on a run: decide, save, perform. Returns the decision (a refusal is a sentence for the asker). */

@@ -173,8 +173,8 @@ describe('decide: what an allowed request does', () => {
     expect(
       decide(
         watched,
-        { type: 'acknowledge', index: 4, at: T1, by: 'U9', alert: 11, keep: false, acknowledgedBy: 'U5' },
-        ctx,
+        { type: 'acknowledge', index: 4, at: T1, by: 'U9', alert: 11, keep: false },
+        { ...ctx, alert: { acknowledgedBy: 'U5' } },
       ),
     ).toEqual({ ok: false, refused: 'Already acknowledged by <@U5>; nothing changed.' });
   });
