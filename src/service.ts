@@ -23,7 +23,6 @@ export function createService(options: ShellOptions) {
   const deps = createDeps(options);
   const runner = createRunner(deps);
   const shell: Shell = { deps, runner };
-  runner.bindMonitorTick((now) => monitorTick(deps, runner, now));
 
   /** Run `work` after the ack; tell the person when it fails on our side. */
   const guarded = (what: string, a: Asked, work: () => Promise<unknown>) =>
@@ -57,10 +56,10 @@ export function createService(options: ShellOptions) {
     /** The scheduler's tick: recover orphaned runs, gates (windows, expiry, reminders), then checkpoints. */
     tick: async (now: Date) =>
       (await recoverOrphans(deps, runner)) +
-      (await gateTick(deps, runner, now)) +
-      (await monitorTick(deps, runner, now)).runs,
+      (await gateTick(deps, runner.act, now)) +
+      (await monitorTick(deps, runner.act, now)).runs,
     /** The monitoring part of the tick, with how many checkpoint rows it took (the benchmark counts them). */
-    monitorTick: (now: Date) => monitorTick(deps, runner, now),
+    monitorTick: (now: Date) => monitorTick(deps, runner.act, now),
     /** At start: runs whose owner is gone end as interrupted (an interrupted rollback holds); see recovery.ts. */
     reconcile: () => recoverOrphans(deps, runner),
     /** Resolves when every piece of background work has finished (tests, graceful shutdown). */

@@ -24,10 +24,12 @@ export interface Asker {
   readonly channel?: string;
 }
 
+/** Act on a run (run/runner.ts): decide, save, perform. */
+export type Act = (runId: number, event: RunEvent, asker?: Asker) => Promise<Decision>;
+
 export interface PerformParts {
   /** Take the due checkpoints now (a checkpoint on command is one of them). */
   readonly monitorTick: (now: Date) => Promise<unknown>;
-  readonly act: (runId: number, event: RunEvent, asker?: Asker) => Promise<Decision>;
 }
 
 export function createPerform(deps: Deps, parts: PerformParts) {

@@ -9,24 +9,27 @@ import { SYSTEM_ACTOR } from '../deploy/decision.js';
 import { decide } from '../deploy/machine.js';
 import type { Run, RunEvent } from '../deploy/types.js';
 import { acknowledge as acknowledgeAlert, findAlert } from '../store/alerts.js';
+import { loadApprovals, recordApproval } from '../store/approvals.js';
+import type { Tx } from '../store/db.js';
 import * as runs from '../store/runs.js';
 import { digestOf } from '../target/files.js';
 import type { Deps } from './deps.js';
 import { type Asker, createPerform } from './perform.js';
 import { groupsNamed, readGroups } from './policy.js';
+import { monitorTick } from './ticks.js';
 
 /** What a person hears about a run number that names no run. */
 export const noRun = (runId: number) =>
   `There is no run #${runId}. \`/deploy-migration status\` lists the latest runs.`;
 
-async function write(tx: runs.Tx, runId: number, records: readonly Record[]): Promise<void> {
+async function write(tx: Tx, runId: number, records: readonly Record[]): Promise<void> {
   for (const r of records)
     switch (r.type) {
       case 'audit':
         await runs.audit(tx, { actor: r.actor, action: r.action, runId, detail: r.detail });
         break;
       case 'approval':
-        await runs.recordApproval(tx, { runId, ...r });
+        await recordApproval(tx, { runId, ...r });
         break;
       case 'acknowledge':
         if (!(await acknowledgeAlert(tx, r.alert, r.by, new Date(r.at))))
@@ -42,12 +45,8 @@ export type Runner = ReturnType<typeof createRunner>;
 
 export function createRunner(deps: Deps) {
   const { db, log } = deps;
-  const perform = createPerform(deps, {
-    act: (id, e, asker) => act(id, e, asker),
-    monitorTick: (now) => monitorTick(now),
-  });
-  // Bound below: the monitoring tick acts on runs too (one writer), so it is built on act.
-  let monitorTick: (now: Date) => Promise<unknown> = async () => undefined;
+  // A checkpoint on command is an effect that takes the due checkpoints now, acting on them like the scheduler.
+  const perform = createPerform(deps, { monitorTick: (now) => monitorTick(deps, act, now) });
 
   /** Decide `event` for run `runId` and save it: the transaction holds no network call. */
   async function decideAndSave(runId: number, event: RunEvent): Promise<{ run?: Run; d: Decision }> {
@@ -59,8 +58,7 @@ export function createRunner(deps: Deps) {
         policy: deps.policy,
         groups,
         digest: digestOf(run.checksums),
-        approvals:
-          event.type === 'approvalClicked' ? await runs.loadApprovals(tx, runId, event.index) : undefined,
+        approvals: event.type === 'approvalClicked' ? await loadApprovals(tx, runId, event.index) : undefined,
         // Acknowledgements of a run's alerts are decided under its row lock: this read is the truth.
         alert:
           event.type === 'acknowledge'
@@ -116,8 +114,5 @@ export function createRunner(deps: Deps) {
     /** Decide and save without performing (recovery decides owning the run, then follows). */
     decideAndSave,
     perform,
-    bindMonitorTick(tick: (now: Date) => Promise<unknown>) {
-      monitorTick = tick;
-    },
   };
 }

@@ -9,15 +9,15 @@ import * as runs from '../store/runs.js';
 import { loadStepResults } from '../store/step-results.js';
 import type { Deps } from './deps.js';
 import { showMonitorMessage, viewOf } from './monitor-view.js';
-import type { Runner } from './runner.js';
+import type { Act } from './perform.js';
 import { rollbackPlanAt } from './views.js';
 
 /** Gates whose time has come, each decided on its own (a second replica finds nothing due any more). */
-export async function gateTick(deps: Deps, runner: Runner, now: Date): Promise<number> {
+export async function gateTick(deps: Deps, act: Act, now: Date): Promise<number> {
   const at = now.toISOString();
   let n = 0;
   for (const g of await claimDueGates(deps.db, now)) {
-    const d = await runner.act(g.runId, { type: 'gateDue', index: g.index, at });
+    const d = await act(g.runId, { type: 'gateDue', index: g.index, at });
     if (d.ok) n++;
   }
   return n;
@@ -26,7 +26,7 @@ export async function gateTick(deps: Deps, runner: Runner, now: Date): Promise<n
 /** Every due checkpoint of every watching run, each exactly once across replicas. */
 export async function monitorTick(
   deps: Deps,
-  runner: Runner,
+  act: Act,
   now: Date,
 ): Promise<{ runs: number; checkpoints: number }> {
   let taken = 0;
@@ -40,7 +40,7 @@ export async function monitorTick(
       const card = m.messages.find((x) => x.kind === 'card');
       if (m.firstUnavailable.length && card)
         await deps.chat.post(card.channel, unavailableMessage(m.env.name, m.firstUnavailable), card.ts);
-      await runner.act(m.runId, {
+      await act(m.runId, {
         type: 'checkpointJudged',
         index: m.index,
         at: deps.now(),
