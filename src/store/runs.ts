@@ -4,10 +4,6 @@ import type { Run, Step } from '../deploy/types.js';
 import type { Tx } from './db.js';
 import { auditEvents, environmentLocks, runs, steps } from './schema.js';
 
-// TEMP until run/runner.ts imports them from their files.
-export { loadApprovals, recordApproval } from './approvals.js';
-export type { Tx } from './db.js';
-
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
 const date = (s: string | undefined) => (s ? new Date(s) : null);
 
