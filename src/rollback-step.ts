@@ -76,6 +76,7 @@ export async function runRollback(
       appliedBy: ctx.by,
       reason: ctx.reason,
       footprints: ctx.footprints,
+      folder: discoverMigrations(deploy.migrationsDir).migrations,
     });
   } catch (e) {
     const problem = describeTargetError(env, e);

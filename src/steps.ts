@@ -8,6 +8,7 @@ import {
   summarizeDiff,
   touchedTables,
 } from './deploy/diff.js';
+import { describeUnfinished } from './deploy/foreign-ledger.js';
 import { checksumChanges, describeDrift, planPending } from './deploy/ledger.js';
 import type { ApplyResult, PreflightResult, StepOutcome } from './deploy/results.js';
 import { applyMigrations } from './target/apply.js';
@@ -16,7 +17,7 @@ import { serverVersionNum, withTargetClient } from './target/client.js';
 import { describeTargetError } from './target/connect-errors.js';
 import { discoverMigrations } from './target/files.js';
 import type { Footprints } from './target/footprint.js';
-import { readLedger } from './target/ledger.js';
+import { readLedgers } from './target/foreign-ledgers.js';
 import { sampleTarget } from './target/metrics.js';
 import { snapshotDigest, takeSnapshot } from './target/snapshot.js';
 import { loadParser, splitStatements, statementProblems } from './target/sql.js';
@@ -57,13 +58,17 @@ export async function runPreflight(
         const connectMs = Math.round(performance.now() - started);
         const versionNum = await serverVersionNum(client);
         const serverVersion = (await client.query<{ v: string }>('show server_version')).rows[0]!.v;
-        const plan = planPending(migrations, await readLedger(client), migrationId);
+        const ledgers = await readLedgers(client, migrations);
+        const plan = planPending(migrations, ledgers.own, migrationId, ledgers.foreign);
         const base = {
+          ...(plan.recordedBy ? { recordedBy: plan.recordedBy } : {}),
           connectMs,
           serverVersion,
           unknown: plan.unknown.map((u) => u.id),
           outOfOrder: plan.outOfOrder,
         };
+        if (plan.unfinished.length)
+          return fail(plan.unfinished.map((u) => describeUnfinished(u, env.name)).join(' '), base);
         const pending: PreflightResult['pending'] = [];
         for (const f of plan.pending) {
           const split = splitStatements(f.text, versionNum);

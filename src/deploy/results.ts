@@ -43,6 +43,8 @@ export interface PreflightResult {
   readonly rowCounts?: Record<string, number>;
   /** How many checks will run in verify. */
   readonly checks?: number;
+  /** Where the applied files were recorded, when another tool's ledger is on the target ("21 by Prisma"). */
+  readonly recordedBy?: { by: string; count: number }[];
 }
 
 export interface AppliedFile {
@@ -172,6 +174,7 @@ export const preflightResultSchema = schemaOf<PreflightResult>()(
     metricsBaseline: rawSampleSchema.optional(),
     rowCounts: z.record(z.string(), z.number()).optional(),
     checks: z.number().optional(),
+    recordedBy: z.array(z.object({ by: z.string(), count: z.number() })).optional(),
   }),
 );
 

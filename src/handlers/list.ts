@@ -1,11 +1,12 @@
 /** `/deploy-migration list`: every migration and where it is applied, pending or drifted, per environment. */
+import { adoptForeign, describeUnfinished } from '../deploy/foreign-ledger.js';
 import { describeDrift, planPending } from '../deploy/ledger.js';
 import { type ListCell, migrationList } from '../slack/blocks.js';
 import type { Respond } from '../slack/chat.js';
 import { withTargetClient } from '../target/client.js';
 import { describeTargetError } from '../target/connect-errors.js';
 import { discoverMigrations } from '../target/files.js';
-import { readLedger } from '../target/ledger.js';
+import { readLedgers } from '../target/foreign-ledgers.js';
 import type { Shell } from './answer.js';
 
 export async function listCommand(s: Shell, respond: Respond) {
@@ -13,8 +14,8 @@ export async function listCommand(s: Shell, respond: Respond) {
   const { migrations, problems } = discoverMigrations(deploy.migrationsDir);
   const ledgers = await Promise.all(
     deploy.environments.map((env) =>
-      withTargetClient(env, footprints, readLedger).then(
-        (l) => ({ ok: true as const, l }),
+      withTargetClient(env, footprints, (c) => readLedgers(c, migrations)).then(
+        (l) => ({ ok: true as const, ...l }),
         (e: unknown) => ({ ok: false as const, problem: describeTargetError(env, e) }),
       ),
     ),
@@ -24,10 +25,12 @@ export async function listCommand(s: Shell, respond: Respond) {
     checksum: m.checksum,
     cells: ledgers.map((l): ListCell => {
       if (!l.ok) return { state: 'unreachable' };
-      const entry = l.l.find((e) => e.id === m.id);
+      // The bot's own row first, then what another tool recorded (Prisma, dbmate …): both count as applied.
+      const entry =
+        l.own.find((e) => e.id === m.id) ?? adoptForeign([m], l.foreign).entries.find((e) => e.id === m.id);
       if (!entry) return { state: 'pending' };
       return entry.checksum === m.checksum
-        ? { state: 'applied', appliedAt: entry.appliedAt }
+        ? { state: 'applied', appliedAt: entry.appliedAt || entry.recordedBy }
         : { state: 'drift' };
     }),
   }));
@@ -35,9 +38,12 @@ export async function listCommand(s: Shell, respond: Respond) {
   for (const [i, l] of ledgers.entries()) {
     const last = migrations.at(-1);
     if (!l.ok) notes.push(l.problem);
-    else if (last)
-      for (const d of planPending(migrations, l.l, last.id).drift)
-        notes.push(describeDrift(d, deploy.environments[i]!.name));
+    else if (last) {
+      const plan = planPending(migrations, l.own, last.id, l.foreign);
+      const env = deploy.environments[i]!.name;
+      for (const d of plan.drift) notes.push(describeDrift(d, env));
+      for (const u of plan.unfinished) notes.push(describeUnfinished(u, env));
+    }
   }
   return respond(
     migrationList(

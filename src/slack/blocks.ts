@@ -1,5 +1,6 @@
 /** Pure renderers: step replies (preflight, apply), plain text, the run list and the migration list. No I/O. */
 import { describeCounts } from '../deploy/diff.js';
+import { describeRecorded } from '../deploy/ledger.js';
 import type { ApplyResult, PgErrorView, PreflightResult } from '../deploy/results.js';
 import type { Run } from '../deploy/types.js';
 import { type Block, context, esc, formatMs, type Message, plural, section, sections } from './mrkdwn.js';
@@ -48,6 +49,8 @@ export function preflightReply(r: PreflightResult): Message {
       `• \`${esc(p.id)}.sql\` sha256 \`${p.checksum.slice(0, 12)}\` · ${plural(p.statements, 'statement')}${p.outsideTransaction ? ` · runs outside a transaction (${esc(p.outsideTransaction)})` : ''}`,
   );
   const lines: string[] = [];
+  const recorded = r.recordedBy && describeRecorded(r.recordedBy);
+  if (recorded) lines.push(`Applied here: ${esc(recorded)}.`);
   if (r.ok && !r.drift.length) lines.push('No drift: every applied file matches its ledger checksum.');
   if (r.outOfOrder.length)
     lines.push(`⚠️ Older than the newest applied migration: ${r.outOfOrder.map(esc).join(', ')}`);

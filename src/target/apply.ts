@@ -1,10 +1,12 @@
 /** Apply a run's pending files on one target, under the applier lock, with a catalog snapshot either side. */
 import { diffSnapshots, type SnapshotDiff } from '../deploy/diff.js';
+import { describeUnfinished } from '../deploy/foreign-ledger.js';
 import { type Drift, planPending } from '../deploy/ledger.js';
 import { withAdvisoryLock } from './applier-lock.js';
 import { serverVersionNum, withTargetClient } from './client.js';
 import type { MigrationFile } from './files.js';
-import { ensureLedger, readLedger } from './ledger.js';
+import { readLedgers } from './foreign-ledgers.js';
+import { ensureLedger, recordApplied } from './ledger.js';
 import {
   type ApplyContext,
   type ApplySettings,
@@ -48,7 +50,15 @@ export async function applyMigrations(
       const versionNum = await serverVersionNum(client);
       const locked = await withAdvisoryLock(client, async (): Promise<ApplyOutcome> => {
         await ensureLedger(client);
-        const plan = planPending(files, await readLedger(client), uptoId);
+        const ledgers = await readLedgers(client, files);
+        const plan = planPending(files, ledgers.own, uptoId, ledgers.foreign);
+        if (plan.unfinished.length)
+          return {
+            ok: false,
+            kind: 'invalid',
+            message: plan.unfinished.map((u) => describeUnfinished(u, env.name)).join(' '),
+            applied: [],
+          };
         if (plan.drift.length)
           return {
             ok: false,
@@ -79,7 +89,8 @@ export async function applyMigrations(
         const before = await takeSnapshot(client);
         const applied: FileResult[] = [];
         for (const { file, statements } of parsed) {
-          const r = await applyFile(client, env, file, statements, ctx);
+          const record = recordApplied(file, ctx, ledgers.foreign);
+          const r = await applyFile(client, env, file, statements, ctx, record);
           if (isFailure(r)) {
             const after = await takeSnapshot(client);
             return {

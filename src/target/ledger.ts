@@ -1,8 +1,10 @@
 /** The ledger on each target: which files are applied there (and which were rolled back), read and written. */
 import type pg from 'pg';
+import type { ForeignLedger } from '../deploy/foreign-ledger.js';
 import type { LedgerEntry } from '../deploy/ledger.js';
 import { LEDGER_SCHEMA } from './client.js';
 import type { MigrationFile } from './files.js';
+import { recordForeign } from './foreign-writes.js';
 
 export async function ensureLedger(client: pg.ClientBase): Promise<void> {
   await client.query(`create schema if not exists ${LEDGER_SCHEMA};
@@ -39,14 +41,21 @@ const LEDGER_INSERT = `insert into ${LEDGER_SCHEMA}.applied_migrations
  */
 export type Recorder = (
   client: pg.ClientBase,
-  r: { durationMs: number; statements: number; outside: string | null },
+  r: { durationMs: number; statements: number; outside: string | null; sql: readonly string[] },
 ) => Promise<unknown>;
 
-/** The ledger row of an applied file, written by whoever applied it for which run. */
+/**
+ * The ledger row of an applied file, written by whoever applied it for which run, and the rows other tools'
+ * ledgers on the target get for it (foreign-writes.ts), in the same transaction.
+ */
 export const recordApplied =
-  (file: MigrationFile, ctx: { readonly appliedBy: string; readonly runId: number }): Recorder =>
-  (client, r) =>
-    client.query(LEDGER_INSERT, [
+  (
+    file: MigrationFile,
+    ctx: { readonly appliedBy: string; readonly runId: number },
+    foreign: readonly ForeignLedger[] = [],
+  ): Recorder =>
+  async (client, r) => {
+    await client.query(LEDGER_INSERT, [
       file.id,
       file.version,
       file.checksum,
@@ -56,3 +65,5 @@ export const recordApplied =
       r.statements,
       r.outside,
     ]);
+    await recordForeign(client, foreign, file, r);
+  };

@@ -4,7 +4,9 @@ import type pg from 'pg';
 import { withAdvisoryLock } from './applier-lock.js';
 import { LEDGER_SCHEMA, serverVersionNum, withTargetClient } from './client.js';
 import { type MigrationFile, sha256 } from './files.js';
-import { ensureLedger, readLedger } from './ledger.js';
+import { readLedgers } from './foreign-ledgers.js';
+import { forgetForeign } from './foreign-writes.js';
+import { ensureLedger } from './ledger.js';
 import {
   type ApplyContext,
   type ApplySettings,
@@ -32,7 +34,11 @@ export function missingDownFiles(files: readonly MigrationFile[]): string[] {
 export async function rollbackMigrations(
   env: ApplySettings,
   files: readonly MigrationFile[],
-  ctx: ApplyContext & { reason: string },
+  ctx: ApplyContext & {
+    reason: string;
+    /** The whole folder, in order: golang-migrate's version goes back to the file before the one undone. */
+    folder?: readonly MigrationFile[];
+  },
 ): Promise<RollbackOutcome> {
   await loadParser();
   const missing = missingDownFiles(files);
@@ -53,7 +59,10 @@ export async function rollbackMigrations(
       const versionNum = await serverVersionNum(client);
       const locked = await withAdvisoryLock(client, async (): Promise<RollbackOutcome> => {
         await ensureLedger(client);
-        const applied = new Set((await readLedger(client)).map((l) => l.id));
+        const ledgers = await readLedgers(client);
+        const applied = new Set(ledgers.own.map((l) => l.id));
+        const folder = ctx.folder ?? files;
+        const previous = (id: string) => folder[folder.findIndex((f) => f.id === id) - 1]?.version ?? null;
         const rolledBack: FileResult[] = [];
         const skipped: string[] = [];
         for (const down of downs) {
@@ -67,8 +76,16 @@ export async function rollbackMigrations(
             : [`${split.at.line}:${split.at.column}: ${split.message}`];
           if (!split.ok || problems.length)
             return { ok: false, rolledBack, message: `${down.fileName}: ${problems.join('; ')}` };
-          const record = (c: pg.ClientBase, r: { durationMs: number }) =>
-            c.query(MOVE_TO_HISTORY, [down.id, ctx.appliedBy, ctx.runId, ctx.reason, r.durationMs]);
+          const record = async (c: pg.ClientBase, r: { durationMs: number }) => {
+            await c.query(MOVE_TO_HISTORY, [down.id, ctx.appliedBy, ctx.runId, ctx.reason, r.durationMs]);
+            await forgetForeign(
+              c,
+              ledgers.foreign,
+              down,
+              { ...down, durationMs: r.durationMs },
+              previous(down.id),
+            );
+          };
           const r = await applyFile(client, env, down, split.statements, ctx, record);
           if (isFailure(r)) return { ok: false, rolledBack, failure: r, message: `${down.fileName} failed.` };
           rolledBack.push(r);

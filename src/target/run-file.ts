@@ -74,7 +74,12 @@ async function runInTransaction(
         });
       }
       const durationMs = Math.round(performance.now() - started);
-      await record(client, { durationMs, statements: statements.length, outside: null });
+      await record(client, {
+        durationMs,
+        statements: statements.length,
+        outside: null,
+        sql: statements.map((s) => s.sql),
+      });
       await client.query('commit');
       return { id: file.id, statements: statements.length, durationMs, lockRetries: attempt };
     } catch (e) {
@@ -139,7 +144,12 @@ async function runOutsideTransaction(
       }
     }
     const durationMs = Math.round(performance.now() - started);
-    await record(client, { durationMs, statements: statements.length, outside: reason });
+    await record(client, {
+      durationMs,
+      statements: statements.length,
+      outside: reason,
+      sql: statements.map((s) => s.sql),
+    });
     return {
       id: file.id,
       statements: statements.length,
