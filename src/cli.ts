@@ -75,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
   if (!args.env) fail(`Say which environment with --env (${names.join(', ')}).`);
   const env = deploy.environments.find((e) => e.name === args.env);
   if (!env) fail(`There is no environment "${args.env}" in deploy.yml (${names.join(', ')}).`);
-  const { migrations, problems } = discoverMigrations(deploy.migrationsDir);
+  const { migrations, problems } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
   if (problems.length) fail(`The migrations folder has files with bad names:\n  ${problems.join('\n  ')}`);
   // With the bot's store at hand (DATABASE_URL), what this command does on the target is recorded as the bot's
   // own footprint, so the bot's monitoring never counts it as the application's.

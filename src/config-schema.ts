@@ -1,5 +1,6 @@
 /** The shape of deploy.yml (zod): durations, approval rules, windows, environments and monitoring. */
 import { z } from 'zod';
+import { LAYOUT_NAMES } from './deploy/layouts/model.js';
 import { BUILTIN_METRICS } from './deploy/metrics.js';
 import { parseThreshold } from './deploy/monitoring.js';
 import { DAYS, isValidTimezone } from './deploy/schedule.js';
@@ -150,10 +151,26 @@ const monitoringSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * The migrations folder: `./dir` (its layout detected), or `{ path: ./dir, layout: prisma }` (docs/layouts.md).
+ */
+const migrationsSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { path: v } : v),
+  z.strictObject(
+    {
+      path: z.string({ error: 'the folder, relative to deploy.yml (e.g. ./migrations)' }).min(1),
+      layout: z
+        .enum(['auto', ...LAYOUT_NAMES], { error: `one of auto, ${LAYOUT_NAMES.join(', ')}` })
+        .default('auto'),
+    },
+    { error: 'write a folder (migrations: ./migrations) or { path: ./migrations, layout: prisma }' },
+  ),
+);
+
 /** The whole of deploy.yml. */
 export const fileSchema = z.strictObject({
   monitoring: monitoringSchema.optional(),
-  migrations: z.string().min(1).default('./migrations'),
+  migrations: migrationsSchema.default({ path: './migrations', layout: 'auto' }),
   environments: z
     .array(environmentSchema)
     .min(1, 'list at least one environment')

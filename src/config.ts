@@ -7,6 +7,7 @@ import { envVarRef, fileSchema } from './config-schema.js';
 import type { Rule } from './deploy/approvals.js';
 import type { Check } from './deploy/check-schema.js';
 import { parseChecks } from './deploy/checks.js';
+import type { LayoutSetting } from './deploy/layouts/model.js';
 import { type MetricSource, metricKey } from './deploy/metrics.js';
 import { type MetricRule, type Phase, parseThreshold } from './deploy/monitoring.js';
 import type { Window } from './deploy/schedule.js';
@@ -46,6 +47,8 @@ export interface Monitoring {
 export interface DeployConfig {
   readonly source: string;
   readonly migrationsDir: string;
+  /** The folder's layout (docs/layouts.md); auto detects it from the files. */
+  readonly migrationsLayout: LayoutSetting;
   readonly environments: readonly Environment[];
   readonly monitoring: Monitoring;
 }
@@ -126,9 +129,9 @@ export function parseDeployConfig(
       onDemandWrites: e.onDemandWrites,
     };
   });
-  const migrationsDir = resolve(dirname(source), parsed.data.migrations);
-  if (!existsSync(migrationsDir))
-    problems.push(`migrations: folder ${parsed.data.migrations} does not exist`);
+  const { path: migrationsPath, layout: migrationsLayout } = parsed.data.migrations;
+  const migrationsDir = resolve(dirname(source), migrationsPath);
+  if (!existsSync(migrationsDir)) problems.push(`migrations: folder ${migrationsPath} does not exist`);
   if (problems.length) throw new ConfigError(source, problems);
   const monitoring: Monitoring = {
     oncall: parsed.data.monitoring?.oncall,
@@ -149,7 +152,13 @@ export function parseDeployConfig(
       };
     }),
   };
-  return Object.freeze({ source, migrationsDir, environments: Object.freeze(environments), monitoring });
+  return Object.freeze({
+    source,
+    migrationsDir,
+    migrationsLayout,
+    environments: Object.freeze(environments),
+    monitoring,
+  });
 }
 
 export function loadDeployConfig(

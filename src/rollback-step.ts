@@ -38,7 +38,9 @@ export async function runRollback(
   },
 ): Promise<StepOutcome<RollbackResult>> {
   const ids = apply?.files.map((f) => f.id) ?? [];
-  const all = discoverMigrations(deploy.migrationsDir).migrations.filter((m) => ids.includes(m.id));
+  const all = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout).migrations.filter((m) =>
+    ids.includes(m.id),
+  );
   // Exactly what the rollback card promised: the newest files that have down files.
   const plan = planRollback(
     ids,
@@ -76,7 +78,7 @@ export async function runRollback(
       appliedBy: ctx.by,
       reason: ctx.reason,
       footprints: ctx.footprints,
-      folder: discoverMigrations(deploy.migrationsDir).migrations,
+      folder: discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout).migrations,
     });
   } catch (e) {
     const problem = describeTargetError(env, e);

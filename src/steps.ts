@@ -9,6 +9,7 @@ import {
   touchedTables,
 } from './deploy/diff.js';
 import { describeUnfinished } from './deploy/foreign-ledger.js';
+import { describeLayout } from './deploy/layouts/detect.js';
 import { checksumChanges, describeDrift, planPending } from './deploy/ledger.js';
 import type { ApplyResult, PreflightResult, StepOutcome } from './deploy/results.js';
 import { applyMigrations } from './target/apply.js';
@@ -20,7 +21,7 @@ import type { Footprints } from './target/footprint.js';
 import { readLedgers } from './target/foreign-ledgers.js';
 import { sampleTarget } from './target/metrics.js';
 import { snapshotDigest, takeSnapshot } from './target/snapshot.js';
-import { loadParser, splitStatements, statementProblems } from './target/sql.js';
+import { loadParser, splitStatements, statementProblems, statementsToRun } from './target/sql.js';
 import { checksFor, rowsUnchangedTables } from './verification.js';
 
 /** "3 files to apply: 024, 025, 030" (the first five, then how many more; the approval card lists them all). */
@@ -44,8 +45,11 @@ export async function runPreflight(
     reason: problem,
     result: { ...empty, ...extra, ok: false, problem },
   });
-  const { migrations, problems } = discoverMigrations(deploy.migrationsDir);
-  if (problems.length) return fail(`The migrations folder has files with bad names: ${problems.join('; ')}`);
+  const { migrations, problems, layout } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
+  if (problems.length)
+    return fail(`The migrations folder has files with bad names: ${problems.join('; ')}`, {
+      layout: describeLayout(layout),
+    });
   const changed = checksumChanges(migrations, run.checksums, run.id);
   if (changed.length) return fail(changed.join(' '));
   await loadParser();
@@ -62,6 +66,7 @@ export async function runPreflight(
         const plan = planPending(migrations, ledgers.own, migrationId, ledgers.foreign);
         const base = {
           ...(plan.recordedBy ? { recordedBy: plan.recordedBy } : {}),
+          layout: describeLayout(layout),
           connectMs,
           serverVersion,
           unknown: plan.unknown.map((u) => u.id),
@@ -80,13 +85,15 @@ export async function runPreflight(
                 parseError: { code: '42601', message: split.message, file: f.fileName, ...split.at },
               },
             );
-          const bad = statementProblems(split.statements);
+          const bad = statementProblems(split.statements, f);
           if (bad.length) return fail(`${f.fileName}: ${bad.join('; ')}`, base);
-          const outside = split.statements.find((s) => s.noTransaction)?.noTransaction;
+          const toRun = statementsToRun(split.statements, f);
+          const outside = toRun.find((s) => s.noTransaction)?.noTransaction;
           pending.push({
             id: f.id,
+            file: f.fileName,
             checksum: f.checksum,
-            statements: split.statements.length,
+            statements: toRun.length,
             outsideTransaction: outside,
           });
         }
@@ -177,7 +184,7 @@ export async function runApply(
     expected?: readonly string[];
   },
 ): Promise<StepOutcome<ApplyResult>> {
-  const { migrations } = discoverMigrations(deploy.migrationsDir);
+  const { migrations } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
   const changed = checksumChanges(migrations, ctx.checksums, ctx.runId);
   if (changed.length) {
     const problem = changed.join(' ');

@@ -53,7 +53,7 @@ export function migrationsToVerify(
   target: string,
   applied: readonly string[],
 ): MigrationFile[] {
-  const all = discoverMigrations(deploy.migrationsDir).migrations;
+  const all = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout).migrations;
   const wanted = new Set([target, ...applied]);
   return all.filter((m) => wanted.has(m.id));
 }

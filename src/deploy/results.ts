@@ -28,7 +28,15 @@ export interface PreflightResult {
   readonly ok: boolean;
   readonly connectMs?: number;
   readonly serverVersion?: string;
-  readonly pending: { id: string; checksum: string; statements: number; outsideTransaction?: string }[];
+  readonly pending: {
+    id: string;
+    file?: string;
+    checksum: string;
+    statements: number;
+    outsideTransaction?: string;
+  }[];
+  /** The folder's layout and how it was chosen (`prisma (detected: …)`). */
+  readonly layout?: string;
   readonly alreadyApplied: boolean;
   readonly drift: Drift[];
   readonly unknown: string[];
@@ -154,11 +162,13 @@ export const preflightResultSchema = schemaOf<PreflightResult>()(
   z.object({
     env: z.string(),
     ok: z.boolean(),
+    layout: z.string().optional(),
     connectMs: z.number().optional(),
     serverVersion: z.string().optional(),
     pending: z.array(
       z.object({
         id: z.string(),
+        file: z.string().optional(),
         checksum: z.string(),
         statements: z.number(),
         outsideTransaction: z.string().optional(),

@@ -44,7 +44,7 @@ export async function startDeploy(
   respond: Respond,
 ): Promise<void> {
   const { db, deploy, chat } = s.deps;
-  const { migrations, problems } = discoverMigrations(deploy.migrationsDir);
+  const { migrations, problems } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
   if (problems.length)
     return respond(
       textMessage(

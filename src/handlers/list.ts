@@ -1,5 +1,6 @@
 /** `/deploy-migration list`: every migration and where it is applied, pending or drifted, per environment. */
 import { adoptForeign, describeUnfinished } from '../deploy/foreign-ledger.js';
+import { describeLayout } from '../deploy/layouts/detect.js';
 import { describeDrift, planPending } from '../deploy/ledger.js';
 import { type ListCell, migrationList } from '../slack/blocks.js';
 import type { Respond } from '../slack/chat.js';
@@ -11,7 +12,7 @@ import type { Shell } from './answer.js';
 
 export async function listCommand(s: Shell, respond: Respond) {
   const { deploy, footprints } = s.deps;
-  const { migrations, problems } = discoverMigrations(deploy.migrationsDir);
+  const { migrations, problems, layout } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
   const ledgers = await Promise.all(
     deploy.environments.map((env) =>
       withTargetClient(env, footprints, (c) => readLedgers(c, migrations)).then(
@@ -50,6 +51,7 @@ export async function listCommand(s: Shell, respond: Respond) {
       deploy.environments.map((e) => e.name),
       rows,
       notes,
+      describeLayout(layout),
     ),
   );
 }

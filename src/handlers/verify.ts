@@ -60,7 +60,7 @@ export async function verifyCommand(s: Shell, a: Asked, cmd: Extract<SlashComman
       );
     return;
   }
-  const { migrations } = discoverMigrations(deploy.migrationsDir);
+  const { migrations } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
   const migration = findMigration(migrations, cmd.migration ?? '');
   if (!migration)
     return a.respond(

@@ -42,7 +42,7 @@ export function rollbackPlanAt(deps: Deps, run: Run, results: StepResults, index
   const apply = latestResult(results, 'apply', run.steps[index]!.env, index + 1);
   const applied = apply?.files.map((f) => f.id) ?? [];
   const downs = new Set(
-    discoverMigrations(deps.deploy.migrationsDir)
+    discoverMigrations(deps.deploy.migrationsDir, deps.deploy.migrationsLayout)
       .migrations.filter((m) => m.downPath)
       .map((m) => m.id),
   );

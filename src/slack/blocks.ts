@@ -46,9 +46,10 @@ export function preflightReply(r: PreflightResult): Message {
   else if (r.ok) head.push('Nothing pending: already applied here.');
   const list = r.pending.map(
     (p) =>
-      `• \`${esc(p.id)}.sql\` sha256 \`${p.checksum.slice(0, 12)}\` · ${plural(p.statements, 'statement')}${p.outsideTransaction ? ` · runs outside a transaction (${esc(p.outsideTransaction)})` : ''}`,
+      `• \`${esc(p.file ?? `${p.id}.sql`)}\` sha256 \`${p.checksum.slice(0, 12)}\` · ${plural(p.statements, 'statement')}${p.outsideTransaction ? ` · runs outside a transaction (${esc(p.outsideTransaction)})` : ''}`,
   );
   const lines: string[] = [];
+  if (r.layout) lines.push(`Layout: ${esc(r.layout)}`);
   const recorded = r.recordedBy && describeRecorded(r.recordedBy);
   if (recorded) lines.push(`Applied here: ${esc(recorded)}.`);
   if (r.ok && !r.drift.length) lines.push('No drift: every applied file matches its ledger checksum.');
@@ -129,6 +130,7 @@ export function migrationList(
   envs: readonly string[],
   rows: readonly { id: string; checksum: string; cells: ListCell[] }[],
   problems: readonly string[],
+  layout?: string,
 ): Message {
   const cell = (c: ListCell) =>
     c.state === 'applied'
@@ -146,6 +148,7 @@ export function migrationList(
   );
   const text = `*Migrations × environments*\n\`\`\`${esc([header, ...body].join('\n'))}\`\`\``;
   const blocks = [section(text)];
+  if (layout) blocks.push(context(`Layout: ${esc(layout)}`));
   if (problems.length) blocks.push(context(problems.map((p) => `⚠️ ${esc(p)}`).join('\n')));
   return { text: `${rows.length} migrations in ${envs.length} environments`, blocks };
 }

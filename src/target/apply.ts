@@ -16,7 +16,7 @@ import {
   isFailure,
 } from './run-file.js';
 import { takeSnapshot } from './snapshot.js';
-import { loadParser, type Statement, splitStatements, statementProblems } from './sql.js';
+import { loadParser, type Statement, splitStatements, statementProblems, statementsToRun } from './sql.js';
 
 export type ApplyOutcome =
   | { ok: true; applied: FileResult[]; diff: SnapshotDiff; before: CountsSource; after: CountsSource }
@@ -80,11 +80,11 @@ export async function applyMigrations(
         for (const file of plan.pending) {
           const split = splitStatements(file.text, versionNum);
           const problems = split.ok
-            ? statementProblems(split.statements).map((p) => `${file.fileName} ${p}`)
+            ? statementProblems(split.statements, file).map((p) => `${file.fileName} ${p}`)
             : [`${file.fileName}:${split.at.line}:${split.at.column}: ${split.message}`];
           if (!split.ok || problems.length)
             return { ok: false, kind: 'invalid', message: problems.join('; '), applied: [] };
-          parsed.push({ file, statements: split.statements });
+          parsed.push({ file, statements: statementsToRun(split.statements, file) });
         }
         const before = await takeSnapshot(client);
         const applied: FileResult[] = [];

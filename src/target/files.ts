@@ -4,43 +4,76 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Check, CheckPlan } from '../deploy/check-schema.js';
 import { parseChecks } from '../deploy/checks.js';
-import { groupMigrationFiles } from '../deploy/files.js';
+import { chooseLayout } from '../deploy/layouts/detect.js';
+import { groupByLayout } from '../deploy/layouts/group.js';
+import type { LayoutName, LayoutSetting } from '../deploy/layouts/model.js';
 import { loadParser, splitStatements } from './sql.js';
 
 export interface MigrationFile {
+  /** The id as the migration's tool writes it (`024_x`, `20240101000000_init`, `V18__index_end_time`). */
   readonly id: string;
+  /** The version as that tool's own ledger stores it. */
   readonly version: string;
   readonly path: string;
+  /** The up file's path in the folder (`024_x.sql`, `20240101000000_init/migration.sql`), as messages name it. */
   readonly fileName: string;
+  /** What is applied and checksummed (dbmate: the `-- migrate:up` section, line numbers kept). */
   readonly text: string;
   readonly checksum: string;
   readonly downPath?: string;
+  /** The down file as messages name it, and its text (dbmate: the `-- migrate:down` section). */
+  readonly downFileName?: string;
+  readonly downText?: string;
   readonly checksPath?: string;
+  readonly checksFileName?: string;
   /** The checks file's text and sha256, read with the migration: a run is bound to these (see checksumsUpTo). */
   readonly checksText?: string;
   readonly checksChecksum?: string;
   /** The down file's sha256: a run is bound to it too (a rollback runs only what the run started with). */
   readonly downChecksum?: string;
+  /** Why the file runs outside a transaction because it says so (dbmate's `transaction:false`), if it does. */
+  readonly noTransaction?: string;
+  readonly downNoTransaction?: string;
+  /** A single BEGIN; … COMMIT; around the whole file is its transaction (supabase), not an error. */
+  readonly transactionWrapper?: boolean;
 }
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-/** Read the migrations folder. Bad file names are reported with a fix, not skipped silently. */
-type Discovered = { readonly migrations: MigrationFile[]; readonly problems: string[] };
+/** The folder read through its layout. Bad file names are reported with a fix, not skipped silently. */
+export type Discovered = {
+  readonly migrations: MigrationFile[];
+  readonly problems: string[];
+  /** The layout the folder was read in, and why (set in deploy.yml, or the detection rule that matched). */
+  readonly layout: { readonly name: LayoutName; readonly reason: string; readonly detected: boolean };
+};
 
 /**
- * The folder as last read, by directory: what it held, and each file's name, size and modification time then.
- * A folder whose files are all as they were is not read or hashed again (a run's steps, every card redrawn and
- * every checkpoint judged ask for it); any file added, removed or written since is a new read.
+ * The folder as last read, by directory and layout: what it held, and each file's path (subfolders one level
+ * down included, for prisma's), size, modification time and inode then. A folder whose files are all as they were
+ * is not read or hashed again (a run's steps, every card redrawn and every checkpoint judged ask for it); any file
+ * added, removed or written since is a new read.
  */
 const lastRead = new Map<string, { signature: string; found: Discovered }>();
 
-export function discoverMigrations(dir: string): Discovered {
-  const entries = readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => ({ file: d.name, value: join(dir, d.name) }));
+/** Files in the folder and in its subfolders one level down, as `/`-separated relative paths; hidden ones left out. */
+function listFolder(dir: string): { file: string; value: string }[] {
+  const out: { file: string; value: string }[] = [];
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    if (d.name.startsWith('.')) continue;
+    if (d.isFile()) out.push({ file: d.name, value: join(dir, d.name) });
+    else if (d.isDirectory())
+      for (const f of readdirSync(join(dir, d.name), { withFileTypes: true }))
+        if (f.isFile() && !f.name.startsWith('.'))
+          out.push({ file: `${d.name}/${f.name}`, value: join(dir, d.name, f.name) });
+  }
+  return out;
+}
+
+export function discoverMigrations(dir: string, layout: LayoutSetting = 'auto'): Discovered {
+  const entries = listFolder(dir);
   const signature = entries
     .map((e) => {
       const st = statSync(e.value);
@@ -48,34 +81,73 @@ export function discoverMigrations(dir: string): Discovered {
     })
     .sort()
     .join('\n');
-  const cached = lastRead.get(dir);
+  const key = `${layout}\0${dir}`;
+  const cached = lastRead.get(key);
   if (cached?.signature === signature) return cached.found;
-  const found = readFolder(entries);
-  lastRead.set(dir, { signature, found });
+  const found = readFolder(dir, layout, entries);
+  lastRead.set(key, { signature, found });
   return found;
 }
 
-function readFolder(entries: { file: string; value: string }[]): Discovered {
-  const { migrations, problems } = groupMigrationFiles(entries);
+function readFolder(
+  dir: string,
+  setting: LayoutSetting,
+  entries: { file: string; value: string }[],
+): Discovered {
+  const texts = new Map<string, string>();
+  const read = (abs: string) => {
+    const known = texts.get(abs);
+    if (known !== undefined) return known;
+    const text = readFileSync(abs, 'utf8');
+    texts.set(abs, text);
+    return text;
+  };
+  const byRel = new Map(entries.map((e) => [e.file, e.value]));
+  const chosen = chooseLayout(
+    setting,
+    entries.map((e) => e.file),
+    dir,
+    (rel) => read(byRel.get(rel)!),
+  );
+  const { layout } = chosen;
+  const grouped = groupByLayout(
+    layout,
+    entries.map((e) => ({ path: e.file, value: e.value })),
+  );
+  const problems = [...grouped.problems];
+  const migrations: MigrationFile[] = [];
+  for (const m of grouped.migrations) {
+    const whole = read(m.up);
+    const sections = layout.sections ? layout.sections(whole) : { up: whole };
+    if ('problem' in sections) {
+      problems.push(`${m.upPath}: ${sections.problem}`);
+      continue;
+    }
+    const checksText = m.checks ? read(m.checks) : undefined;
+    const downText = m.down ? read(m.down) : sections.down;
+    migrations.push({
+      id: m.id,
+      version: m.version,
+      path: m.up,
+      fileName: m.upPath,
+      text: sections.up,
+      checksum: sha256(sections.up),
+      ...(m.down ? { downPath: m.down, downFileName: m.downPath } : {}),
+      ...(!m.down && sections.down !== undefined
+        ? { downPath: m.up, downFileName: `${m.upPath} (-- migrate:down)` }
+        : {}),
+      ...(downText !== undefined ? { downText, downChecksum: sha256(downText) } : {}),
+      ...(m.checks ? { checksPath: m.checks, checksFileName: m.checksPath } : {}),
+      ...(checksText !== undefined ? { checksText, checksChecksum: sha256(checksText) } : {}),
+      ...(sections.noTransaction ? { noTransaction: sections.noTransaction } : {}),
+      ...(sections.downNoTransaction ? { downNoTransaction: sections.downNoTransaction } : {}),
+      ...(layout.wrapper ? { transactionWrapper: true } : {}),
+    });
+  }
   return {
     problems,
-    migrations: migrations.map((m) => {
-      const text = readFileSync(m.up, 'utf8');
-      const checksText = m.checks ? readFileSync(m.checks, 'utf8') : undefined;
-      const downText = m.down ? readFileSync(m.down, 'utf8') : undefined;
-      return {
-        id: m.id,
-        version: m.version,
-        path: m.up,
-        fileName: `${m.id}.sql`,
-        text,
-        checksum: sha256(text),
-        downPath: m.down,
-        checksPath: m.checks,
-        ...(checksText !== undefined ? { checksText, checksChecksum: sha256(checksText) } : {}),
-        ...(downText !== undefined ? { downChecksum: sha256(downText) } : {}),
-      };
-    }),
+    migrations,
+    layout: { name: layout.name, reason: chosen.reason, detected: chosen.detected },
   };
 }
 
@@ -109,7 +181,7 @@ export async function loadChecks(
   m: MigrationFile,
 ): Promise<{ ok: true; checks: Check[] } | { ok: false; problems: string[] }> {
   if (!m.checksPath) return { ok: true, checks: [] };
-  const name = `${m.id}.checks.yml`;
+  const name = m.checksFileName ?? `${m.id}.checks.yml`;
   let raw: unknown;
   try {
     raw = parseYaml(m.checksText ?? readFileSync(m.checksPath, 'utf8'));

@@ -16,7 +16,7 @@ import {
   isFailure,
 } from './run-file.js';
 import { takeSnapshot } from './snapshot.js';
-import { loadParser, splitStatements, statementProblems } from './sql.js';
+import { loadParser, splitStatements, statementProblems, statementsToRun } from './sql.js';
 
 export type RollbackOutcome =
   | { ok: true; rolledBack: FileResult[]; skipped: string[]; after: Awaited<ReturnType<typeof takeSnapshot>> }
@@ -49,8 +49,16 @@ export async function rollbackMigrations(
       message: `No down file for ${missing.map((m) => `${m}.sql`).join(', ')}: write ${missing.map((m) => `${m}.down.sql`).join(', ')} or roll back by hand.`,
     };
   const downs = [...files].reverse().map((f) => {
-    const text = readFileSync(f.downPath!, 'utf8');
-    return { ...f, path: f.downPath!, fileName: `${f.id}.down.sql`, text, checksum: sha256(text) };
+    const text = f.downText ?? readFileSync(f.downPath!, 'utf8');
+    const fileName = f.downFileName ?? `${f.id}.down.sql`;
+    return {
+      ...f,
+      path: f.downPath!,
+      fileName,
+      text,
+      checksum: sha256(text),
+      noTransaction: f.downNoTransaction,
+    };
   });
   return withTargetClient(
     env,
@@ -72,7 +80,7 @@ export async function rollbackMigrations(
           }
           const split = splitStatements(down.text, versionNum);
           const problems = split.ok
-            ? statementProblems(split.statements)
+            ? statementProblems(split.statements, down)
             : [`${split.at.line}:${split.at.column}: ${split.message}`];
           if (!split.ok || problems.length)
             return { ok: false, rolledBack, message: `${down.fileName}: ${problems.join('; ')}` };
@@ -86,7 +94,7 @@ export async function rollbackMigrations(
               previous(down.id),
             );
           };
-          const r = await applyFile(client, env, down, split.statements, ctx, record);
+          const r = await applyFile(client, env, down, statementsToRun(split.statements, down), ctx, record);
           if (isFailure(r)) return { ok: false, rolledBack, failure: r, message: `${down.fileName} failed.` };
           rolledBack.push(r);
         }

@@ -18,6 +18,8 @@ export interface Statement {
   readonly kind: string;
   /** Why this statement cannot run inside a transaction block, if it cannot. */
   readonly noTransaction?: string;
+  /** For BEGIN, COMMIT and the like: which one (libpg-query's TransactionStmt kind, e.g. TRANS_STMT_BEGIN). */
+  readonly transaction?: string;
 }
 
 export type SplitResult = { ok: true; statements: Statement[] } | { ok: false; message: string; at: LineCol };
@@ -88,19 +90,60 @@ export function splitStatements(text: string, serverVersionNum = 150000): SplitR
       at: lines.at(skipTrivia(text, charStart)),
       kind,
       noTransaction: noTransactionReason(kind, node, serverVersionNum),
+      ...(kind === 'TransactionStmt' ? { transaction: String(node.kind) } : {}),
     });
   }
   return { ok: true, statements };
 }
 
+/** What a file's layout says about transactions (src/target/files.ts MigrationFile carries these). */
+export interface FileRules {
+  /** A single BEGIN; … COMMIT; around the whole file is the file's transaction (supabase). */
+  readonly transactionWrapper?: boolean;
+  /** The file asks to run outside a transaction (dbmate's `transaction:false`): the reason. */
+  readonly noTransaction?: string;
+}
+
+const OPENS = ['TRANS_STMT_BEGIN', 'TRANS_STMT_START'];
+
+/** The first and last statements when they are BEGIN and COMMIT around the rest and the file allows it. */
+function wrapper(statements: readonly Statement[], rules: FileRules): boolean {
+  const first = statements[0];
+  const last = statements.at(-1);
+  return (
+    !!rules.transactionWrapper &&
+    statements.length >= 2 &&
+    OPENS.includes(first?.transaction ?? '') &&
+    last?.transaction === 'TRANS_STMT_COMMIT'
+  );
+}
+
 /** Problems that make a file unsafe to run as a migration, each a sentence with line:column. */
-export function statementProblems(statements: readonly Statement[]): string[] {
+export function statementProblems(statements: readonly Statement[], rules: FileRules = {}): string[] {
   const problems: string[] = [];
-  for (const s of statements) {
+  const wrapped = wrapper(statements, rules);
+  const inner = wrapped ? statements.slice(1, -1) : statements;
+  for (const s of inner) {
     if (s.kind === 'TransactionStmt')
       problems.push(
-        `line ${s.at.line}:${s.at.column}: remove BEGIN/COMMIT/ROLLBACK; migration-gate runs each file in its own transaction`,
+        wrapped || rules.transactionWrapper
+          ? `line ${s.at.line}:${s.at.column}: remove this BEGIN/COMMIT/ROLLBACK; only one BEGIN; … COMMIT; around the whole file is allowed (it is the file's transaction)`
+          : `line ${s.at.line}:${s.at.column}: remove BEGIN/COMMIT/ROLLBACK; migration-gate runs each file in its own transaction`,
+      );
+    else if (wrapped && s.noTransaction)
+      problems.push(
+        `line ${s.at.line}:${s.at.column}: ${s.noTransaction} cannot run inside the file's BEGIN; … COMMIT;; move it to a file of its own without them`,
       );
   }
   return problems;
+}
+
+/**
+ * The statements to run for a file: without its BEGIN/COMMIT wrapper (the executor opens the transaction), and
+ * all outside a transaction when the file asks for it.
+ */
+export function statementsToRun(statements: readonly Statement[], rules: FileRules = {}): Statement[] {
+  const inner = wrapper(statements, rules) ? statements.slice(1, -1) : [...statements];
+  if (!rules.noTransaction || inner.length === 0) return inner;
+  return [{ ...inner[0]!, noTransaction: rules.noTransaction }, ...inner.slice(1)];
 }

@@ -1,7 +1,7 @@
 /** The real bot over signed HTTP, the fake Slack Web API, real PostgreSQL: what the e2e tests drive. */
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadAppEnv, secretsOf } from '../../src/app-env.js';
 import { type Bot, startBot } from '../../src/bot.js';
 import { loadDeployConfig } from '../../src/config.js';
@@ -63,8 +63,10 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
   if (!reuse) {
     if (options.migrations) {
       cpSync(join(import.meta.dirname, 'empty'), migrationsDir, { recursive: true });
-      for (const [name, text] of Object.entries(options.migrations))
+      for (const [name, text] of Object.entries(options.migrations)) {
+        mkdirSync(dirname(join(migrationsDir, name)), { recursive: true });
         writeFileSync(join(migrationsDir, name), text);
+      }
     } else cpSync(join(import.meta.dirname, '../../migrations'), migrationsDir, { recursive: true });
   }
   const targets: Record<string, string> = reuse?.targets ?? {};

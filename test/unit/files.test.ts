@@ -17,8 +17,8 @@ describe('migration file names', () => {
   });
 
   it.each([
-    ['Add-Users.sql', 'rename it to NNN_add_users.sql'],
-    ['24_x.sql', 'rename it to NNN_x.sql'],
+    ['Add-Users.sql', 'rename it to 001_add_users.sql'],
+    ['24_x.sql', 'rename it to 024_x.sql'],
     ['024_Users.sql', 'rename it to 024_users.sql'],
     ['024_x.checks.yaml', 'rename it to 024_x.checks.yml'],
     ['notes.txt', 'not a migration file'],
