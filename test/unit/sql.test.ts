@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadParser, splitStatements, statementProblems } from '../../src/target/sql.js';
+import { loadParser, splitStatements, statementProblems, statementsToRun } from '../../src/target/sql.js';
 
 beforeAll(() => loadParser());
 
@@ -53,5 +53,45 @@ describe('splitStatements (libpg-query)', () => {
     const r = splitStatements('begin;\nselect 1;\ncommit;');
     if (!r.ok) throw new Error();
     expect(statementProblems(r.statements)).toHaveLength(2);
+  });
+});
+
+describe('a BEGIN; … COMMIT; wrapper (supabase)', () => {
+  const split = (sql: string) => {
+    const r = splitStatements(sql);
+    if (!r.ok) throw new Error(r.message);
+    return r.statements;
+  };
+  const wrapped = 'begin;\ncreate publication p;\nalter publication p add table t;\ncommit;\n';
+  it('is the file’s transaction when the layout allows it: not an error, and not sent', () => {
+    expect(statementProblems(split(wrapped), { transactionWrapper: true })).toEqual([]);
+    expect(statementsToRun(split(wrapped), { transactionWrapper: true }).map((s) => s.kind)).toEqual([
+      'CreatePublicationStmt',
+      'AlterPublicationStmt',
+    ]);
+    expect(statementProblems(split(wrapped))).toHaveLength(2);
+  });
+  it('refuses any other BEGIN/COMMIT with its line, and CONCURRENTLY inside the wrapper', () => {
+    expect(
+      statementProblems(split('begin;\nselect 1;\ncommit;\nbegin;\nselect 2;\ncommit;\n'), {
+        transactionWrapper: true,
+      }),
+    ).toEqual([
+      "line 3:1: remove this BEGIN/COMMIT/ROLLBACK; only one BEGIN; … COMMIT; around the whole file is allowed (it is the file's transaction)",
+      "line 4:1: remove this BEGIN/COMMIT/ROLLBACK; only one BEGIN; … COMMIT; around the whole file is allowed (it is the file's transaction)",
+    ]);
+    expect(
+      statementProblems(split('begin;\ncreate index concurrently i on t (a);\ncommit;'), {
+        transactionWrapper: true,
+      }),
+    ).toEqual([
+      "line 2:1: CREATE INDEX CONCURRENTLY cannot run inside the file's BEGIN; … COMMIT;; move it to a file of its own without them",
+    ]);
+  });
+  it('runs a file that asks for it outside a transaction, saying why', () => {
+    const run = statementsToRun(split('create table a (); create table b ();'), {
+      noTransaction: '-- migrate:up transaction:false',
+    });
+    expect(run[0]!.noTransaction).toBe('-- migrate:up transaction:false');
   });
 });
