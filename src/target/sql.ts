@@ -1,10 +1,11 @@
 import { loadModule, parseSync } from 'libpg-query';
 import { byteToCharOffset, type LineCol, LineIndex, lineColAt, skipTrivia } from '../deploy/position.js';
+import { endsTransaction, loadPlpgsqlParser, routineName } from './plpgsql.js';
 
 let loaded: Promise<void> | undefined;
-/** Load the PostgreSQL parser (WASM) once. */
+/** Load the PostgreSQL parser (WASM) once, and the PL/pgSQL one beside it. */
 export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
+  loaded ??= Promise.all([loadModule(), loadPlpgsqlParser()]).then(() => undefined);
   return loaded;
 }
 
@@ -75,6 +76,8 @@ export function splitStatements(text: string, serverVersionNum = 150000): SplitR
   // Offsets grow statement by statement: convert bytes to characters incrementally (linear, not quadratic).
   let byteCursor = 0;
   let charCursor = 0;
+  /** Procedures this file creates whose body COMMITs or ROLLBACKs: a CALL of one cannot run in a transaction. */
+  const ending = new Map<string, string>();
   for (const raw of parsed.stmts ?? []) {
     const start = raw.stmt_location ?? 0;
     const end = raw.stmt_len === undefined || raw.stmt_len === 0 ? bytes.length : start + raw.stmt_len;
@@ -84,12 +87,26 @@ export function splitStatements(text: string, serverVersionNum = 150000): SplitR
     charCursor = charStart;
     const kind = Object.keys(raw.stmt)[0] ?? 'Unknown';
     const node = raw.stmt[kind] ?? {};
+    const at = lines.at(skipTrivia(text, charStart));
+    const ends = endsTransaction(kind, node, sql);
+    const endLine =
+      ends && (ends.bodyAt < 0 ? at.line : lines.at(charStart + ends.bodyAt).line + ends.bodyLine - 1);
+    if (ends && kind === 'CreateFunctionStmt')
+      ending.set(routineName(kind, node) ?? '', `${ends.what} at line ${endLine}`);
+    const called = kind === 'CallStmt' ? ending.get(routineName(kind, node) ?? '') : undefined;
     statements.push({
       sql,
       charStart,
-      at: lines.at(skipTrivia(text, charStart)),
+      at,
       kind,
-      noTransaction: noTransactionReason(kind, node, serverVersionNum),
+      noTransaction:
+        noTransactionReason(kind, node, serverVersionNum) ??
+        (ends && kind === 'DoStmt'
+          ? `the DO block at line ${at.line} ends its transaction: ${ends.what} at line ${endLine}`
+          : undefined) ??
+        (called
+          ? `the CALL at line ${at.line} runs a procedure that ends its transaction: ${called}`
+          : undefined),
       ...(kind === 'TransactionStmt' ? { transaction: String(node.kind) } : {}),
     });
   }
