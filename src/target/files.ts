@@ -6,6 +6,7 @@ import type { Check, CheckPlan } from '../deploy/check-schema.js';
 import { parseChecks } from '../deploy/checks.js';
 import { chooseLayout } from '../deploy/layouts/detect.js';
 import { groupByLayout } from '../deploy/layouts/group.js';
+import { flywayScriptConfig, headerMarker } from '../deploy/layouts/markers.js';
 import type { LayoutName, LayoutSetting } from '../deploy/layouts/model.js';
 import { loadParser, splitStatements } from './sql.js';
 
@@ -125,6 +126,14 @@ function readFolder(
     }
     const checksText = m.checks ? read(m.checks) : undefined;
     const downText = m.down ? read(m.down) : sections.down;
+    // Asked to run outside a transaction: dbmate's option, a marker in the file, or a Flyway script's .conf.
+    const conf = (rel?: string) =>
+      rel && byRel.has(`${rel}.conf`)
+        ? flywayScriptConfig(read(byRel.get(`${rel}.conf`)!), `${rel}.conf`)
+        : undefined;
+    const noTransaction = sections.noTransaction ?? headerMarker(sections.up) ?? conf(m.upPath);
+    const downNoTransaction =
+      sections.downNoTransaction ?? (m.down ? (headerMarker(downText ?? '') ?? conf(m.downPath)) : undefined);
     migrations.push({
       id: m.id,
       version: m.version,
@@ -139,8 +148,8 @@ function readFolder(
       ...(downText !== undefined ? { downText, downChecksum: sha256(downText) } : {}),
       ...(m.checks ? { checksPath: m.checks, checksFileName: m.checksPath } : {}),
       ...(checksText !== undefined ? { checksText, checksChecksum: sha256(checksText) } : {}),
-      ...(sections.noTransaction ? { noTransaction: sections.noTransaction } : {}),
-      ...(sections.downNoTransaction ? { downNoTransaction: sections.downNoTransaction } : {}),
+      ...(noTransaction ? { noTransaction } : {}),
+      ...(downNoTransaction ? { downNoTransaction } : {}),
       ...(layout.wrapper ? { transactionWrapper: true } : {}),
     });
   }

@@ -54,4 +54,45 @@ describe('files that end their own transactions, on real PostgreSQL', () => {
     const ledger = await query(env.databaseUrl, 'select id from migration_gate.applied_migrations');
     expect(ledger).toEqual([{ id: '001_batches' }]);
   });
+
+  it('a file that says so runs outside a transaction: our marker, postgres-migrations’, Flyway’s .conf', async () => {
+    const procedure = 'create procedure batch() language plpgsql as $$ begin commit; end $$;\n';
+    const plain = folder({
+      '001_proc.sql': procedure,
+      '002_call.sql': '-- migration-gate: no-transaction\ncall batch();\n',
+      '003_call.sql': '-- postgres-migrations disable-transaction\ncall batch();\n',
+    });
+    const outcome = await applyMigrations(env, plain, '003_call', ctx);
+    expect(outcome.ok && outcome.applied.map((a) => a.outsideTransaction)).toEqual([
+      undefined,
+      '-- migration-gate: no-transaction',
+      '-- postgres-migrations disable-transaction',
+    ]);
+    const flyway = folder({
+      'V1__proc.sql': procedure.replace('batch', 'fbatch'),
+      'V2__call.sql': 'call fbatch();\n',
+      'V2__call.sql.conf': 'executeInTransaction=false\n',
+    });
+    const second = await applyMigrations(
+      { ...env, databaseUrl: await createTestDatabase('mg_tx') },
+      flyway,
+      'V2__call',
+      ctx,
+    );
+    expect(second.ok && second.applied.map((a) => a.outsideTransaction)).toEqual([
+      undefined,
+      'executeInTransaction=false in V2__call.sql.conf',
+    ]);
+  });
+
+  it('without the marker, a CALL of a committing procedure from an earlier file fails as PostgreSQL says', async () => {
+    const files = folder({
+      '001_proc.sql': 'create procedure batch() language plpgsql as $$ begin commit; end $$;\n',
+      '002_call.sql': 'call batch();\n',
+    });
+    const outcome = await applyMigrations(env, files, '002_call', ctx);
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.failure?.error).toMatchObject({ code: '2D000' });
+  });
 });
