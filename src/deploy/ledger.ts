@@ -12,6 +12,8 @@ export interface LedgerEntry {
   readonly runId: number | null;
   /** Set when another tool recorded it (`Prisma`): see foreign-ledger.ts. */
   readonly recordedBy?: string;
+  /** Marked applied without running it (`baseline`): the schema was made some other way. */
+  readonly baselined?: boolean;
 }
 
 export interface Drift {

@@ -19,7 +19,7 @@ import { pressed, rerunVerify, resumeRollback, rollbackRequested } from './rollb
 import { currentStep, enter, finish, isCurrent, nextPending, withStep } from './transitions.js';
 import type { Run, RunEvent, Step } from './types.js';
 
-const SKIP_WHEN_NOTHING = new Set<Step['name']>(['approval', 'apply', 'monitor']);
+const SKIP_WHEN_NOTHING = new Set<Step['name']>(['approval', 'apply', 'monitor', 'baseline']);
 
 export function decide(run: Run, event: RunEvent, ctx: Context): Decision {
   // Answers that do not need the run to be running (a finished run can be checked and read).

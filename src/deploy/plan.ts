@@ -1,19 +1,27 @@
 /** A run's plan: its environments and steps, the steps a rollback adds, and how an ended run is described. Pure. */
 import type { Run, Step, StepName } from './types.js';
 
-/** The steps of a run that deploys to `envs` in order; environments with approval rules get a gate. */
-export function planSteps(envs: readonly { name: string; gated: boolean; monitored?: boolean }[]): Step[] {
+/**
+ * The steps of a run that deploys to `envs` in order; environments with approval rules get a gate. A `baseline`
+ * run marks files applied without running them: preflight, the gate, then the baseline step (no verify, no
+ * monitor, since nothing runs).
+ */
+export function planSteps(
+  envs: readonly { name: string; gated: boolean; monitored?: boolean }[],
+  kind: 'deploy' | 'baseline' = 'deploy',
+): Step[] {
   return envs.flatMap((env) => {
-    const names: StepName[] = [
-      'preflight',
-      ...(env.gated ? (['approval'] as const) : []),
-      'apply',
-      'verify',
-      ...(env.monitored ? (['monitor'] as const) : []),
-    ];
+    const gate = env.gated ? (['approval'] as const) : [];
+    const names: StepName[] =
+      kind === 'baseline'
+        ? ['preflight', ...gate, 'baseline']
+        : ['preflight', ...gate, 'apply', 'verify', ...(env.monitored ? (['monitor'] as const) : [])];
     return names.map((name) => ({ env: env.name, name, status: 'pending' as const }));
   });
 }
+
+/** Whether a run marks files applied without running them (its steps say so: it has a baseline step). */
+export const isBaseline = (run: Pick<Run, 'steps'>): boolean => run.steps.some((s) => s.name === 'baseline');
 
 /** The environments a run goes to: all of them in promotion order, or up to and including `to`. */
 export function environmentsFor(

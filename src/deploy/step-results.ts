@@ -2,6 +2,7 @@
  * A run's stored step results, typed: each is parsed by the schema of its step's name when it leaves the store,
  * and read through the accessors below (never cast). Pure.
  */
+import { type BaselineResult, baselineResultSchema } from './baseline.js';
 import {
   type ApplyResult,
   applyResultSchema,
@@ -21,6 +22,7 @@ export interface ResultOf {
   readonly apply: ApplyResult;
   readonly verify: VerifyResult;
   readonly rollback: RollbackResult;
+  readonly baseline: BaselineResult;
 }
 export type ResultStep = keyof ResultOf;
 
@@ -51,6 +53,8 @@ export function parseStepResult(
       return { name: 'verify', env, result: parseStored(verifyResultSchema, value, where) };
     case 'rollback':
       return { name: 'rollback', env, result: parseStored(rollbackResultSchema, value, where) };
+    case 'baseline':
+      return { name: 'baseline', env, result: parseStored(baselineResultSchema, value, where) };
     default:
       throw new StoredShapeError(`${where} is stored, but ${step.name} steps store none`);
   }
@@ -62,6 +66,7 @@ const pick: { readonly [K in ResultStep]: (r: StepResult) => ResultOf[K] | undef
   apply: (r) => (r.name === 'apply' ? r.result : undefined),
   verify: (r) => (r.name === 'verify' ? r.result : undefined),
   rollback: (r) => (r.name === 'rollback' ? r.result : undefined),
+  baseline: (r) => (r.name === 'baseline' ? r.result : undefined),
 };
 
 /** The result stored by step `index`, when it is a `name` step. */

@@ -10,7 +10,8 @@ export type RunStatus =
   | 'rejected'
   | 'expired'
   | 'rolled_back';
-export type StepName = 'preflight' | 'approval' | 'apply' | 'verify' | 'monitor' | 'rollback';
+/** `baseline`: a baseline run's step that marks files applied without running them (no verify, no monitor). */
+export type StepName = 'preflight' | 'approval' | 'apply' | 'verify' | 'monitor' | 'rollback' | 'baseline';
 /**
  * `waiting`: a gate waiting for approvals; `scheduled`: approved, waiting for the deployment window;
  * `blocked`: verification failed (or an apply failed after some of the run's files went in) and the run waits for

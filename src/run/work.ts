@@ -1,10 +1,13 @@
 /** A step's work against its target, and the event it ends in. The result is stored and posted in the thread. */
+import { runBaseline, runBaselinePreflight } from '../baseline-step.js';
 import type { Environment } from '../config.js';
+import { isBaseline } from '../deploy/plan.js';
 import { redactDeep } from '../deploy/redact.js';
 import type { StepOutcome } from '../deploy/results.js';
 import { resultOf } from '../deploy/step-results.js';
 import type { Run, RunEvent } from '../deploy/types.js';
 import { runRollback } from '../rollback-step.js';
+import { baselinePreflightReply, baselineReply } from '../slack/baseline-blocks.js';
 import { applyReply, preflightReply } from '../slack/blocks.js';
 import { checksReply, rollbackReply } from '../slack/check-blocks.js';
 import type { Message } from '../slack/mrkdwn.js';
@@ -25,6 +28,11 @@ async function work(deps: Deps, run: Run, index: number, e: Environment): Promis
   const results = await loadStepResults(deps.db, run.id);
   switch (step.name) {
     case 'preflight': {
+      if (isBaseline(run)) {
+        const outcome = await runBaselinePreflight(deploy, e, run.migration, run, footprints);
+        const message = baselinePreflightReply(outcome.result);
+        return { outcome, message, nothingToApply: outcome.result.alreadyApplied };
+      }
       const outcome = await runPreflight(deploy, e, run.migration, run, footprints);
       return {
         outcome,
@@ -63,6 +71,16 @@ async function work(deps: Deps, run: Run, index: number, e: Environment): Promis
         checksums: run.checksums,
       });
       return { outcome, message: rollbackReply(outcome.result) };
+    }
+    case 'baseline': {
+      const outcome = await runBaseline(deploy, e, run.migration, {
+        runId: run.id,
+        by: run.requestedBy,
+        checksums: run.checksums,
+        footprints,
+        expected: resultOf(run, results, index, 'preflight')?.pending.map((p) => p.id),
+      });
+      return { outcome, message: baselineReply(outcome.result, run.requestedBy) };
     }
     case 'approval':
     case 'monitor':

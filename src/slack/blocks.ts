@@ -20,7 +20,13 @@ export function formatPgError(e: PgErrorView): string {
  * Head lines, a list and tail lines in as many sections as they need, within Slack's 50 blocks a message. A list
  * too long even for that keeps its first items and says how many more there are and where they all are.
  */
-function listSections(head: string[], list: string[], tail: string[], id: string, what: string): Block[] {
+export function listSections(
+  head: string[],
+  list: string[],
+  tail: string[],
+  id: string,
+  what: string,
+): Block[] {
   for (let keep = list.length; ; keep = Math.floor(keep * 0.9)) {
     const more = list.length - keep;
     const shown = more

@@ -1,5 +1,6 @@
 /** Pure renderers for approval gates: the approval card and the reason modal. */
 import type { Approval, GateProgress } from '../deploy/approvals.js';
+import { isBaseline } from '../deploy/plan.js';
 import { describeRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
 import { describeWindow, type Window } from '../deploy/schedule.js';
 import type { Run } from '../deploy/types.js';
@@ -51,12 +52,15 @@ export function gateProgressText(g: GateView, names: boolean): string {
 /** The approval card: a thread reply, updated in place after every click. */
 export function approvalCard(run: Run, g: GateView): Message {
   const step = run.steps[g.index]!;
+  const baseline = isBaseline(run);
   const files = (g.files ?? [])
-    .map(
-      (f) =>
-        `• \`${esc(f.id)}.sql\` sha256 \`${f.checksum.slice(0, 12)}\` · ${plural(f.statements, 'statement')}${f.outsideTransaction ? ` · outside a transaction (${esc(f.outsideTransaction)})` : ''}`,
+    .map((f) =>
+      baseline
+        ? `• \`${esc(f.id)}.sql\` sha256 \`${f.checksum.slice(0, 12)}\``
+        : `• \`${esc(f.id)}.sql\` sha256 \`${f.checksum.slice(0, 12)}\` · ${plural(f.statements, 'statement')}${f.outsideTransaction ? ` · outside a transaction (${esc(f.outsideTransaction)})` : ''}`,
     )
     .join('\n');
+  const n = g.files?.length ?? 0;
   const before = run.steps
     .slice(0, g.index)
     .filter((s) => s.status === 'succeeded' && s.name !== 'approval')
@@ -71,10 +75,12 @@ export function approvalCard(run: Run, g: GateView): Message {
           : `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
       ]
     : [
-        `*Approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
-        g.files
-          ? `Will apply on *${esc(g.env)}* exactly ${g.files.length === 1 ? 'this file' : `these ${g.files.length} files`}, in this order:\n${files}`
-          : `The files pending on *${esc(g.env)}* are not known (its preflight result is missing): do not approve; start a new run.`,
+        `*${baseline ? 'Baseline approval' : 'Approval'} needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
+        g.files && baseline
+          ? `*Baseline:* will mark as applied on *${esc(g.env)}* WITHOUT running ${n === 1 ? 'it' : 'them'} exactly ${n === 1 ? 'this file' : `these ${n} files`} (their SQL never runs; only the ledger records them):\n${files}`
+          : g.files
+            ? `Will apply on *${esc(g.env)}* exactly ${n === 1 ? 'this file' : `these ${n} files`}, in this order:\n${files}`
+            : `The files pending on *${esc(g.env)}* are not known (its preflight result is missing): do not approve; start a new run.`,
       ];
   if (before) lines.push(`So far: ${before}`);
   lines.push(`*Rules:* ${gateProgressText(g, true)}`);
@@ -113,7 +119,7 @@ export function approvalCard(run: Run, g: GateView): Message {
       ),
     );
   return {
-    text: `${rollback ? 'Rollback approval' : 'Approval'} needed for ${esc(g.env)}: run #${run.id} ${esc(run.migration)}`,
+    text: `${rollback ? 'Rollback approval' : baseline ? 'Baseline approval' : 'Approval'} needed for ${esc(g.env)}: run #${run.id} ${esc(run.migration)}`,
     blocks,
   };
 }

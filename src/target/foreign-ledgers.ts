@@ -23,6 +23,7 @@ const UTC = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD HH2
 
 /** The select each kind of table is read with: src, id, version, checksum, at, by, run_id, kind, ord. */
 const READERS: Record<Tool | 'own', (q: string) => string> = {
+  // A ledger made before baselines has no `baselined` column: ownReader reads it when it is there.
   own: (q) =>
     `select 'own', id, version, checksum, ${UTC('applied_at')}, applied_by, run_id, null, version from ${q}`,
   prisma: (q) =>
@@ -42,6 +43,16 @@ const READERS: Record<Tool | 'own', (q: string) => string> = {
          else 'applied' end, lpad(installed_rank::text, 12, '0')
      from ${q} where success and version is not null`,
 };
+
+/** The `kind` of a row of the bot's own ledger that a baseline wrote. */
+const BASELINED = 'baselined';
+
+function readerOf(f: Found): string {
+  if (f.tool === 'own' && f.columns.includes('baselined'))
+    return `select 'own', id, version, checksum, ${UTC('applied_at')}, applied_by, run_id,
+       case when baselined then '${BASELINED}' end, version from ${f.qualified}`;
+  return READERS[f.tool](f.qualified);
+}
 
 const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
@@ -106,9 +117,9 @@ export async function readLedgers(
       at: string | null;
       by: string | null;
       run_id: number | null;
-      kind: ForeignRow['kind'] | null;
+      kind: ForeignRow['kind'] | typeof BASELINED | null;
     }>(
-      `select * from (${found.map((f) => `(${READERS[f.tool](f.qualified)})`).join(' union all ')})
+      `select * from (${found.map((f) => `(${readerOf(f)})`).join(' union all ')})
          as l(src, id, version, checksum, at, by, run_id, kind, ord) order by src, ord`,
     )
   ).rows;
@@ -121,6 +132,7 @@ export async function readLedgers(
       appliedAt: r.at!,
       appliedBy: r.by,
       runId: r.run_id,
+      ...(r.kind === BASELINED ? { baselined: true } : {}),
     }));
   const byFile = new Map(files.map((f) => [f.id, f]));
   const foreign = found
@@ -137,7 +149,7 @@ export async function readLedgers(
             version: r.version,
             ...(r.checksum ? { checksum: sameText(r.checksum, byFile.get(r.version)) } : {}),
             ...(r.at ? { appliedAt: r.at } : {}),
-            ...(r.kind ? { kind: r.kind } : {}),
+            ...(r.kind && r.kind !== BASELINED ? { kind: r.kind } : {}),
           })),
       }),
     );

@@ -15,7 +15,8 @@ export async function ensureLedger(client: pg.ClientBase): Promise<void> {
     create table if not exists ${LEDGER_SCHEMA}.rolled_back_migrations (
       id text not null, version text not null, checksum text not null, applied_at timestamptz not null,
       rolled_back_at timestamptz not null default now(), rolled_back_by text, run_id integer,
-      reason text, duration_ms integer not null)`);
+      reason text, duration_ms integer not null);
+    alter table ${LEDGER_SCHEMA}.applied_migrations add column if not exists baselined boolean not null default false`);
 }
 
 export async function readLedger(client: pg.ClientBase): Promise<LedgerEntry[]> {
