@@ -63,6 +63,34 @@ const windowSchema = z
   })
   .refine((w) => w.from !== w.to, { message: 'from and to must differ', path: ['to'] });
 
+/** A run-time parameter's name as PostgreSQL spells it: `search_path`, `role`, or a custom `app.tenant`. */
+export const GUC_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
+
+/** Session settings for every file applied or rolled back on an environment: { search_path: "storage, public" }. */
+const settingsSchema = z
+  .record(z.string(), z.unknown(), {
+    error: 'write settings as name: value pairs, e.g. { search_path: "storage, public", role: migrator }',
+  })
+  .transform((settings, ctx) => {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(settings)) {
+      if (!GUC_NAME.test(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `"${name}" is not a setting name; write it as PostgreSQL does (search_path, role, app.tenant)`,
+        });
+      else if (!['string', 'number', 'boolean'].includes(typeof value) || String(value).includes('\0'))
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'write the value as a string, a number or true/false',
+        });
+      else out[name] = String(value);
+    }
+    return out;
+  });
+
 const environmentSchema = z.strictObject({
   name: z
     .string()
@@ -77,6 +105,7 @@ const environmentSchema = z.strictObject({
   statementTimeout: duration.default(300_000),
   lockRetries: z.int().min(0).max(50).default(5),
   retryBackoff: duration.default(500),
+  settings: settingsSchema.optional(),
   approvals: z.array(ruleSchema).optional(),
   allowSelfApproval: z.boolean().default(false),
   window: windowSchema.optional(),

@@ -20,6 +20,8 @@ export interface Environment {
   readonly statementTimeoutMs: number;
   readonly lockRetries: number;
   readonly retryBackoffMs: number;
+  /** Session settings (name → value) set for every file applied or rolled back here; none when empty. */
+  readonly settings?: Readonly<Record<string, string>>;
   /** Approval rules; an environment without them has no gate. */
   readonly approvals: readonly Rule[];
   readonly allowSelfApproval: boolean;
@@ -118,6 +120,7 @@ export function parseDeployConfig(
       statementTimeoutMs: e.statementTimeout,
       lockRetries: e.lockRetries,
       retryBackoffMs: e.retryBackoff,
+      ...(e.settings ? { settings: e.settings } : {}),
       approvals: e.approvals ?? [],
       allowSelfApproval: e.allowSelfApproval,
       window: e.window,

@@ -6,6 +6,7 @@ import type { MigrationFile } from './files.js';
 import type { Footprints } from './footprint.js';
 import { type Recorder, recordApplied } from './ledger.js';
 import { toPgError } from './pg-error.js';
+import { applySettings, resetSettings } from './session-settings.js';
 import type { Statement } from './sql.js';
 
 const RETRYABLE = new Set(['55P03', '40P01']); // lock_not_available, deadlock_detected
@@ -13,7 +14,13 @@ const RETRYABLE = new Set(['55P03', '40P01']); // lock_not_available, deadlock_d
 /** What applying needs to know about an environment. */
 export type ApplySettings = Pick<
   Environment,
-  'name' | 'databaseUrl' | 'lockTimeoutMs' | 'statementTimeoutMs' | 'lockRetries' | 'retryBackoffMs'
+  | 'name'
+  | 'databaseUrl'
+  | 'lockTimeoutMs'
+  | 'statementTimeoutMs'
+  | 'lockRetries'
+  | 'retryBackoffMs'
+  | 'settings'
 >;
 
 export interface FileResult {
@@ -43,6 +50,7 @@ export interface ApplyContext {
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** A statement of the file failed (index), as opposed to the bot's own SQL around it (index -1). */
 class StatementError extends Error {
   constructor(
     readonly failure: unknown,
@@ -52,6 +60,31 @@ class StatementError extends Error {
   }
 }
 
+/**
+ * Run `attempt` again after `retryBackoff`, doubled each time, while it fails with a lock timeout or a deadlock,
+ * up to `lockRetries` times. Gives back the retries it took, and the last error if it never succeeded.
+ */
+async function withLockRetries(
+  env: ApplySettings,
+  ctx: ApplyContext,
+  attempt: () => Promise<void>,
+): Promise<{ retries: number; error?: unknown }> {
+  const sleep = ctx.sleep ?? defaultSleep;
+  for (let n = 0; ; n++) {
+    try {
+      await attempt();
+      return { retries: n };
+    } catch (e) {
+      const code = ((e instanceof StatementError ? e.failure : e) as pg.DatabaseError).code;
+      if (!code || !RETRYABLE.has(code) || n >= env.lockRetries) return { retries: n, error: e };
+      await sleep(env.retryBackoffMs * 2 ** n);
+    }
+  }
+}
+
+const timeouts = (env: ApplySettings, scope: 'local ' | '') =>
+  `set ${scope}lock_timeout = ${env.lockTimeoutMs}; set ${scope}statement_timeout = ${env.statementTimeoutMs}`;
+
 async function runInTransaction(
   client: pg.ClientBase,
   env: ApplySettings,
@@ -60,48 +93,38 @@ async function runInTransaction(
   ctx: ApplyContext,
   record: Recorder,
 ): Promise<FileResult | FileFailure> {
-  const sleep = ctx.sleep ?? defaultSleep;
   const started = performance.now();
-  for (let attempt = 0; ; attempt++) {
+  const since = () => Math.round(performance.now() - started);
+  const { retries, error } = await withLockRetries(env, ctx, async () => {
     try {
       await client.query('begin');
-      await client.query(
-        `set local lock_timeout = ${env.lockTimeoutMs}; set local statement_timeout = ${env.statementTimeoutMs}`,
-      );
-      for (const [i, st] of statements.entries()) {
+      await client.query(timeouts(env, 'local '));
+      await applySettings(client, env.settings, true);
+      for (const [i, st] of statements.entries())
         await client.query(st.sql).catch((e) => {
           throw new StatementError(e, i);
         });
-      }
-      const durationMs = Math.round(performance.now() - started);
+      await resetSettings(client, env.settings); // the ledger rows are written as the bot, not as `role`
       await record(client, {
-        durationMs,
+        durationMs: since(),
         statements: statements.length,
         outside: null,
-        sql: statements.map((s) => s.sql),
+        sql: texts(statements),
       });
       await client.query('commit');
-      return { id: file.id, statements: statements.length, durationMs, lockRetries: attempt };
     } catch (e) {
       await client.query('rollback').catch(() => {});
-      const cause = e instanceof StatementError ? e.failure : e;
-      const index = e instanceof StatementError ? e.index : -1;
-      const code = (cause as pg.DatabaseError).code;
-      if (code && RETRYABLE.has(code) && attempt < env.lockRetries) {
-        await sleep(env.retryBackoffMs * 2 ** attempt);
-        continue;
-      }
-      return {
-        id: file.id,
-        statements: statements.length,
-        durationMs: Math.round(performance.now() - started),
-        lockRetries: attempt,
-        statementsKept: 0,
-        error: toPgError(cause, file, statements[index], index),
-      };
+      throw e;
     }
-  }
+  });
+  const base = { id: file.id, statements: statements.length, durationMs: since(), lockRetries: retries };
+  if (error === undefined) return base;
+  const index = error instanceof StatementError ? error.index : -1;
+  const cause = error instanceof StatementError ? error.failure : error;
+  return { ...base, statementsKept: 0, error: toPgError(cause, file, statements[index], index) };
 }
+
+const texts = (statements: Statement[]) => statements.map((s) => s.sql);
 
 async function runOutsideTransaction(
   client: pg.ClientBase,
@@ -112,53 +135,43 @@ async function runOutsideTransaction(
   ctx: ApplyContext,
   record: Recorder,
 ): Promise<FileResult | FileFailure> {
-  const sleep = ctx.sleep ?? defaultSleep;
   const started = performance.now();
+  const since = () => Math.round(performance.now() - started);
   let retries = 0;
-  await client.query(
-    `set lock_timeout = ${env.lockTimeoutMs}; set statement_timeout = ${env.statementTimeoutMs}`,
-  );
+  const base = () => ({
+    id: file.id,
+    statements: statements.length,
+    durationMs: since(),
+    lockRetries: retries,
+    outsideTransaction: reason,
+  });
   try {
-    for (const [i, st] of statements.entries()) {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await client.query(st.sql);
-          break;
-        } catch (e) {
-          const code = (e as pg.DatabaseError).code;
-          if (code && RETRYABLE.has(code) && attempt < env.lockRetries) {
-            retries++;
-            await sleep(env.retryBackoffMs * 2 ** attempt);
-            continue;
-          }
-          return {
-            id: file.id,
-            statements: statements.length,
-            durationMs: Math.round(performance.now() - started),
-            lockRetries: retries,
-            outsideTransaction: reason,
-            statementsKept: i,
-            error: toPgError(e, file, st, i),
-          };
-        }
-      }
+    await client.query(timeouts(env, ''));
+    try {
+      await applySettings(client, env.settings, false);
+    } catch (e) {
+      return { ...base(), statementsKept: 0, error: toPgError(e, file, undefined, -1) };
     }
-    const durationMs = Math.round(performance.now() - started);
+    for (const [i, st] of statements.entries()) {
+      const r = await withLockRetries(env, ctx, async () => {
+        await client.query(st.sql);
+      });
+      retries += r.retries;
+      if (r.error !== undefined)
+        return { ...base(), statementsKept: i, error: toPgError(r.error, file, st, i) };
+    }
+    await resetSettings(client, env.settings);
+    const durationMs = since();
     await record(client, {
       durationMs,
       statements: statements.length,
       outside: reason,
-      sql: statements.map((s) => s.sql),
+      sql: texts(statements),
     });
-    return {
-      id: file.id,
-      statements: statements.length,
-      durationMs,
-      lockRetries: retries,
-      outsideTransaction: reason,
-    };
+    return { ...base(), durationMs };
   } finally {
     await client.query('reset lock_timeout; reset statement_timeout').catch(() => {});
+    await resetSettings(client, env.settings).catch(() => {});
   }
 }
 

@@ -19,7 +19,10 @@ describe('PL/pgSQL that ends its transaction (the PL/pgSQL parser)', () => {
       '  commit;',
       'end $$;',
     ].join('\n');
-    expect(reasons(sql)).toEqual([undefined, 'the DO block at line 2 ends its transaction: COMMIT at line 5']);
+    expect(reasons(sql)).toEqual([
+      undefined,
+      'the DO block at line 2 ends its transaction: COMMIT at line 5',
+    ]);
   });
 
   it('finds a ROLLBACK nested in a loop, and ignores one in a string or a comment', () => {
