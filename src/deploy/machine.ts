@@ -13,7 +13,7 @@ import {
   windowOpened,
 } from './gate-decisions.js';
 import { checkpointJudged, monitorDone } from './monitor-decisions.js';
-import { describeEnd } from './plan.js';
+import { describeEnd, isBaseline } from './plan.js';
 import { acknowledge, cancel, monitorRequest, verifyNow } from './requests.js';
 import { pressed, rerunVerify, resumeRollback, rollbackRequested } from './rollbacks.js';
 import { currentStep, enter, finish, isCurrent, nextPending, withStep } from './transitions.js';
@@ -94,9 +94,10 @@ function stepEnded(
   if (event.type === 'stepFailed') return finish(run, steps, 'failed', event.at, event.reason);
   if (event.nothingToApply && step.name === 'preflight') {
     // Nothing of this run is pending here: no gate opens, nothing is applied, nothing changed to watch.
+    const what = isBaseline(run) ? 'baseline' : 'apply';
     for (const [i, s] of steps.entries())
       if (i > event.index && s.env === step.env && !s.purpose && SKIP_WHEN_NOTHING.has(s.name))
-        steps[i] = { ...s, status: 'skipped', summary: `nothing to apply on ${s.env}` };
+        steps[i] = { ...s, status: 'skipped', summary: `nothing to ${what} on ${s.env}` };
   }
   if (step.name === 'rollback') return finish(run, steps, 'rolled_back', event.at, run.reason, run.endedBy);
   return enter(run, steps, nextPending(steps, event.index), event.at, ctx.policy);

@@ -5,8 +5,8 @@
  */
 import { unsatisfiable } from '../deploy/approvals.js';
 import { findMigration } from '../deploy/files.js';
-import { environmentsFor, planSteps } from '../deploy/plan.js';
-import type { Run } from '../deploy/types.js';
+import { environmentsFor, isBaseline, planSteps } from '../deploy/plan.js';
+import type { Run, Step } from '../deploy/types.js';
 import { readGroups } from '../run/policy.js';
 import { textMessage } from '../slack/blocks.js';
 import type { Respond } from '../slack/chat.js';
@@ -43,7 +43,7 @@ export async function startDeploy(
   input: { user: string; channel: string },
   respond: Respond,
 ): Promise<void> {
-  const { db, deploy, chat } = s.deps;
+  const { deploy } = s.deps;
   const { migrations, problems } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
   if (problems.length)
     return respond(
@@ -65,17 +65,53 @@ export async function startDeploy(
     cmd.to,
   );
   if (!envs.ok) return respond(textMessage(escKeepingMentions(envs.refused)));
-  for (const name of envs.envs) {
+  const never = await neverApproved(s, envs.envs, input.user);
+  if (never) return respond(textMessage(`Run not started. ${escKeepingMentions(never)}`));
+  return launchRun(s, input, respond, {
+    migration: migration.id,
+    envs: envs.envs,
+    steps: planSteps(
+      envs.envs.map((name) => ({
+        name,
+        gated: s.deps.policy.gated(name),
+        monitored: !!s.deps.env(name)?.monitor,
+      })),
+    ),
+    checksums: checksumsUpTo(migrations, migration.id),
+  });
+}
+
+/** Why a run by `user` through `envs` could never pass a gate (a rule only they could meet), or undefined. */
+export async function neverApproved(
+  s: Shell,
+  envs: readonly string[],
+  user: string,
+): Promise<string | undefined> {
+  for (const name of envs) {
     const policy = s.deps.policy.gate(name);
     if (!policy.rules.length) continue;
     const groups = await readGroups(
-      chat,
+      s.deps.chat,
       policy.rules.flatMap((r) => (r.usergroup ? [r.usergroup] : [])),
     );
     // A group Slack will not give now is no proof the rules can never be met: the gate will say so if it cannot.
-    const never = !Object.keys(groups.failed).length && unsatisfiable(policy, input.user, groups.members);
-    if (never) return respond(textMessage(`Run not started. ${escKeepingMentions(never)}`));
+    const never = !Object.keys(groups.failed).length && unsatisfiable(policy, user, groups.members);
+    if (never) return never;
   }
+  return undefined;
+}
+
+/**
+ * Start a run of `plan`: refused when an environment is busy; its card posted first (a run nobody can see holds
+ * nothing), then the run created, audited and begun.
+ */
+export async function launchRun(
+  s: Shell,
+  input: { user: string; channel: string },
+  respond: Respond,
+  plan: { migration: string; envs: string[]; steps: Step[]; checksums: Record<string, string> },
+): Promise<void> {
+  const { db, chat } = s.deps;
   const refuseBusy = async (h: Holder) => {
     await runs.audit(db, {
       actor: input.user,
@@ -84,25 +120,19 @@ export async function startDeploy(
     });
     return respond(textMessage(busy(h)));
   };
-  const holder = await holderOf(db, envs.envs);
+  const holder = await holderOf(db, plan.envs);
   if (holder) return refuseBusy(holder);
   const id = await reserveRunId(db);
   // Owned from the start, so a replica starting meanwhile does not take it for a run that never began.
   return s.deps.live.hold(id, async () => {
     const draft: Run = {
       id,
-      migration: migration.id,
+      migration: plan.migration,
       requestedBy: input.user,
       channel: input.channel,
       status: 'running',
-      steps: planSteps(
-        envs.envs.map((name) => ({
-          name,
-          gated: s.deps.policy.gated(name),
-          monitored: !!s.deps.env(name)?.monitor,
-        })),
-      ),
-      checksums: checksumsUpTo(migrations, migration.id),
+      steps: plan.steps,
+      checksums: plan.checksums,
       version: 0,
       createdAt: s.deps.now(),
     };
@@ -115,7 +145,7 @@ export async function startDeploy(
       await runs.audit(db, {
         actor: input.user,
         action: 'run.not_started',
-        detail: { migration: migration.id, channel: input.channel, refused: why },
+        detail: { migration: plan.migration, channel: input.channel, refused: why },
       });
       return respond(textMessage(why));
     }
@@ -136,7 +166,12 @@ export async function startDeploy(
       actor: input.user,
       action: 'run.created',
       runId: id,
-      detail: { migration: draft.migration, envs: envs.envs, checksums: draft.checksums },
+      detail: {
+        migration: draft.migration,
+        envs: plan.envs,
+        checksums: draft.checksums,
+        ...(isBaseline(draft) ? { kind: 'baseline' } : {}),
+      },
     });
     await s.runner.act(id, { type: 'begin', at: s.deps.now() });
   });

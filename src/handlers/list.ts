@@ -31,7 +31,11 @@ export async function listCommand(s: Shell, respond: Respond) {
         l.own.find((e) => e.id === m.id) ?? adoptForeign([m], l.foreign).entries.find((e) => e.id === m.id);
       if (!entry) return { state: 'pending' };
       return entry.checksum === m.checksum
-        ? { state: 'applied', appliedAt: entry.appliedAt || entry.recordedBy }
+        ? {
+            state: 'applied',
+            appliedAt: entry.appliedAt || entry.recordedBy,
+            ...('baselined' in entry && entry.baselined ? { baselined: true } : {}),
+          }
         : { state: 'drift' };
     }),
   }));

@@ -3,6 +3,7 @@ import { textMessage } from '../slack/blocks.js';
 import { HELP, parseSlashText } from '../slack/command.js';
 import * as runs from '../store/runs.js';
 import type { Asked, Shell } from './answer.js';
+import { startBaseline } from './baseline.js';
 import { startDeploy } from './deploy.js';
 import { cancel } from './held.js';
 import { listCommand } from './list.js';
@@ -35,5 +36,7 @@ export async function slashCommand(s: Shell, a: Asked & { text: string }): Promi
       return watchCommand(s, a, cmd);
     case 'deploy':
       return startDeploy(s, cmd, a, a.respond);
+    case 'baseline':
+      return startBaseline(s, cmd, a, a.respond);
   }
 }

@@ -130,6 +130,8 @@ export function statusList(runs: readonly Run[]): Message {
 export interface ListCell {
   readonly state: 'applied' | 'pending' | 'drift' | 'unreachable';
   readonly appliedAt?: string;
+  /** Marked applied without running it (a baseline): shown as applied, with a mark that says so. */
+  readonly baselined?: boolean;
 }
 
 export function migrationList(
@@ -140,21 +142,29 @@ export function migrationList(
 ): Message {
   const cell = (c: ListCell) =>
     c.state === 'applied'
-      ? `✅ ${c.appliedAt?.slice(0, 16)}`
+      ? `✅ ${c.baselined ? `baselined ${c.appliedAt?.slice(0, 10)}` : c.appliedAt?.slice(0, 16)}`
       : c.state === 'drift'
         ? '⚠️ drift'
         : c.state === 'pending'
           ? '▫️ pending'
           : '❔ unreachable';
   const width = Math.max(9, ...rows.map((r) => r.id.length)) + 2;
-  const header = `${'migration'.padEnd(width)}${'sha256'.padEnd(14)}${envs.map((e) => e.padEnd(20)).join('')}`;
+  // An environment's column fits its longest cell ("✅ baselined 2026-11-21").
+  const col = Math.max(20, ...rows.flatMap((r) => r.cells.map((c) => [...cell(c)].length + 2)));
+  const header = `${'migration'.padEnd(width)}${'sha256'.padEnd(14)}${envs.map((e) => e.padEnd(col)).join('')}`;
   const body = rows.map(
     (r) =>
-      `${r.id.padEnd(width)}${r.checksum.slice(0, 12).padEnd(14)}${r.cells.map((c) => cell(c).padEnd(20)).join('')}`,
+      `${r.id.padEnd(width)}${r.checksum.slice(0, 12).padEnd(14)}${r.cells.map((c) => cell(c).padEnd(col)).join('')}`,
   );
   const text = `*Migrations × environments*\n\`\`\`${esc([header, ...body].join('\n'))}\`\`\``;
   const blocks = [section(text)];
   if (layout) blocks.push(context(`Layout: ${esc(layout)}`));
+  if (rows.some((r) => r.cells.some((c) => c.baselined)))
+    blocks.push(
+      context(
+        '✅ baselined: marked applied without running it (`/deploy-migration baseline`); the schema was made some other way.',
+      ),
+    );
   if (problems.length) blocks.push(context(problems.map((p) => `⚠️ ${esc(p)}`).join('\n')));
   return { text: `${rows.length} migrations in ${envs.length} environments`, blocks };
 }

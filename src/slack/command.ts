@@ -3,6 +3,7 @@ import { esc } from './mrkdwn.js';
 
 export type SlashCommand =
   | { kind: 'deploy'; migration: string; to?: string }
+  | { kind: 'baseline'; migration: string; on: string }
   | { kind: 'status'; runId?: number }
   | { kind: 'cancel'; runId: number }
   | { kind: 'verify'; migration?: string; runId?: number; on?: string }
@@ -25,6 +26,7 @@ export function quote(text: string): string {
 export const HELP = [
   '*/deploy-migration* deploys PostgreSQL migrations from this channel.',
   '• `/deploy-migration <migration> [to <environment>]`: deploy through every environment in order (or up to one), with approvals where deploy.yml asks for them (e.g. `/deploy-migration 024_atomic_user_behavior_updates`)',
+  "• `/deploy-migration baseline <migration> on <environment>`: mark the migrations up to and including it as applied there WITHOUT running them (a database whose schema was made by hand), through the environment's approvals",
   '• `/deploy-migration status [#run]`: a run (who approved what and when), or the latest runs',
   '• `/deploy-migration cancel #run`: stop a run (its requester or an approver of its next gate)',
   '• `/deploy-migration verify <migration|#run> [on <environment>]`: run the checks now and show the table',
@@ -76,6 +78,17 @@ export function parseSlashText(raw: string): ParsedSlash {
       },
     };
   }
+  if (verb === 'baseline') {
+    const [target, on, env, ...more] = rest;
+    const example = '`/deploy-migration baseline 024_atomic_user_behavior_updates on production`';
+    if (!target || on?.toLowerCase() !== 'on' || !env || more.length)
+      return usage(
+        `Say up to which migration and on which environment, e.g. ${example}: the migrations up to it are marked applied there without running them.`,
+      );
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/.test(target))
+      return usage(`${quote(target)} is not a migration name: try ${example}.`);
+    return { ok: true, command: { kind: 'baseline', migration: target, on: env.toLowerCase() } };
+  }
   if (verb === 'watch' || verb === 'checkpoint') {
     const m = rest.length === 1 ? /^#?(\d{1,9})$/.exec(rest[0]!) : null;
     if (!m) return usage(`Say which run, e.g. \`/deploy-migration ${verb} #17\`.`);
@@ -88,7 +101,7 @@ export function parseSlashText(raw: string): ParsedSlash {
   }
   if (!/^\d/.test(first))
     return usage(
-      `I don't know the command ${quote(first)}. Name a migration (e.g. ${EXAMPLE}), or use \`verify\`, \`status\`, \`list\`, \`cancel\` or \`help\`.`,
+      `I don't know the command ${quote(first)}. Name a migration (e.g. ${EXAMPLE}), or use \`verify\`, \`status\`, \`list\`, \`cancel\`, \`baseline\` or \`help\`.`,
     );
   if (!/^[\w.-]{1,200}$/u.test(first) || !/^[A-Za-z0-9_.-]+$/.test(first))
     return usage(

@@ -16,7 +16,7 @@ import type { PreflightResult } from '../deploy/results.js';
 import type { Run, Step } from '../deploy/types.js';
 import { at, duration, ms, table, who } from './markdown.js';
 import { SYSTEM_ACTOR } from './mrkdwn.js';
-import { apply, monitor, preflight, rollback, verify } from './report-steps.js';
+import { apply, baselined, monitor, preflight, rollback, verify } from './report-steps.js';
 import { ICON } from './run-card.js';
 
 const stepName = (run: Run, i: number) => `${i + 1} · ${run.steps[i]!.env} ${run.steps[i]!.name}`;
@@ -55,6 +55,7 @@ function environment(d: ReportData, env: string, monitors: Map<number, MonitorFi
       if (pre) out.push(...preflight(pre));
     }
     if (s.name === 'apply' && !s.purpose) out.push(...apply(d, env, resultAt(d, i, 'apply'), pre));
+    if (s.name === 'baseline') out.push(...baselined(env, resultAt(d, i, 'baseline')));
     const v = s.name === 'verify' && resultAt(d, i, 'verify');
     if (v) out.push(...verify(env, i, v));
     const m = monitors.get(i);

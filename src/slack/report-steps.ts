@@ -1,4 +1,5 @@
 /** The report's part for each kind of step: preflight, the files applied, checks, monitoring, rollback. Pure. */
+import type { BaselineResult } from '../deploy/baseline.js';
 import type { CheckResult } from '../deploy/checks.js';
 import { describeCounts } from '../deploy/diff.js';
 import { fmt, type Judged } from '../deploy/monitoring.js';
@@ -27,6 +28,21 @@ function fileRows(d: ReportData, files: readonly AppliedFile[]) {
 }
 
 const FILE_HEAD = ['#', 'File', 'sha256', 'Statements', 'Time', 'Lock retries', 'Ran'];
+
+/** A baseline step: the files marked applied without running them, with their sha256. */
+export function baselined(env: string, r: BaselineResult | undefined): string[] {
+  if (!r) return [`### Files baselined on ${env}`, '', 'None: the baseline step did not run.', ''];
+  if (!r.ok) return [`### Files baselined on ${env}`, '', `None. ${r.problem ?? ''}`.trim(), ''];
+  return [
+    `### Files baselined on ${env} (${r.files.length}): marked applied WITHOUT running them`,
+    '',
+    ...table(
+      ['#', 'File', 'sha256'],
+      r.files.map((f, i) => [i + 1, code(`${f.id}.sql`), f.checksum]),
+    ),
+    ...(r.foreign?.length ? [`Also recorded in ${r.foreign.join(', ')}.`, ''] : []),
+  ];
+}
 
 export function preflight(r: PreflightResult): string[] {
   const parts = [r.ok ? '✅' : '❌'];

@@ -51,6 +51,12 @@ function envLine(d: ReportData, env: string, monitors: Map<number, MonitorFigure
         const m = monitors.get(i);
         return [`${icon} ${m ? watched(m) : 'monitor'}`];
       }
+      case 'baseline': {
+        const b = resultAt(d, i, 'baseline');
+        return [
+          `${icon} ${b?.ok ? `${plural(b.files.length, 'file')} baselined (marked applied, not run)` : 'baseline'}`,
+        ];
+      }
       case 'rollback': {
         const r = resultAt(d, i, 'rollback');
         return [`${icon} ${r?.ok ? `rolled back ${plural(r.files.length, 'file')}` : 'rollback'}`];

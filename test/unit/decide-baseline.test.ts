@@ -132,6 +132,14 @@ describe('decide: a baseline run', () => {
     expect(r.status).toBe(status);
   });
 
+  it('nothing to baseline: the skipped steps say so in baseline words', () => {
+    const r = play(run('production'), { type: 'begin', at: T0 }, succeed(0, { nothingToApply: true }));
+    expect(r.steps.slice(1).map((s) => s.summary)).toEqual([
+      'nothing to baseline on production',
+      'nothing to baseline on production',
+    ]);
+  });
+
   it('the baseline step is work: entering it runs it', () => {
     const d = ok(decide(play(run('staging'), { type: 'begin', at: T0 }), succeed(0), ctx));
     expect(d.effects).toEqual([{ type: 'renderCard' }, { type: 'runStep', index: 1 }]);
