@@ -73,6 +73,11 @@ export function preflightReply(r: PreflightResult): Message {
 
 export function applyReply(r: ApplyResult): Message {
   const head = [`*Apply on ${esc(r.env)}* ${r.ok ? '✅' : '❌'}`];
+  // How many, before the list: a long run's reply says its size before its 100 lines.
+  if (r.files.length)
+    head.push(
+      `${plural(r.files.length, 'file')} applied${r.failure ? `, then \`${esc(r.failure.id)}.sql\` failed` : ''}:`,
+    );
   const list = r.files.map(
     (f) =>
       `• \`${esc(f.id)}.sql\` · ${plural(f.statements, 'statement')} in ${formatMs(f.durationMs)} · ${plural(f.lockRetries, 'lock retry', 'lock retries')} · ${f.outsideTransaction ? `outside a transaction (${esc(f.outsideTransaction)})` : 'one transaction'}`,
