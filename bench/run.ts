@@ -3,6 +3,7 @@ import { benchAck } from './ack.bench.js';
 import { benchApply } from './apply.bench.js';
 import { benchChecks } from './checks.bench.js';
 import { benchMonitor } from './monitor.bench.js';
+import { benchScale } from './scale.bench.js';
 import { benchSnapshot } from './snapshot.bench.js';
 import { benchPostgres } from './support.js';
 
@@ -13,6 +14,7 @@ const benches = {
   snapshot: benchSnapshot,
   checks: benchChecks,
   monitor: benchMonitor,
+  scale: benchScale,
 };
 const pgs = await benchPostgres();
 try {
