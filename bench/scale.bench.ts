@@ -26,7 +26,7 @@ const small = (i: number) =>
 function project(n: number, url: string) {
   const dir = mkdtempSync(join(tmpdir(), 'mg-bench-scale-'));
   const ids = Array.from({ length: n }, (_, i) => `${String(i + 1).padStart(4, '0')}_step_${i + 1}`);
-  ids.forEach((id, i) => writeFileSync(join(dir, `${id}.sql`), small(i + 1)));
+  for (const [i, id] of ids.entries()) writeFileSync(join(dir, `${id}.sql`), small(i + 1));
   writeFileSync(
     join(dir, 'deploy.yml'),
     'migrations: .\nenvironments:\n  - name: bench\n    database: ${BENCH_DATABASE_URL}\n    lockTimeout: 2s\n    statementTimeout: 10m\n',
