@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Environment } from './config.js';
 import { metricValue } from './deploy/metrics.js';
 import { type Judged, judge, type RawSample } from './deploy/monitoring.js';
-import { latestResult } from './deploy/step-results.js';
+import { latestResult, type StepResults } from './deploy/step-results.js';
 import type { Deps } from './run/deps.js';
 import type { MonitorView } from './slack/monitor-blocks.js';
 import * as claims from './store/checkpoint-claims.js';
@@ -49,6 +49,8 @@ export interface Measured {
   readonly messages: { kind: string; channel: string; ts: string }[];
   /** Taken on command: shown, but it alerts nobody and triggers nothing on its own. */
   readonly onDemand: boolean;
+  /** The run's step results, as read with the batch (what a rollback plan builds on). */
+  readonly results: StepResults;
 }
 
 type Rows = Awaited<ReturnType<typeof cps.batchContext>>['rows'];
@@ -175,6 +177,7 @@ export async function measureBatch(
       view: viewOf(p.env.name, after, false),
       pending: after.filter((r) => r.status === 'pending').length,
       messages: ctx.messages.filter((x) => x.runId === newest.runId),
+      results: ctx.results.get(newest.runId) ?? new Map(),
     };
     return { m, ids: p.g.map((d) => d.id) };
   });

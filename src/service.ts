@@ -57,9 +57,9 @@ export function createService(options: ShellOptions) {
     tick: async (now: Date) =>
       (await recoverOrphans(deps, runner)) +
       (await gateTick(deps, runner.act, now)) +
-      (await monitorTick(deps, runner.act, now)).runs,
+      (await monitorTick(deps, runner, now)).runs,
     /** The monitoring part of the tick, with how many checkpoint rows it took (the benchmark counts them). */
-    monitorTick: (now: Date) => monitorTick(deps, runner.act, now),
+    monitorTick: (now: Date) => monitorTick(deps, runner, now),
     /** At start: runs whose owner is gone end as interrupted (an interrupted rollback holds); see recovery.ts. */
     reconcile: () => recoverOrphans(deps, runner),
     /** Resolves when every piece of background work has finished (tests, graceful shutdown). */

@@ -63,22 +63,29 @@ export const monitorProgress = async (deps: Deps, run: Run, index: number) =>
   progressText(await monitorView(deps, run, index));
 
 /** Post `message` in the run's thread as `kind`, or update it when it is there already. */
-async function postOrUpdate(deps: Deps, runId: number, kind: string, message: Message): Promise<void> {
-  const mine = await findMessage(deps.db, runId, kind);
+type Known = readonly { kind: string; channel: string; ts: string }[];
+
+/** `known`: the run's messages when the caller read them already (a monitoring batch does). */
+async function postOrUpdate(deps: Deps, runId: number, kind: string, message: Message, known?: Known) {
+  const find = async (k: string) =>
+    known ? known.find((m) => m.kind === k) : await findMessage(deps.db, runId, k);
+  const mine = await find(kind);
   if (mine) return void (await deps.chat.update(mine.channel, mine.ts, message).catch(() => {}));
-  const card = await findMessage(deps.db, runId, 'card');
+  const card = await find('card');
   if (!card) return;
   const ts = await deps.chat.post(card.channel, message, card.ts);
   await rememberMessage(deps.db, runId, kind, card.channel, ts);
 }
 
-export async function showMonitorMessage(deps: Deps, run: Run, index: number, view?: MonitorView) {
-  await postOrUpdate(
-    deps,
-    run.id,
-    `monitor:${index}`,
-    monitorMessage(run.id, view ?? (await monitorView(deps, run, index))),
-  );
+export async function showMonitorMessage(
+  deps: Deps,
+  run: Run,
+  index: number,
+  view?: MonitorView,
+  known?: Known,
+) {
+  const message = monitorMessage(run.id, view ?? (await monitorView(deps, run, index)));
+  await postOrUpdate(deps, run.id, `monitor:${index}`, message, known);
 }
 
 /** A monitor step began: schedule its checkpoints from the plan and post the monitoring message. */

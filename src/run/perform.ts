@@ -27,6 +27,12 @@ export interface Asker {
 /** Act on a run (run/runner.ts): decide, save, perform. */
 export type Act = (runId: number, event: RunEvent, asker?: Asker) => Promise<Decision>;
 
+/** What the scheduler's ticks act through: `act`, and `actOn` for an event of the bot's own on a run it loaded. */
+export interface Actor {
+  readonly act: Act;
+  readonly actOn: (run: Run, event: RunEvent) => Promise<Decision>;
+}
+
 export interface PerformParts {
   /** Take the due checkpoints now (a checkpoint on command is one of them). */
   readonly monitorTick: (now: Date) => Promise<unknown>;

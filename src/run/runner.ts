@@ -46,7 +46,7 @@ export type Runner = ReturnType<typeof createRunner>;
 export function createRunner(deps: Deps) {
   const { db, log } = deps;
   // A checkpoint on command is an effect that takes the due checkpoints now, acting on them like the scheduler.
-  const perform = createPerform(deps, { monitorTick: (now) => monitorTick(deps, act, now) });
+  const perform = createPerform(deps, { monitorTick: (now) => monitorTick(deps, { act, actOn }, now) });
 
   /** Decide `event` for run `runId` and save it: the transaction holds no network call. */
   async function decideAndSave(runId: number, event: RunEvent): Promise<{ run?: Run; d: Decision }> {
@@ -71,6 +71,18 @@ export function createRunner(deps: Deps) {
       await write(tx, runId, d.records ?? []);
       return { run, d };
     });
+  }
+
+  /**
+   * An event of the bot's own (a checkpoint judged) on a run it has just loaded: decided on that copy first; a
+   * decision that changes nothing and records nothing (most checkpoints) is performed without taking the run's
+   * lock; anything else is acted on as usual, decided again under the lock.
+   */
+  async function actOn(run: Run, event: RunEvent): Promise<Decision> {
+    const d = decide(run, event, { policy: deps.policy, digest: digestOf(run.checksums) });
+    if (!d.ok || d.next !== run || d.records?.length) return act(run.id, event);
+    await follow(d);
+    return d;
   }
 
   /** Act on a run: decide, save, perform. Returns the decision (a refusal is a sentence for the asker). */
@@ -110,6 +122,7 @@ export function createRunner(deps: Deps) {
 
   return {
     act,
+    actOn,
     follow,
     /** Decide and save without performing (recovery decides owning the run, then follows). */
     decideAndSave,

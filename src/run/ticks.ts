@@ -6,10 +6,10 @@ import { mapLimit, measureBatch, PARALLEL } from '../monitor-batch.js';
 import { progressText, unavailableMessage } from '../slack/monitor-blocks.js';
 import { claimDueGates } from '../store/due-gates.js';
 import * as runs from '../store/runs.js';
-import { loadStepResults } from '../store/step-results.js';
+import { discoverMigrations } from '../target/files.js';
 import type { Deps } from './deps.js';
 import { showMonitorMessage, viewOf } from './monitor-view.js';
-import type { Act } from './perform.js';
+import type { Act, Actor } from './perform.js';
 import { rollbackPlanAt } from './views.js';
 
 /** Gates whose time has come, each decided on its own (a second replica finds nothing due any more). */
@@ -26,21 +26,25 @@ export async function gateTick(deps: Deps, act: Act, now: Date): Promise<number>
 /** Every due checkpoint of every watching run, each exactly once across replicas. */
 export async function monitorTick(
   deps: Deps,
-  act: Act,
+  actor: Actor,
   now: Date,
 ): Promise<{ runs: number; checkpoints: number }> {
   let taken = 0;
   let rows = 0;
   for (;;) {
     const batch = await measureBatch(deps, (env, r, finished) => viewOf(deps, env, r, finished), now);
+    // The folder as it is now, for every run's rollback plan (what it would undo if a trigger fires).
+    const folder = discoverMigrations(deps.deploy.migrationsDir, deps.deploy.migrationsLayout);
+    const judged = await runs.loadRuns(deps.db, [...new Set(batch.measured.map((m) => m.runId))]);
     await mapLimit(batch.measured, PARALLEL, async (m) => {
-      const run = await runs.loadRun(deps.db, m.runId);
+      const run = judged.get(m.runId);
       if (!run) return;
-      await showMonitorMessage(deps, run, m.index, m.view);
       const card = m.messages.find((x) => x.kind === 'card');
+      // The monitoring message and notices live in the card's thread: a run with no card has nobody to tell.
+      if (card) await showMonitorMessage(deps, run, m.index, m.view, m.messages);
       if (m.firstUnavailable.length && card)
         await deps.chat.post(card.channel, unavailableMessage(m.env.name, m.firstUnavailable), card.ts);
-      await act(m.runId, {
+      await actor.actOn(run, {
         type: 'checkpointJudged',
         index: m.index,
         at: deps.now(),
@@ -48,7 +52,7 @@ export async function monitorTick(
         pending: m.pending,
         onDemand: m.onDemand,
         progress: progressText(m.view),
-        rollback: rollbackPlanAt(deps, run, await loadStepResults(deps.db, run.id), m.index),
+        rollback: rollbackPlanAt(deps, run, m.results, m.index, folder),
       });
     });
     taken += batch.measured.length;

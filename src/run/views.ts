@@ -37,15 +37,17 @@ export async function reply(deps: Deps, run: Run, kind: string, message: Message
  * What a rollback of the environment of step `index` would undo: this run's files applied there, newest first,
  * back to the first without a down file the run is bound to.
  */
-export function rollbackPlanAt(deps: Deps, run: Run, results: StepResults, index: number): RollbackPlan {
+export function rollbackPlanAt(
+  deps: Deps,
+  run: Run,
+  results: StepResults,
+  index: number,
+  folder = discoverMigrations(deps.deploy.migrationsDir, deps.deploy.migrationsLayout),
+): RollbackPlan {
   // The newest apply on that environment up to and including step `index`.
   const apply = latestResult(results, 'apply', run.steps[index]!.env, index + 1);
   const applied = apply?.files.map((f) => f.id) ?? [];
-  const downs = new Set(
-    discoverMigrations(deps.deploy.migrationsDir, deps.deploy.migrationsLayout)
-      .migrations.filter((m) => m.downPath)
-      .map((m) => m.id),
-  );
+  const downs = new Set(folder.migrations.filter((m) => m.downPath).map((m) => m.id));
   return planRollback(
     applied,
     boundDowns(run.checksums, (id) => downs.has(id)),
@@ -87,7 +89,8 @@ async function cardOf(deps: Deps, run: Run): Promise<Message> {
 }
 
 export async function renderCard(deps: Deps, run: Run): Promise<void> {
-  await update(deps, run.id, 'card', await cardOf(deps, run));
+  // A run with no card has nobody to show it to: nothing to build.
+  if (await findMessage(deps.db, run.id, 'card')) await update(deps, run.id, 'card', await cardOf(deps, run));
 }
 
 export async function renderGate(deps: Deps, run: Run, index: number): Promise<void> {

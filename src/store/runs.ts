@@ -1,5 +1,5 @@
 /** Runs and their steps: load, save with an optimistic version check, audit. */
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Run, Step } from '../deploy/types.js';
 import type { Tx } from './db.js';
 import { auditEvents, environmentLocks, runs, steps } from './schema.js';
@@ -25,27 +25,43 @@ export function toRun(row: typeof runs.$inferSelect, stepList: Step[]): Run {
 }
 
 /** Load a run; `lock` takes its row lock until the transaction ends (serialises clicks on one run). */
+const toStep = (s: typeof steps.$inferSelect): Step => ({
+  env: s.env,
+  name: s.name as Step['name'],
+  status: s.status as Step['status'],
+  startedAt: iso(s.startedAt),
+  finishedAt: iso(s.finishedAt),
+  durationMs: s.durationMs ?? undefined,
+  summary: s.summary ?? undefined,
+  expiresAt: iso(s.expiresAt),
+  resumeAt: iso(s.resumeAt),
+  ...(s.remindAt ? { remindAt: iso(s.remindAt), reminders: s.reminders } : {}),
+  purpose: (s.purpose as Step['purpose']) ?? undefined,
+});
+
 export async function loadRun(db: Tx, id: number, lock = false): Promise<Run | undefined> {
   const q = db.select().from(runs).where(eq(runs.id, id));
   const [row] = lock ? await q.for('update') : await q;
   if (!row) return undefined;
   const stepRows = await db.select().from(steps).where(eq(steps.runId, id)).orderBy(asc(steps.index));
-  return toRun(
-    row,
-    stepRows.map((s) => ({
-      env: s.env,
-      name: s.name as Step['name'],
-      status: s.status as Step['status'],
-      startedAt: iso(s.startedAt),
-      finishedAt: iso(s.finishedAt),
-      durationMs: s.durationMs ?? undefined,
-      summary: s.summary ?? undefined,
-      expiresAt: iso(s.expiresAt),
-      resumeAt: iso(s.resumeAt),
-      ...(s.remindAt ? { remindAt: iso(s.remindAt), reminders: s.reminders } : {}),
-      purpose: (s.purpose as Step['purpose']) ?? undefined,
-    })),
-  );
+  return toRun(row, stepRows.map(toStep));
+}
+
+/** Several runs in two round trips (a monitoring batch reads every run it judges at once). */
+export async function loadRuns(db: Tx, ids: readonly number[]): Promise<Map<number, Run>> {
+  if (!ids.length) return new Map();
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(inArray(runs.id, [...ids]));
+  const stepRows = await db
+    .select()
+    .from(steps)
+    .where(inArray(steps.runId, [...ids]))
+    .orderBy(asc(steps.runId), asc(steps.index));
+  const byRun = new Map<number, Step[]>();
+  for (const st of stepRows) byRun.set(st.runId, [...(byRun.get(st.runId) ?? []), toStep(st)]);
+  return new Map(rows.map((r) => [r.id, toRun(r, byRun.get(r.id) ?? [])] as const));
 }
 
 /** Save `next` if the stored run is still at `expectedVersion`; false when someone else saved first. */
