@@ -15,15 +15,9 @@ export function monitorDone(run: Run, index: number, at: string, summary: string
   return enter(run, steps, nextPending(steps, index), at, ctx.policy);
 }
 
-/** Prepend `first` to what `d` does. */
-const after = (first: Effect[], d: Decision): Decision =>
-  d.ok ? { ...d, effects: [...first, ...d.effects] } : d;
+type CheckpointJudged = Extract<RunEvent, { type: 'checkpointJudged' }>;
 
-export function checkpointJudged(
-  run: Run,
-  e: Extract<RunEvent, { type: 'checkpointJudged' }>,
-  ctx: Context,
-): Decision {
+export function checkpointJudged(run: Run, e: CheckpointJudged, ctx: Context): Decision {
   if (!isCurrent(run, e.index, 'watching'))
     return { ok: false, refused: 'That monitor step is not watching.' };
   const same = (effects: Effect[]): Decision => ({ ok: true, next: run, effects });
@@ -57,7 +51,8 @@ export function checkpointJudged(
     ];
     // At once with autoRollback; through a rollback gate where the environment has approval rules; otherwise a
     // person presses Roll back on the alert.
-    if (!possible || !(automatic || gated)) return { ok: true, next: run, effects: [alert], records };
+    // Offered or impossible: the alert says so, and watching goes on (or ends, at the last checkpoint).
+    if (!possible || !(automatic || gated)) return { ...watchOn(run, e, [alert], ctx), records };
     const d = rollbackRequested(
       run,
       { type: 'rollbackRequested', index: e.index, at: e.at, by: SYSTEM_ACTOR, reason, automatic },
@@ -70,7 +65,13 @@ export function checkpointJudged(
     : warn.length
       ? [{ type: 'alert', index: e.index, level: 'warn', judged: e.judged }]
       : [];
-  if (e.pending === 0)
-    return after(alerts, monitorDone(run, e.index, e.at, e.progress.replace(/ · next.*/, ''), ctx));
-  return same([...alerts, { type: 'renderCard' }]);
+  return watchOn(run, e, alerts, ctx);
+}
+
+/** After `first` (alerts): the card shows the new progress, or monitoring ends at its last checkpoint. */
+function watchOn(run: Run, e: CheckpointJudged, first: Effect[], ctx: Context): Decision & { ok: true } {
+  if (e.pending > 0) return { ok: true, next: run, effects: [...first, { type: 'renderCard' }] };
+  const d = monitorDone(run, e.index, e.at, e.progress.replace(/ · next.*/, ''), ctx);
+  if (!d.ok) throw new Error(`a watching step could not end: ${d.refused}`);
+  return { ...d, effects: [...first, ...d.effects] };
 }

@@ -124,6 +124,25 @@ describe('decide: a judged checkpoint', () => {
     },
   );
 
+  it.each([
+    ['offered (ungated, no autoRollback)', false, undoable],
+    ['impossible (nothing can be undone)', true, { undo: [], keep: ['024_x'], missingDown: ['024_x'] }],
+  ] as const)('a rollback trigger %s at the last checkpoint still ends monitoring', (_, gated, plan) => {
+    const c = testContext({ metrics: rules, gated: () => gated });
+    const mon = gated ? 4 : 3;
+    const d = ok(
+      decide(watching(gated), judged(mon, [j('error_rate', 'critical')], { pending: 0, rollback: plan }), c),
+    );
+    expect(d.effects[0]).toMatchObject({ type: 'alert', level: 'critical' });
+    expect(d.next.steps[mon]).toMatchObject({ status: 'succeeded', summary: 'monitor 2/5 checkpoints' });
+    expect(d.next.status).toBe('succeeded');
+  });
+
+  it('a rollback trigger offered with checkpoints to come redraws the card (its progress moved)', () => {
+    const d = ok(decide(watching(false), judged(3, [j('error_rate', 'critical')]), ctx));
+    expect(d.effects.map((e) => e.type)).toEqual(['alert', 'renderCard']);
+  });
+
   it('a step that is not watching any more is refused (the checkpoint came late)', () => {
     const done = {
       ...watching(false),
