@@ -98,17 +98,26 @@ export function unsatisfiable(
   requester: string,
   groups: Readonly<Record<string, readonly string[]>>,
 ): string | undefined {
+  const short = shortRules(policy, requester, groups);
+  if (!short) return undefined;
+  return `The approval rules for ${policy.env} can never be met (${short}${policy.allowSelfApproval ? '' : ', not counting the requester'}). Fix the rules in deploy.yml; nothing was approved.`;
+}
+
+/** The rules that can never be met when `requester` may not approve ("dba needs 1 person"), or undefined. */
+export function shortRules(
+  policy: GatePolicy,
+  requester: string,
+  groups: Readonly<Record<string, readonly string[]>>,
+): string | undefined {
   const candidates = [...new Set(policy.rules.flatMap((r) => ruleMembers(r, groups)))].filter(
     (u) => policy.allowSelfApproval || u !== requester,
   );
   const matched = assign(policy.rules, candidates, groups);
   const short = policy.rules.filter((r, i) => matched[i]!.length < r.count);
   if (!short.length) return undefined;
-  return `The approval rules for ${policy.env} can never be met (${short
+  return short
     .map((r) => `${r.role} needs ${r.count} ${r.count === 1 ? 'person' : 'different people'}`)
-    .join(
-      '; ',
-    )}${policy.allowSelfApproval ? '' : ', not counting the requester'}). Fix the rules in deploy.yml; nothing was approved.`;
+    .join('; ');
 }
 
 /** Decide one Approve / Approve with conditions / Reject click on an open gate. */

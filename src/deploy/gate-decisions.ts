@@ -2,7 +2,7 @@
  * Approval gates, decided: a click on a gate's card (who may, what it counts for, whether it opens the gate, the
  * window it waits for), and the scheduler's visits (window opened, expired, a reminder due). Pure.
  */
-import { checkCard, decideClick, unsatisfiable } from './approvals.js';
+import { checkCard, decideClick, shortRules, unsatisfiable } from './approvals.js';
 import { type Context, type Decision, type Record, SYSTEM_ACTOR } from './decision.js';
 import { nextOpening } from './schedule.js';
 import { changed, finish, isCurrent, passGate, withStep } from './transitions.js';
@@ -47,13 +47,20 @@ export function approvalClicked(run: Run, e: Clicked, ctx: Context): Decision {
     );
   const groups = ctx.groups?.members ?? {};
   const requester = requesterOf(run, e.index);
-  const never = unsatisfiable(policy, requester, groups);
-  if (never) return refuse(never);
+  // A gate that can never pass can still be rejected (that ends the run); nothing else counts on it.
+  const rollback = run.steps[e.index]?.purpose === 'rollback';
+  const short = e.decision === 'reject' ? undefined : shortRules(policy, requester, groups);
+  if (short)
+    return refuse(
+      rollback && !policy.allowSelfApproval
+        ? `The rollback of ${env} can never be approved (${short}, not counting whoever asked for the rollback). Reject it to end the run, or fix the rules in deploy.yml; nothing was approved.`
+        : unsatisfiable(policy, requester, groups)!,
+    );
   const approvals = ctx.approvals ?? [];
   const verdict = decideClick(policy, {
     user: e.by,
     requester,
-    rollback: run.steps[e.index]?.purpose === 'rollback',
+    rollback,
     decision: e.decision,
     approvals,
     groups,

@@ -3,6 +3,8 @@
  * verification, or resume a rollback the bot was stopped in the middle of. Pure; people are checked against the
  * permission table, the bot itself is not.
  */
+
+import { shortRules } from './approvals.js';
 import { type Context, type Decision, SYSTEM_ACTOR } from './decision.js';
 import { forbidden } from './people.js';
 import { rollbackSteps } from './plan.js';
@@ -49,6 +51,15 @@ export function pressed(run: Run, e: Held, ctx: Context, decide: () => Decision)
   // Refused before anything is recorded when no file of this run can be undone here.
   if (e.type !== 'rerunVerify' && e.plan && !e.plan.undo.length)
     return { ok: false, refused: describeRollback(e.plan, step.env) };
+  // Whoever asks for a rollback may not approve it: refused now when, with this person asking, its gate could
+  // never pass (they are the only one who could approve it), saying who else may ask.
+  const stuck = rollback && ctx.policy.gated(step.env) && neverApproved(run, e.by, step.env, ctx);
+  if (stuck)
+    return {
+      ok: false,
+      refused: stuck,
+      records: [{ type: 'audit', actor: e.by, action: 'rollback.refused', detail: { refused: stuck } }],
+    };
   const d = decide();
   const audit = d.ok
     ? { type: 'audit' as const, actor: e.by, action: done, detail: { env: step.env } }
@@ -59,6 +70,20 @@ export function pressed(run: Run, e: Held, ctx: Context, decide: () => Decision)
         detail: { env: step.env, refused: d.refused },
       };
   return { ...d, records: [...(d.records ?? []), audit] };
+}
+
+function neverApproved(run: Run, by: string, env: string, ctx: Context): string | undefined {
+  const policy = ctx.policy.gate(env);
+  const short = shortRules(policy, by, ctx.groups?.members ?? {});
+  if (!short) return undefined;
+  const others = [
+    ...(run.requestedBy !== by ? [`<@${run.requestedBy}> (who requested run #${run.id})`] : []),
+    ...(ctx.policy.oncall ? ['on-call'] : []),
+  ];
+  const ask = others.length
+    ? `Ask ${others.join(' or ')} to press Roll back; you can then approve it.`
+    : 'Fix the rules in deploy.yml.';
+  return `A rollback of ${env} needs approval by someone other than whoever asks for it, and with you asking it could never be given (${short}, not counting you). ${ask}`;
 }
 
 export function rollbackRequested(

@@ -179,3 +179,63 @@ describe('decide: what an allowed request does', () => {
     ).toEqual({ ok: false, refused: 'Already acknowledged by <@U5>; nothing changed.' });
   });
 });
+
+describe('decide: a rollback whose gate only the person asking could approve', () => {
+  // production's only dba is U5.
+  const solo = testContext({
+    rules: (env) => (env === 'production' ? [{ role: 'dba', users: ['U5'], count: 1 }] : []),
+  });
+  const roll = (by: string): RunEvent => ({
+    type: 'rollbackRequested',
+    index: 3,
+    at: T1,
+    by,
+    reason: 'bad',
+    plan,
+  });
+
+  it('the only approver pressing Roll back is refused, told who else may ask, and audited', () => {
+    const d = decide(held, roll('U5'), solo);
+    expect(d).toMatchObject({
+      ok: false,
+      refused:
+        'A rollback of production needs approval by someone other than whoever asks for it, and with you asking it could never be given (dba needs 1 person, not counting you). Ask <@U1> (who requested run #7) or on-call to press Roll back; you can then approve it.',
+    });
+    expect(d.records?.[0]).toMatchObject({ type: 'audit', actor: 'U5', action: 'rollback.refused' });
+  });
+
+  it('the requester asks instead; the only approver can then approve the rollback gate', () => {
+    const asked = decide(held, roll('U1'), solo);
+    if (!asked.ok) throw new Error(asked.refused);
+    const gate = asked.next.steps.findIndex((s) => s.purpose === 'rollback' && s.name === 'approval');
+    const d = decide(
+      asked.next,
+      { type: 'approvalClicked', index: gate, at: T1, by: 'U5', decision: 'approve', digest: 'D' },
+      { ...solo, digest: 'D', approvals: [] },
+    );
+    expect(d.ok && d.next.steps[gate + 1]).toMatchObject({ name: 'rollback', status: 'running' });
+  });
+
+  it('approving a rollback gate that can never pass says why, about the rollback (not the run), and points to Reject', () => {
+    // An automatic rollback through the gate: its requester is the run's, and here the only dba requested the run.
+    const mine = { ...held, requestedBy: 'U5' };
+    const auto = decide(mine, { ...roll('migration-gate'), automatic: false }, solo);
+    if (!auto.ok) throw new Error(auto.refused);
+    const gate = auto.next.steps.findIndex((s) => s.purpose === 'rollback' && s.name === 'approval');
+    const click = (decision: 'approve' | 'reject', reason?: string): RunEvent => ({
+      type: 'approvalClicked',
+      index: gate,
+      at: T1,
+      by: 'U5',
+      decision,
+      digest: 'D',
+      reason,
+    });
+    expect(decide(auto.next, click('approve'), { ...solo, digest: 'D', approvals: [] })).toMatchObject({
+      ok: false,
+      refused: expect.stringMatching(
+        /^The rollback of production can never be approved \(dba needs 1 person, not counting whoever asked for the rollback\)/,
+      ),
+    });
+  });
+});
