@@ -123,11 +123,22 @@ export function gateRejected(run: Run, e: Extract<RunEvent, { type: 'gateRejecte
   return finish(run, steps, 'rejected', e.at, e.reason, e.by);
 }
 
-export function gateExpired(run: Run, index: number, at: string): Decision {
+export function gateExpired(run: Run, index: number, at: string, ctx?: Context): Decision {
   if (!isCurrent(run, index, 'waiting'))
     return { ok: false, refused: 'This gate is not waiting for approvals.' };
   const steps = withStep(run, index, { status: 'failed', finishedAt: at, summary: 'expired' });
-  return finish(run, steps, 'expired', at, `Nobody approved ${run.steps[index]!.env} in time.`);
+  return finish(run, steps, 'expired', at, whyExpired(run, index, ctx));
+}
+
+/** Why a gate expired, in a sentence: how far its approvals got, and for a rollback, what stays applied. */
+function whyExpired(run: Run, index: number, ctx?: Context): string {
+  const env = run.steps[index]!.env;
+  const given = (ctx?.approvals ?? []).filter((a) => a.decision !== 'reject').length;
+  const needed = ctx ? ctx.policy.gate(env).rules.reduce((n, r) => n + r.count, 0) : 0;
+  const so = given ? ` (${given} of the ${needed} approvals it needs)` : '';
+  if (run.steps[index]!.purpose === 'rollback')
+    return `The rollback of ${env} was not approved in time${so}: what this run applied there stays applied.`;
+  return given ? `${env} was not fully approved in time${so}.` : `Nobody approved ${env} in time.`;
 }
 
 export function windowOpened(run: Run, index: number, at: string, ctx: Context): Decision {
@@ -142,7 +153,7 @@ export function gateDue(run: Run, index: number, at: string, ctx: Context): Deci
   if (step?.status === 'scheduled' && step.resumeAt && step.resumeAt <= at)
     return windowOpened(run, index, at, ctx);
   if (step?.status === 'waiting' && step.expiresAt && step.expiresAt <= at)
-    return gateExpired(run, index, at);
+    return gateExpired(run, index, at, ctx);
   if (step?.status === 'waiting' && step.remindAt && step.remindAt <= at) {
     // Back off: each reminder waits twice as long as the one before.
     const reminders = (step.reminders ?? 0) + 1;

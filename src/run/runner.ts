@@ -58,7 +58,11 @@ export function createRunner(deps: Deps) {
         policy: deps.policy,
         groups,
         digest: digestOf(run.checksums),
-        approvals: event.type === 'approvalClicked' ? await loadApprovals(tx, runId, event.index) : undefined,
+        // A gate's approvals: what a click counts with, and what an expiry says got given.
+        approvals:
+          event.type === 'approvalClicked' || event.type === 'gateDue'
+            ? await loadApprovals(tx, runId, event.index)
+            : undefined,
         // Acknowledgements of a run's alerts are decided under its row lock: this read is the truth.
         alert:
           event.type === 'acknowledge'

@@ -201,6 +201,36 @@ describe('decide: the scheduler at a gate', () => {
     expect(d.next).toMatchObject({ status: 'expired', reason: 'Nobody approved production in time.' });
   });
 
+  it.each([
+    ['nobody approved', [], false, 'Nobody approved production in time.'],
+    [
+      'one of two approved',
+      ['U5'],
+      false,
+      'production was not fully approved in time (1 of the 2 approvals it needs).',
+    ],
+    [
+      'a rollback gate',
+      [],
+      true,
+      'The rollback of production was not approved in time: what this run applied there stays applied.',
+    ],
+  ] as const)('an expiry when %s says so', (_, who, rollback, reason) => {
+    const two = testContext({
+      rules: () => [{ role: 'dba', users: ['U5', 'U6'], count: 2 }],
+      gateTtlMs: 60_000,
+    });
+    const r = atGate(two);
+    const gate = rollback
+      ? { ...r, steps: r.steps.map((s, i) => (i === 1 ? { ...s, purpose: 'rollback' as const } : s)) }
+      : r;
+    const approvals = who.map((user) => ({ user, decision: 'approve' as const, at: T1 }));
+    const d = ok(
+      decide(gate, { type: 'gateDue', index: 1, at: '2026-11-21T10:02:00.000Z' }, { ...two, approvals }),
+    );
+    expect(d.next).toMatchObject({ status: 'expired', reason });
+  });
+
   it('a scheduled gate whose window opened passes and the next step runs', () => {
     const scheduled = ok(
       decide(atGate(), { type: 'gateApproved', index: 1, at: T1, resumeAt: '2026-11-22T02:00:00.000Z' }, ctx),
