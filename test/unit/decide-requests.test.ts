@@ -219,7 +219,11 @@ describe('decide: a rollback whose gate only the person asking could approve', (
   it('approving a rollback gate that can never pass says why, about the rollback (not the run), and points to Reject', () => {
     // An automatic rollback through the gate: its requester is the run's, and here the only dba requested the run.
     const mine = { ...held, requestedBy: 'U5' };
-    const auto = decide(mine, { ...roll('migration-gate'), automatic: false }, solo);
+    const auto = decide(
+      mine,
+      { type: 'rollbackRequested', index: 3, at: T1, by: 'migration-gate', reason: 'bad', plan },
+      solo,
+    );
     if (!auto.ok) throw new Error(auto.refused);
     const gate = auto.next.steps.findIndex((s) => s.purpose === 'rollback' && s.name === 'approval');
     const click = (decision: 'approve' | 'reject', reason?: string): RunEvent => ({
