@@ -18,6 +18,7 @@ export function channelStore(db: Db): ChannelStore {
             ts: r.ts,
             channel: r.channel,
             ...(r.threadTs !== null && { threadTs: r.threadTs }),
+            ...(r.broadcast && { broadcast: true }),
             text: r.text,
             blocks: r.blocks,
             ...(r.edited && { edited: true }),
@@ -45,6 +46,7 @@ export function channelStore(db: Db): ChannelStore {
     async saveMessage(m) {
       const row = {
         threadTs: m.threadTs ?? null,
+        broadcast: m.broadcast ?? false,
         text: m.text,
         blocks: m.blocks,
         edited: m.edited ?? false,

@@ -29,6 +29,8 @@ export interface SandboxMessage {
   ts: string;
   channel: string;
   threadTs?: string;
+  /** A thread reply also sent to the channel (reply_broadcast): Slack shows it in both. */
+  broadcast?: boolean;
   text: string;
   blocks: unknown[];
   /** Set for ephemeral messages: only this user sees them. */

@@ -93,6 +93,8 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
         const ts = ch.nextTs();
         const m: SandboxMessage = { ts, channel, text: String(a.text ?? ''), blocks };
         if (a.thread_ts) m.threadTs = String(a.thread_ts);
+        // form-encoded arguments arrive as strings, JSON ones as booleans
+        if (a.thread_ts && String(a.reply_broadcast) === 'true') m.broadcast = true;
         await ch.upsert(m);
         return { ok: true, ts, channel, message: { ts, text: m.text, blocks } };
       }

@@ -190,6 +190,8 @@ export const sandboxMessages = stateSchema.table(
     channel: text('channel').notNull(),
     ts: text('ts').notNull(),
     threadTs: text('thread_ts'),
+    /** A thread reply also sent to the channel (reply_broadcast). */
+    broadcast: boolean('broadcast').notNull().default(false),
     text: text('text').notNull(),
     /** Block Kit exactly as the bot sent it (json keeps key order). */
     blocks: json('blocks').$type<unknown[]>().notNull(),

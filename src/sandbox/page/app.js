@@ -96,6 +96,7 @@ function messageItem(m, inThread) {
   const time = new Date(Number(m.ts.split('.')[0]) * 1000).toISOString().slice(11, 16);
   li.innerHTML = `<div class="avatar">${m.visibleTo ? 'MG' : 'MG'}</div><div class="body">
     <span class="author">migration-gate</span><span class="meta">${time}</span>${m.edited ? ' <span class="edited">(edited)</span>' : ''}
+    ${broadcastLine(m, inThread)}
     ${renderBlocks(m)}
     ${replies.length ? `<button type="button" class="replies" data-thread="${m.ts}">${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}</button>` : ''}
   </div>`;
@@ -104,11 +105,20 @@ function messageItem(m, inThread) {
 
 const visible = (m) => !m.visibleTo || m.visibleTo === me();
 
+/** A thread reply sent with reply_broadcast shows in the channel too, as in Slack: each place says so. */
+function broadcastLine(m, inThread) {
+  if (!m.threadTs || !m.broadcast) return '';
+  if (inThread) return '<div class="broadcast">Also sent to the channel</div>';
+  const parent = state.messages.get(m.threadTs)?.text ?? 'a message';
+  const summary = parent.length > 80 ? `${parent.slice(0, 79)}…` : parent;
+  return `<div class="broadcast">replied to a thread: <button type="button" class="thread-link" data-thread="${attr(m.threadTs)}">${esc(summary)}</button></div>`;
+}
+
 function render() {
   const all = [...state.messages.values()].filter(visible).sort((a, b) => (a.ts < b.ts ? -1 : 1));
   const list = $('messages');
   const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 40;
-  list.replaceChildren(...all.filter((m) => !m.threadTs).map((m) => messageItem(m, false)));
+  list.replaceChildren(...all.filter((m) => !m.threadTs || m.broadcast).map((m) => messageItem(m, false)));
   if (stick) list.scrollTop = list.scrollHeight;
   if (state.thread) {
     const parent = state.messages.get(state.thread);

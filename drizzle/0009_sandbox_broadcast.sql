@@ -1,0 +1,1 @@
+ALTER TABLE "migration_gate_state"."sandbox_messages" ADD COLUMN "broadcast" boolean DEFAULT false NOT NULL;
