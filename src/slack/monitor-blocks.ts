@@ -96,7 +96,9 @@ export function alertMessage(
     );
   if (rb?.when === 'offer')
     lines.push(`↩️ A rollback trigger fired: press Roll back to undo (autoRollback is off). ${esc(rb.plan)}`);
-  if (rb?.when === 'impossible') lines.push(`↩️ A rollback trigger fired, but ${esc(rb.plan)}`);
+  // the plan is a sentence of its own ("Nothing can be rolled back on …"): here it goes on after "but"
+  if (rb?.when === 'impossible')
+    lines.push(`↩️ A rollback trigger fired, but ${esc(rb.plan.charAt(0).toLowerCase() + rb.plan.slice(1))}`);
   const blocks: Block[] = sections(lines, `alert-${opts.alertId}`);
   const acting = rb?.when === 'now' || rb?.when === 'approval';
   if (level === 'critical' && !acting) {

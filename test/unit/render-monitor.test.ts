@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { judge, type Level, type MetricRule, parseThreshold } from '../../src/deploy/monitoring.js';
+import { describeRollback, planRollback } from '../../src/deploy/rollback-plan.js';
 import type { Run } from '../../src/deploy/types.js';
 import { type AlertRollback, alertMessage, monitorMessage, reading } from '../../src/slack/monitor-blocks.js';
 import type { Message } from '../../src/slack/mrkdwn.js';
@@ -234,6 +235,21 @@ describe('alerts', () => {
       .filter((b) => b.type === 'actions')
       .flatMap((b) => b.elements!.map((e) => e.text.text));
     expect(buttons).toEqual(['Acknowledge', 'Keep watching']);
+  });
+
+  it("critical where nothing can be undone, in describeRollback's own words: one sentence that reads right", () => {
+    const none = planRollback(['001'], () => false);
+    expect(
+      texts(alert('critical', { when: 'impossible', plan: describeRollback(none, 'production') })),
+    ).toContain(
+      '↩️ A rollback trigger fired, but nothing can be rolled back on production: no down file for `001` (write `001.down.sql` or undo by hand).',
+    );
+    const nothing = planRollback([], () => true);
+    expect(
+      texts(alert('critical', { when: 'impossible', plan: describeRollback(nothing, 'production') })),
+    ).toContain(
+      '↩️ A rollback trigger fired, but this run applied nothing on production: there is nothing to roll back.',
+    );
   });
 
   it('warning: the warn readings only, nobody paged', () => {
