@@ -120,7 +120,9 @@ function runActions(run: Run): Block[] {
         style: 'danger',
         ...confirm(
           `${label} ${env}?`,
-          `The down files of this run ${resume ? 'not yet rolled back ' : ''}run on ${env}.`,
+          resume
+            ? `This runs the rest of this run's down files on ${env}: the files it applied there that are not rolled back yet are undone, newest first.`
+            : `This runs this run's down files on ${env}: the files it applied there are undone, newest first, back to the first one without a down file.`,
           label,
         ),
       }),

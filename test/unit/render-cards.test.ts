@@ -159,6 +159,40 @@ describe('the run card', () => {
   });
 });
 
+describe("the Roll back button's confirm dialog", () => {
+  const dialog = (steps: Step[]) => {
+    const buttons = (runCard(run(steps)).blocks as { type: string; elements?: object[] }[])
+      .filter((b) => b.type === 'actions')
+      .flatMap(
+        (b) =>
+          b.elements as {
+            text: { text: string };
+            confirm?: { title: { text: string }; text: { text: string } };
+          }[],
+      );
+    const b = buttons.find((e) => /Roll back|Resume rollback/.test(e.text.text))!;
+    return [b.confirm!.title.text, b.confirm!.text.text];
+  };
+
+  it('says what pressing it does, in a sentence that reads right', () => {
+    expect(
+      dialog([{ env: 'staging', name: 'apply', status: 'blocked', summary: 'failed' }] as Step[]),
+    ).toEqual([
+      'Roll back staging?',
+      "This runs this run's down files on staging: the files it applied there are undone, newest first, back to the first one without a down file.",
+    ]);
+    expect(
+      dialog([
+        { env: 'staging', name: 'apply', status: 'succeeded', summary: '12 ms' },
+        { env: 'staging', name: 'rollback', status: 'blocked', summary: 'interrupted' },
+      ] as Step[]),
+    ).toEqual([
+      'Resume rollback staging?',
+      "This runs the rest of this run's down files on staging: the files it applied there that are not rolled back yet are undone, newest first.",
+    ]);
+  });
+});
+
 describe('the checks reply', () => {
   const result = (
     name: string,
