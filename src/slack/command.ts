@@ -22,22 +22,118 @@ export function quote(text: string): string {
   return `"${esc(clean.length > 40 ? `${clean.slice(0, 40).join('')}…` : clean.join(''))}"`;
 }
 
+const usage = (message: string): ParsedSlash => ({ ok: false, message });
+
+type Parse = (rest: readonly string[], verb: string) => ParsedSlash;
+
+const nothingMore =
+  (command: SlashCommand): Parse =>
+  (rest, verb) =>
+    rest.length ? extra(rest, verb) : { ok: true, command };
+
+const parseStatus: Parse = (rest) => {
+  if (rest.length === 0) return { ok: true, command: { kind: 'status' } };
+  const m = /^#?(\d{1,9})$/.exec(rest[0]!);
+  if (!m || rest.length > 1)
+    return usage(
+      `Run numbers look like #17: try \`/deploy-migration status #17\`, or \`/deploy-migration status\` for the latest runs.`,
+    );
+  return { ok: true, command: { kind: 'status', runId: Number(m[1]) } };
+};
+
+const parseVerify: Parse = (rest) => {
+  const [target, on, env, ...more] = rest;
+  const run = target ? /^#(\d{1,9})$/.exec(target) : null;
+  const example =
+    '`/deploy-migration verify 024_atomic_user_behavior_updates on production` or `/deploy-migration verify #17`';
+  if (!target || (on !== undefined && (on.toLowerCase() !== 'on' || !env)) || more.length)
+    return usage(`Say what to verify, e.g. ${example}.`);
+  if (!run && !/^\d[A-Za-z0-9_.-]*$/.test(target))
+    return usage(`${quote(target)} is not a migration or a run: try ${example}.`);
+  return {
+    ok: true,
+    command: {
+      kind: 'verify',
+      ...(run ? { runId: Number(run[1]) } : { migration: target }),
+      ...(env ? { on: env.toLowerCase() } : {}),
+    },
+  };
+};
+
+const parseBaseline: Parse = (rest) => {
+  const [target, on, env, ...more] = rest;
+  const example = '`/deploy-migration baseline 024_atomic_user_behavior_updates on production`';
+  if (!target || on?.toLowerCase() !== 'on' || !env || more.length)
+    return usage(
+      `Say up to which migration and on which environment, e.g. ${example}: the migrations up to it are marked applied there without running them.`,
+    );
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/.test(target))
+    return usage(`${quote(target)} is not a migration name: try ${example}.`);
+  return { ok: true, command: { kind: 'baseline', migration: target, on: env.toLowerCase() } };
+};
+
+const parseWatch: Parse = (rest, verb) => {
+  const m = rest.length === 1 ? /^#?(\d{1,9})$/.exec(rest[0]!) : null;
+  if (!m) return usage(`Say which run, e.g. \`/deploy-migration ${verb} #17\`.`);
+  return { ok: true, command: { kind: verb as 'watch' | 'checkpoint', runId: Number(m[1]) } };
+};
+
+const parseCancel: Parse = (rest) => {
+  const m = rest.length === 1 ? /^#?(\d{1,9})$/.exec(rest[0]!) : null;
+  if (!m) return usage('Say which run to cancel, e.g. `/deploy-migration cancel #17`.');
+  return { ok: true, command: { kind: 'cancel', runId: Number(m[1]) } };
+};
+
+/**
+ * Every subcommand, in the order help lists them: the parser dispatches on this list, HELP prints its lines (one
+ * line may explain two), and an unknown command is told its names.
+ */
+const SUBCOMMANDS: readonly { verb: string; parse: Parse; help?: string }[] = [
+  {
+    verb: 'baseline',
+    parse: parseBaseline,
+    help: "• `/deploy-migration baseline <migration> on <environment>`: mark the migrations up to and including it as applied there WITHOUT running them (a database whose schema was made by hand), through the environment's approvals",
+  },
+  {
+    verb: 'status',
+    parse: parseStatus,
+    help: '• `/deploy-migration status [#run]`: a run (who approved what and when), or the latest runs',
+  },
+  {
+    verb: 'cancel',
+    parse: parseCancel,
+    help: '• `/deploy-migration cancel #run`: stop a run (its requester or an approver of its next gate)',
+  },
+  {
+    verb: 'verify',
+    parse: parseVerify,
+    help: '• `/deploy-migration verify <migration|#run> [on <environment>]`: run the checks now and show the table',
+  },
+  {
+    verb: 'watch',
+    parse: parseWatch,
+    help: '• `/deploy-migration watch #run`: the latest monitoring figures; `checkpoint #run` takes one now',
+  },
+  { verb: 'checkpoint', parse: parseWatch }, // explained on watch's line
+  {
+    verb: 'list',
+    parse: nothingMore({ kind: 'list' }),
+    help: '• `/deploy-migration list`: every migration in every environment (applied when, checksum, drift)',
+  },
+  { verb: 'help', parse: nothingMore({ kind: 'help' }), help: '• `/deploy-migration help`: this message' },
+];
+
 /** The help text (mrkdwn: the placeholders are escaped, or Slack would read `<migration>` as a link). */
 export const HELP = [
   '*/deploy-migration* deploys PostgreSQL migrations from this channel.',
   '• `/deploy-migration <migration> [to <environment>]`: deploy through every environment in order (or up to one), with approvals where deploy.yml asks for them (e.g. `/deploy-migration 024_atomic_user_behavior_updates`)',
-  "• `/deploy-migration baseline <migration> on <environment>`: mark the migrations up to and including it as applied there WITHOUT running them (a database whose schema was made by hand), through the environment's approvals",
-  '• `/deploy-migration status [#run]`: a run (who approved what and when), or the latest runs',
-  '• `/deploy-migration cancel #run`: stop a run (its requester or an approver of its next gate)',
-  '• `/deploy-migration verify <migration|#run> [on <environment>]`: run the checks now and show the table',
-  '• `/deploy-migration watch #run`: the latest monitoring figures; `checkpoint #run` takes one now',
-  '• `/deploy-migration list`: every migration in every environment (applied when, checksum, drift)',
-  '• `/deploy-migration help`: this message',
+  ...SUBCOMMANDS.flatMap((s) => (s.help ? [s.help] : [])),
 ]
   .map(esc)
   .join('\n');
 
-const usage = (message: string): ParsedSlash => ({ ok: false, message });
+const VERBS = SUBCOMMANDS.map((s) => `\`${s.verb}\``);
+const NAMES = `${VERBS.slice(0, -1).join(', ')} or ${VERBS.at(-1)}`;
 
 export function parseSlashText(raw: string): ParsedSlash {
   if (raw.length > MAX_LENGTH)
@@ -49,59 +145,11 @@ export function parseSlashText(raw: string): ParsedSlash {
   if (!first)
     return usage(`Tell me what to deploy, e.g. ${EXAMPLE}. \`/deploy-migration help\` lists every command.`);
   const verb = first.toLowerCase();
-  if (verb === 'help') return rest.length ? extra(rest, 'help') : { ok: true, command: { kind: 'help' } };
-  if (verb === 'list') return rest.length ? extra(rest, 'list') : { ok: true, command: { kind: 'list' } };
-  if (verb === 'status') {
-    if (rest.length === 0) return { ok: true, command: { kind: 'status' } };
-    const m = /^#?(\d{1,9})$/.exec(rest[0]!);
-    if (!m || rest.length > 1)
-      return usage(
-        `Run numbers look like #17: try \`/deploy-migration status #17\`, or \`/deploy-migration status\` for the latest runs.`,
-      );
-    return { ok: true, command: { kind: 'status', runId: Number(m[1]) } };
-  }
-  if (verb === 'verify') {
-    const [target, on, env, ...more] = rest;
-    const run = target ? /^#(\d{1,9})$/.exec(target) : null;
-    const example =
-      '`/deploy-migration verify 024_atomic_user_behavior_updates on production` or `/deploy-migration verify #17`';
-    if (!target || (on !== undefined && (on.toLowerCase() !== 'on' || !env)) || more.length)
-      return usage(`Say what to verify, e.g. ${example}.`);
-    if (!run && !/^\d[A-Za-z0-9_.-]*$/.test(target))
-      return usage(`${quote(target)} is not a migration or a run: try ${example}.`);
-    return {
-      ok: true,
-      command: {
-        kind: 'verify',
-        ...(run ? { runId: Number(run[1]) } : { migration: target }),
-        ...(env ? { on: env.toLowerCase() } : {}),
-      },
-    };
-  }
-  if (verb === 'baseline') {
-    const [target, on, env, ...more] = rest;
-    const example = '`/deploy-migration baseline 024_atomic_user_behavior_updates on production`';
-    if (!target || on?.toLowerCase() !== 'on' || !env || more.length)
-      return usage(
-        `Say up to which migration and on which environment, e.g. ${example}: the migrations up to it are marked applied there without running them.`,
-      );
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/.test(target))
-      return usage(`${quote(target)} is not a migration name: try ${example}.`);
-    return { ok: true, command: { kind: 'baseline', migration: target, on: env.toLowerCase() } };
-  }
-  if (verb === 'watch' || verb === 'checkpoint') {
-    const m = rest.length === 1 ? /^#?(\d{1,9})$/.exec(rest[0]!) : null;
-    if (!m) return usage(`Say which run, e.g. \`/deploy-migration ${verb} #17\`.`);
-    return { ok: true, command: { kind: verb, runId: Number(m[1]) } };
-  }
-  if (verb === 'cancel') {
-    const m = rest.length === 1 ? /^#?(\d{1,9})$/.exec(rest[0]!) : null;
-    if (!m) return usage('Say which run to cancel, e.g. `/deploy-migration cancel #17`.');
-    return { ok: true, command: { kind: 'cancel', runId: Number(m[1]) } };
-  }
+  const sub = SUBCOMMANDS.find((s) => s.verb === verb);
+  if (sub) return sub.parse(rest, verb);
   if (!/^\d/.test(first))
     return usage(
-      `I don't know the command ${quote(first)}. Name a migration (e.g. ${EXAMPLE}), or use \`verify\`, \`status\`, \`list\`, \`cancel\`, \`baseline\` or \`help\`.`,
+      `I don't know the command ${quote(first)}. Name a migration (e.g. ${EXAMPLE}), or use ${NAMES}.`,
     );
   if (!/^[\w.-]{1,200}$/u.test(first) || !/^[A-Za-z0-9_.-]+$/.test(first))
     return usage(
@@ -114,7 +162,7 @@ export function parseSlashText(raw: string): ParsedSlash {
   return { ok: true, command: { kind: 'deploy', migration: first, to: rest[1]!.toLowerCase() } };
 }
 
-function extra(words: string[], after: string): ParsedSlash {
+function extra(words: readonly string[], after: string): ParsedSlash {
   return usage(
     `I did not understand ${quote(words.join(' '))} after ${quote(after)}. Try ${EXAMPLE}, or \`/deploy-migration help\`.`,
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSlashText } from '../../src/slack/command.js';
+import { HELP, parseSlashText } from '../../src/slack/command.js';
 
 describe('parseSlashText', () => {
   it.each([
@@ -29,5 +29,19 @@ describe('parseSlashText', () => {
     const r = parseSlashText(text);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.message).toContain(message);
+  });
+
+  it('an unknown command is told every subcommand, each of which the parser takes and help explains', () => {
+    const r = parseSlashText('frobnicate');
+    expect(r).toEqual({
+      ok: false,
+      message:
+        'I don\'t know the command "frobnicate". Name a migration (e.g. `/deploy-migration 024_atomic_user_behavior_updates to staging`), or use `baseline`, `status`, `cancel`, `verify`, `watch`, `checkpoint`, `list` or `help`.',
+    });
+    for (const verb of ['baseline', 'status', 'cancel', 'verify', 'watch', 'checkpoint', 'list', 'help']) {
+      expect(HELP).toContain(`${verb}`);
+      const parsed = parseSlashText(verb);
+      if (!parsed.ok) expect(parsed.message).not.toContain("I don't know the command");
+    }
   });
 });
