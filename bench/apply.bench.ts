@@ -8,7 +8,7 @@ import { discoverMigrations } from '../src/target/files.js';
 import { unrecorded } from '../src/target/footprint.js';
 import { type BenchPg, ms, table, which } from './support.js';
 
-function generate(statements: number): string {
+export function generate(statements: number): string {
   const out: string[] = [];
   const tables = statements / 4;
   for (let i = 0; i < tables; i++) {

@@ -4,6 +4,7 @@ import { benchApply } from './apply.bench.js';
 import { benchChecks } from './checks.bench.js';
 import { benchMonitor } from './monitor.bench.js';
 import { benchScale } from './scale.bench.js';
+import { benchSlashApply } from './slash-apply.bench.js';
 import { benchSnapshot } from './snapshot.bench.js';
 import { benchPostgres } from './support.js';
 
@@ -15,6 +16,7 @@ const benches = {
   checks: benchChecks,
   monitor: benchMonitor,
   scale: benchScale,
+  'slash-apply': benchSlashApply,
 };
 const pgs = await benchPostgres();
 try {
