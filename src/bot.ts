@@ -85,7 +85,10 @@ export async function startBot(o: BotOptions): Promise<Bot> {
   registerSlack(app, service, chat, o.secrets);
   const interrupted = await service.reconcile();
   if (interrupted)
-    o.log.warn({ interrupted }, 'runs that were in progress when the bot stopped are marked failed');
+    o.log.warn(
+      { interrupted },
+      'runs that were in progress when the bot stopped are recovered: a run cut short is marked failed, a rollback cut short is held for Resume rollback on its card',
+    );
 
   const scheduler = o.scheduler === false ? undefined : startScheduler(service.tick, o.log);
   let url: string | undefined;

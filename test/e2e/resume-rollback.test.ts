@@ -70,6 +70,12 @@ describe('an interrupted rollback', () => {
       'select status from migration_gate_state.runs',
     );
     expect(run!.status).toBe('running');
+    // the log does not call the held rollback failed
+    const log = second.output.join('');
+    expect(log).toContain(
+      'runs that were in progress when the bot stopped are recovered: a run cut short is marked failed, a rollback cut short is held for Resume rollback on its card',
+    );
+    expect(log).not.toContain('are marked failed');
     const card = (await messages(second.url)).find((m) => !m.threadTs && m.text.startsWith('Run #1'))!;
     const text = shown(card);
     expect(text).toContain('The bot stopped in the middle of rolling back staging');
