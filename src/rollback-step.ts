@@ -3,7 +3,7 @@ import type { DeployConfig, Environment } from './config.js';
 import { countSnapshot, summarizeCounts } from './deploy/diff.js';
 import { checksumChanges } from './deploy/ledger.js';
 import type { AppliedFile, ApplyResult, RollbackResult, StepOutcome } from './deploy/results.js';
-import { boundDowns, describeRollback, planRollback } from './deploy/rollback-plan.js';
+import { boundDowns, describeRollback, downFileNames, planRollback } from './deploy/rollback-plan.js';
 import { describeTargetError } from './target/connect-errors.js';
 import { discoverMigrations } from './target/files.js';
 import type { Footprints } from './target/footprint.js';
@@ -38,13 +38,13 @@ export async function runRollback(
   },
 ): Promise<StepOutcome<RollbackResult>> {
   const ids = apply?.files.map((f) => f.id) ?? [];
-  const all = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout).migrations.filter((m) =>
-    ids.includes(m.id),
-  );
+  const found = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
+  const all = found.migrations.filter((m) => ids.includes(m.id));
   // Exactly what the rollback card promised: the newest files that have down files.
   const plan = planRollback(
     ids,
     boundDowns(ctx.checksums, (id) => !!all.find((m) => m.id === id)?.downPath),
+    downFileNames(found),
   );
   const files = all.filter((m) => plan.undo.includes(m.id));
   // A down file edited since the run started is not the rollback anyone approved.
@@ -79,6 +79,7 @@ export async function runRollback(
       reason: ctx.reason,
       footprints: ctx.footprints,
       folder: discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout).migrations,
+      layout: found.layout.name,
     });
   } catch (e) {
     const problem = describeTargetError(env, e);

@@ -1,7 +1,7 @@
 /** The run's messages in Slack: its card, its gates' cards, replies in its thread. Views of the state, redrawn. */
 import { progress } from '../deploy/approvals.js';
 import { requesterOf } from '../deploy/gate-decisions.js';
-import { boundDowns, planRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
+import { boundDowns, downFileNames, planRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
 import { latestResult, resultOf, type StepResults } from '../deploy/step-results.js';
 import type { Run } from '../deploy/types.js';
 import { textMessage } from '../slack/blocks.js';
@@ -51,6 +51,7 @@ export function rollbackPlanAt(
   return planRollback(
     applied,
     boundDowns(run.checksums, (id) => downs.has(id)),
+    downFileNames(folder),
   );
 }
 

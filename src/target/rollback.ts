@@ -1,6 +1,8 @@
 /** Roll back: run down files through the same executor, newest first, and take the ledger rows out. */
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
+import type { LayoutName } from '../deploy/layouts/model.js';
+import { noDownFile } from '../deploy/rollback-plan.js';
 import { withAdvisoryLock } from './applier-lock.js';
 import { LEDGER_SCHEMA, serverVersionNum, withTargetClient } from './client.js';
 import { type MigrationFile, sha256 } from './files.js';
@@ -38,6 +40,8 @@ export async function rollbackMigrations(
     reason: string;
     /** The whole folder, in order: golang-migrate's version goes back to the file before the one undone. */
     folder?: readonly MigrationFile[];
+    /** The folder's layout, which names the down file a migration lacks (`U1__x.sql`, `<folder>/down.sql`). */
+    layout?: LayoutName;
   },
 ): Promise<RollbackOutcome> {
   await loadParser();
@@ -46,7 +50,10 @@ export async function rollbackMigrations(
     return {
       ok: false,
       rolledBack: [],
-      message: `No down file for ${missing.map((m) => `${m}.sql`).join(', ')}: write ${missing.map((m) => `${m}.down.sql`).join(', ')} or roll back by hand.`,
+      message: noDownFile(
+        files.filter((f) => missing.includes(f.id)),
+        ctx.layout,
+      ),
     };
   const downs = [...files].reverse().map((f) => {
     const text = f.downText ?? readFileSync(f.downPath!, 'utf8');

@@ -62,7 +62,7 @@ export const dbmate: Layout = {
   next: (max, width) => nextNumber(max, width, '20240101000000'),
   names: (id) => ({
     up: `${id}.sql`,
-    down: `${id}.sql (its -- migrate:down section)`,
+    down: `the \`-- migrate:down\` section of \`${id}.sql\``,
     checks: `${id}.checks.yml`,
   }),
   sections: dbmateSections,
