@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import pg from 'pg';
 import { loadAppEnv, secretsOf } from '../src/app-env.js';
 import { startBot } from '../src/bot.js';
 import { loadDeployConfig } from '../src/config.js';
@@ -79,7 +80,7 @@ function poll(url: string): Promise<{ visible: Promise<number> }> {
   });
 }
 
-async function throughSlack(pgs: BenchPg, dir: string): Promise<number> {
+async function throughSlack(pgs: BenchPg, dir: string): Promise<{ elapsed: number; pieces: number[] }> {
   const slack = await startFakeSlack({ botToken: TOKEN });
   const target = await pgs.createDatabase('bench_slash_target');
   const processEnv = {
@@ -113,14 +114,32 @@ async function throughSlack(pgs: BenchPg, dir: string): Promise<number> {
       response_url: slack.responseUrl('U0BENCH', 'CBENCH'),
     });
     if (r.status !== 200) throw new Error(`slash command: HTTP ${r.status}`);
-    const elapsed = (await visible) - t;
+    const seen = await visible;
     await bot.service.idle();
-    return elapsed;
+    return { elapsed: seen - t, pieces: await pieces(processEnv.DATABASE_URL, t, seen) };
   } finally {
     await bot.stop();
     await store.close();
     await slack.close();
   }
+}
+
+/**
+ * Where the time went, from the store's step times (epoch ms): slash → preflight starts (ack, run, card),
+ * preflight, preflight → apply starts (gate skipped, saves), apply starts → visible (connect, lock, ledger,
+ * parse, snapshot before, the file's own transaction), and the file's own transaction alone.
+ */
+async function pieces(stateUrl: string, t0: number, seen: number): Promise<number[]> {
+  const c = new pg.Client({ connectionString: stateUrl });
+  await c.connect();
+  const { rows } = await c.query<{ name: string; s: number; f: number; file: number | null }>(
+    `select name, extract(epoch from started_at) * 1000 as s, extract(epoch from finished_at) * 1000 as f,
+            (result -> 'files' -> 0 ->> 'durationMs')::int as file
+       from migration_gate_state.steps where name in ('preflight', 'apply') order by idx`,
+  );
+  await c.end();
+  const [pre, apply] = [rows.find((r) => r.name === 'preflight')!, rows.find((r) => r.name === 'apply')!];
+  return [pre.s - t0, pre.f - pre.s, apply.s - pre.f, seen - apply.s, apply.file ?? Number.NaN];
 }
 
 async function throughPsql(pgs: BenchPg, psql: string, file: string): Promise<number> {
@@ -147,8 +166,11 @@ export async function benchSlashApply(pgs: BenchPg): Promise<string> {
   const rounds = 5;
   const ours: number[] = [];
   const theirs: number[] = [];
+  const split: number[][] = [];
   for (let r = 0; r < rounds; r++) {
-    ours.push(await throughSlack(pgs, dir));
+    const o = await throughSlack(pgs, dir);
+    ours.push(o.elapsed);
+    split.push(o.pieces);
     theirs.push(await throughPsql(pgs, psql, join(dir, '001_generated.sql')));
   }
   const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
@@ -158,5 +180,16 @@ export async function benchSlashApply(pgs: BenchPg): Promise<string> {
     ['/deploy-migration 001_generated → last object visible (no gate)', ms(med(ours)), all(ours)],
     ['psql -1 -f spawned → last object visible (baseline)', ms(med(theirs)), all(theirs)],
   ];
+  const names = [
+    'slash → preflight starts (ack, run saved, card posted)',
+    'preflight (connect, parse 1,000 statements, catalog snapshot)',
+    'preflight ends → apply starts (no gate: decide, save)',
+    'apply starts → visible (connect, lock, ledger, parse, snapshot, file, commit)',
+    "  of which the file's own transaction",
+  ];
+  for (const [i, name] of names.entries()) {
+    const xs = split.map((p) => p[i]!);
+    rows.push([`  ${name}`, ms(med(xs)), all(xs)]);
+  }
   return `A 1,000-statement file from the slash command to its last object, seen from outside\n${table(rows)}\nratio ours/psql: ${(med(ours) / med(theirs)).toFixed(2)}× (target ≤ 1.2×)`;
 }
