@@ -48,7 +48,7 @@ const parseVerify: Parse = (rest) => {
     '`/deploy-migration verify 024_atomic_user_behavior_updates on production` or `/deploy-migration verify #17`';
   if (!target || (on !== undefined && (on.toLowerCase() !== 'on' || !env)) || more.length)
     return usage(`Say what to verify, e.g. ${example}.`);
-  if (!run && !/^\d[A-Za-z0-9_.-]*$/.test(target))
+  if (!run && !MIGRATION.test(target))
     return usage(`${quote(target)} is not a migration or a run: try ${example}.`);
   return {
     ok: true,
@@ -132,6 +132,10 @@ export const HELP = [
   .map(esc)
   .join('\n');
 
+/** A migration is named by its number or id (`024_x`, `20240101120000_init`) or, in Flyway's layout, `V18__x`. */
+const MIGRATION_START = /^(\d|[VU]\d)/;
+const MIGRATION = /^(\d|[VU]\d)[A-Za-z0-9_.-]*$/;
+
 const VERBS = SUBCOMMANDS.map((s) => `\`${s.verb}\``);
 const NAMES = `${VERBS.slice(0, -1).join(', ')} or ${VERBS.at(-1)}`;
 
@@ -147,7 +151,7 @@ export function parseSlashText(raw: string): ParsedSlash {
   const verb = first.toLowerCase();
   const sub = SUBCOMMANDS.find((s) => s.verb === verb);
   if (sub) return sub.parse(rest, verb);
-  if (!/^\d/.test(first))
+  if (!MIGRATION_START.test(first))
     return usage(
       `I don't know the command ${quote(first)}. Name a migration (e.g. ${EXAMPLE}), or use ${NAMES}.`,
     );
