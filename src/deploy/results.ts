@@ -57,6 +57,8 @@ export interface PreflightResult {
 
 export interface AppliedFile {
   readonly id: string;
+  /** The file as the folder names it (`0002_x.up.sql`, `20240101_init/migration.sql`); absent in old results. */
+  readonly file?: string;
   readonly statements: number;
   readonly durationMs: number;
   readonly lockRetries: number;
@@ -190,6 +192,7 @@ export const preflightResultSchema = schemaOf<PreflightResult>()(
 
 const appliedFileFields = {
   id: z.string(),
+  file: z.string().optional(),
   statements: z.number(),
   durationMs: z.number(),
   lockRetries: z.number(),

@@ -71,16 +71,19 @@ export function preflightReply(r: PreflightResult): Message {
   };
 }
 
+/** A file as the folder names it (results from before file names were kept: `<id>.sql`). */
+const nameOf = (f: { id: string; file?: string }) => f.file ?? `${f.id}.sql`;
+
 export function applyReply(r: ApplyResult): Message {
   const head = [`*Apply on ${esc(r.env)}* ${r.ok ? '✅' : '❌'}`];
   // How many, before the list: a long run's reply says its size before its 100 lines.
   if (r.files.length)
     head.push(
-      `${plural(r.files.length, 'file')} applied${r.failure ? `, then \`${esc(r.failure.id)}.sql\` failed` : ''}:`,
+      `${plural(r.files.length, 'file')} applied${r.failure ? `, then \`${esc(nameOf(r.failure))}\` failed` : ''}:`,
     );
   const list = r.files.map(
     (f) =>
-      `• \`${esc(f.id)}.sql\` · ${plural(f.statements, 'statement')} in ${formatMs(f.durationMs)} · ${plural(f.lockRetries, 'lock retry', 'lock retries')} · ${f.outsideTransaction ? `outside a transaction (${esc(f.outsideTransaction)})` : 'one transaction'}`,
+      `• \`${esc(nameOf(f))}\` · ${plural(f.statements, 'statement')} in ${formatMs(f.durationMs)} · ${plural(f.lockRetries, 'lock retry', 'lock retries')} · ${f.outsideTransaction ? `outside a transaction (${esc(f.outsideTransaction)})` : 'one transaction'}`,
   );
   const lines: string[] = [];
   if (r.ok && r.files.length === 0)
@@ -88,7 +91,7 @@ export function applyReply(r: ApplyResult): Message {
   if (r.failure) {
     const f = r.failure;
     lines.push(
-      `• \`${esc(f.id)}.sql\` failed after ${formatMs(f.durationMs)} with ${plural(f.lockRetries, 'lock retry', 'lock retries')}`,
+      `• \`${esc(nameOf(f))}\` failed after ${formatMs(f.durationMs)} with ${plural(f.lockRetries, 'lock retry', 'lock retries')}`,
     );
     lines.push(formatPgError(f.error));
     if (f.outsideTransaction)

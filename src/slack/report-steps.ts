@@ -18,7 +18,7 @@ import { formatMs, plural } from './mrkdwn.js';
 function fileRows(d: ReportData, files: readonly AppliedFile[]) {
   return files.map((f, i) => [
     i + 1,
-    code(`${f.id}.sql`),
+    code(f.file ?? `${f.id}.sql`),
     d.run.checksums[f.id] ?? '(not in this run)',
     f.statements,
     ms(f.durationMs),
@@ -75,7 +75,7 @@ export function apply(
       '',
       ...table(
         ['#', 'File', 'sha256', 'Statements'],
-        would.map((p, i) => [i + 1, code(`${p.id}.sql`), p.checksum, p.statements]),
+        would.map((p, i) => [i + 1, code(p.file ?? `${p.id}.sql`), p.checksum, p.statements]),
       ),
     ];
   }
@@ -86,7 +86,7 @@ export function apply(
   if (r.failure) {
     const f = r.failure;
     out.push(
-      `**Failed:** ${code(`${f.id}.sql`)} (sha256 ${d.run.checksums[f.id] ?? 'unknown'}) after ${formatMs(f.durationMs)} with ${plural(f.lockRetries, 'lock retry', 'lock retries')}`,
+      `**Failed:** ${code(f.file ?? `${f.id}.sql`)} (sha256 ${d.run.checksums[f.id] ?? 'unknown'}) after ${formatMs(f.durationMs)} with ${plural(f.lockRetries, 'lock retry', 'lock retries')}`,
       '',
       ...pgError(f.error),
     );

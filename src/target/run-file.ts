@@ -117,7 +117,13 @@ async function runInTransaction(
       throw e;
     }
   });
-  const base = { id: file.id, statements: statements.length, durationMs: since(), lockRetries: retries };
+  const base = {
+    id: file.id,
+    file: file.fileName,
+    statements: statements.length,
+    durationMs: since(),
+    lockRetries: retries,
+  };
   if (error === undefined) return base;
   const index = error instanceof StatementError ? error.index : -1;
   const cause = error instanceof StatementError ? error.failure : error;
@@ -140,6 +146,7 @@ async function runOutsideTransaction(
   let retries = 0;
   const base = () => ({
     id: file.id,
+    file: file.fileName,
     statements: statements.length,
     durationMs: since(),
     lockRetries: retries,
