@@ -14,7 +14,10 @@ describe('parseSlashText', () => {
     // Flyway ids and undo-style names are migrations too.
     ['V18__index_end_time to staging', { kind: 'deploy', migration: 'V18__index_end_time', to: 'staging' }],
     ['V13.1', { kind: 'deploy', migration: 'V13.1' }],
-    ['verify V2__person_kind on production', { kind: 'verify', migration: 'V2__person_kind', on: 'production' }],
+    [
+      'verify V2__person_kind on production',
+      { kind: 'verify', migration: 'V2__person_kind', on: 'production' },
+    ],
   ])('%j → %j', (text, command) => {
     expect(parseSlashText(text)).toEqual({ ok: true, command });
   });
