@@ -57,7 +57,26 @@ function noTransactionReason(
  * Split a migration file into statements with the real PostgreSQL parser.
  * Offsets from libpg-query are UTF-8 byte offsets: slice a Buffer, not the string.
  */
+/**
+ * The split of texts already split in this process, by server version: preflight splits a run's files and apply
+ * splits the same texts again (a 1,000-statement file takes tens of milliseconds). Bounded; results are shared, so
+ * nobody may change them (callers copy: see statementsToRun).
+ */
+const splitCache = new Map<number, Map<string, SplitResult>>();
+const SPLIT_CACHE_MAX = 2_000;
+
 export function splitStatements(text: string, serverVersionNum = 150000): SplitResult {
+  const byVersion = splitCache.get(serverVersionNum) ?? new Map<string, SplitResult>();
+  splitCache.set(serverVersionNum, byVersion);
+  const hit = byVersion.get(text);
+  if (hit) return hit;
+  const split = splitFresh(text, serverVersionNum);
+  if (byVersion.size >= SPLIT_CACHE_MAX) byVersion.clear();
+  byVersion.set(text, split);
+  return split;
+}
+
+function splitFresh(text: string, serverVersionNum: number): SplitResult {
   let parsed: { stmts?: RawStmt[] };
   try {
     parsed = parseSync(text) as { stmts?: RawStmt[] };
