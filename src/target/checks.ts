@@ -200,37 +200,44 @@ export async function runChecks(
     mark: true,
   });
   const results: CheckResult[] = new Array(checks.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < checks.length; i = next++) {
-      const check = checks[i]!;
-      const started = performance.now();
-      let verdict: Verdict | undefined;
-      let error: string | undefined;
-      try {
-        verdict = await runOne(pool, url, check, opts);
-      } catch (e) {
-        error = e instanceof CheckError ? e.message : pgMessage(e);
-      }
-      results[i] = {
-        name: check.name,
-        kind: check.kind,
-        severity: check.severity,
-        source: check.source,
-        status: error ? 'error' : verdict!.pass ? 'pass' : 'fail',
-        target: verdict?.target ?? '',
-        actual: error
-          ? 'error'
-          : verdict!.problem
-            ? `${verdict!.actual} (${verdict!.problem})`
-            : verdict!.actual,
-        durationMs: Math.round(performance.now() - started),
-        error,
-      };
+  const one = async (i: number) => {
+    const check = checks[i]!;
+    const started = performance.now();
+    let verdict: Verdict | undefined;
+    let error: string | undefined;
+    try {
+      verdict = await runOne(pool, url, check, opts);
+    } catch (e) {
+      error = e instanceof CheckError ? e.message : pgMessage(e);
     }
+    results[i] = {
+      name: check.name,
+      kind: check.kind,
+      severity: check.severity,
+      source: check.source,
+      status: error ? 'error' : verdict!.pass ? 'pass' : 'fail',
+      target: verdict?.target ?? '',
+      actual: error
+        ? 'error'
+        : verdict!.problem
+          ? `${verdict!.actual} (${verdict!.problem})`
+          : verdict!.actual,
+      durationMs: Math.round(performance.now() - started),
+      error,
+    };
   };
+  // Concurrent checks commit their setup and cleanup: they run alone, after the others, so no other check sees
+  // their rows; rows_unchanged counts last, once every check's rows are gone again.
+  const phase = (c: Check) => (c.plan.kind === 'rows_unchanged' ? 2 : c.plan.kind === 'concurrent' ? 1 : 0);
+  const indices = (p: number) => checks.flatMap((c, i) => (phase(c) === p ? [i] : []));
   try {
+    const together = indices(0);
+    let next = 0;
+    const worker = async () => {
+      for (let k = next++; k < together.length; k = next++) await one(together[k]!);
+    };
     await Promise.all(Array.from({ length: parallel }, worker));
+    for (const i of [...indices(1), ...indices(2)]) await one(i);
   } finally {
     await end();
   }
