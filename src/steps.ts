@@ -13,13 +13,13 @@ import { describeLayout } from './deploy/layouts/detect.js';
 import { checksumChanges, describeDrift, planPending } from './deploy/ledger.js';
 import type { ApplyResult, PreflightResult, StepOutcome } from './deploy/results.js';
 import { applyMigrations } from './target/apply.js';
-import { countRows } from './target/checks.js';
 import { serverVersionNum, withTargetClient } from './target/client.js';
 import { describeTargetError } from './target/connect-errors.js';
 import { discoverMigrations } from './target/files.js';
 import type { Footprints } from './target/footprint.js';
 import { readLedgers } from './target/foreign-ledgers.js';
 import { sampleTarget } from './target/metrics.js';
+import { rowCountsBefore } from './target/rows-before.js';
 import { snapshotDigest, takeSnapshot } from './target/snapshot.js';
 import { loadParser, splitStatements, statementProblems, statementsToRun } from './target/sql.js';
 import { checksFor, rowsUnchangedTables } from './verification.js';
@@ -115,27 +115,7 @@ export async function runPreflight(
           );
         const snapshot = await takeSnapshot(client);
         const counts = countSnapshot(snapshot);
-        const wanted = rowsUnchangedTables(checks.checks);
-        // Names as a check writes them (schema.name, exact case, unquoted): countRows quotes each part itself,
-        // so a quoted qname (ru."UserEvents") would be quoted twice.
-        const tables =
-          wanted === true
-            ? snapshot.tables
-                .filter((t) => t.kind === 'r' || t.kind === 'p')
-                .map((t) => `${t.schema}.${t.name}`)
-            : wanted;
-        // Tables this run creates have no count before it: rows_unchanged skips them.
-        const existing = tables.filter((t) =>
-          snapshot.tables.some(
-            (x) => x.qname === t || `${x.schema}.${x.name}` === t || (x.schema === 'public' && x.name === t),
-          ),
-        );
-        let rowCounts: Record<string, number> | undefined;
-        if (wanted === true || wanted.length) {
-          await client.query('begin read only');
-          rowCounts = await countRows(client, existing);
-          await client.query('commit');
-        }
+        const rowCounts = await rowCountsBefore(client, snapshot, rowsUnchangedTables(checks.checks));
         const alreadyApplied = pending.length === 0;
         return {
           ok: true,
