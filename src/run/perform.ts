@@ -30,7 +30,8 @@ export type Act = (runId: number, event: RunEvent, asker?: Asker) => Promise<Dec
 /** What the scheduler's ticks act through: `act`, and `actOn` for an event of the bot's own on a run it loaded. */
 export interface Actor {
   readonly act: Act;
-  readonly actOn: (run: Run, event: RunEvent) => Promise<Decision>;
+  /** `shown`: the run has a card in Slack (false: nothing to redraw). */
+  readonly actOn: (run: Run, event: RunEvent, shown?: boolean) => Promise<Decision>;
 }
 
 export interface PerformParts {

@@ -82,10 +82,11 @@ export function createRunner(deps: Deps) {
    * decision that changes nothing and records nothing (most checkpoints) is performed without taking the run's
    * lock; anything else is acted on as usual, decided again under the lock.
    */
-  async function actOn(run: Run, event: RunEvent): Promise<Decision> {
+  async function actOn(run: Run, event: RunEvent, shown = true): Promise<Decision> {
     const d = decide(run, event, { policy: deps.policy, digest: digestOf(run.checksums) });
     if (!d.ok || d.next !== run || d.records?.length) return act(run.id, event);
-    await follow(d);
+    // A run nobody can see (no card) has no card to redraw.
+    await follow(shown ? d : { ...d, effects: d.effects.filter((e) => e.type !== 'renderCard') });
     return d;
   }
 

@@ -44,16 +44,20 @@ export async function monitorTick(
       if (card) await showMonitorMessage(deps, run, m.index, m.view, m.messages);
       if (m.firstUnavailable.length && card)
         await deps.chat.post(card.channel, unavailableMessage(m.env.name, m.firstUnavailable), card.ts);
-      await actor.actOn(run, {
-        type: 'checkpointJudged',
-        index: m.index,
-        at: deps.now(),
-        judged: m.judged,
-        pending: m.pending,
-        onDemand: m.onDemand,
-        progress: progressText(m.view),
-        rollback: rollbackPlanAt(deps, run, m.results, m.index, folder),
-      });
+      await actor.actOn(
+        run,
+        {
+          type: 'checkpointJudged',
+          index: m.index,
+          at: deps.now(),
+          judged: m.judged,
+          pending: m.pending,
+          onDemand: m.onDemand,
+          progress: progressText(m.view),
+          rollback: rollbackPlanAt(deps, run, m.results, m.index, folder),
+        },
+        !!card,
+      );
     });
     taken += batch.measured.length;
     rows += batch.rows;
