@@ -7,6 +7,7 @@ import { type BaselineResult, baselinedSummary, toBaseline } from './deploy/base
 import { describeUnfinished } from './deploy/foreign-ledger.js';
 import { describeLayout } from './deploy/layouts/detect.js';
 import { checksumChanges, describeDrift, planPending } from './deploy/ledger.js';
+import { emptyPreflight, noFileDone, preflightFailed } from './deploy/outcomes.js';
 import type { PreflightResult, StepOutcome } from './deploy/results.js';
 import { markBaselined } from './target/baseline.js';
 import { serverVersionNum, withTargetClient } from './target/client.js';
@@ -23,13 +24,9 @@ export async function runBaselinePreflight(
   run: { id: number; checksums: Readonly<Record<string, string>> },
   footprints: Footprints,
 ): Promise<StepOutcome<PreflightResult>> {
-  const empty = { env: env.name, pending: [], alreadyApplied: false, drift: [], unknown: [], outOfOrder: [] };
-  const fail = (problem: string, extra: Partial<PreflightResult> = {}): StepOutcome<PreflightResult> => ({
-    ok: false,
-    summary: 'failed',
-    reason: problem,
-    result: { ...empty, ...extra, ok: false, problem },
-  });
+  const empty = emptyPreflight(env.name);
+  const fail = (problem: string, extra: Partial<PreflightResult> = {}) =>
+    preflightFailed(env.name, problem, extra);
   const { migrations, problems, layout } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
   if (problems.length) return fail(`The migrations folder has files with bad names: ${problems.join('; ')}`);
   const changed = checksumChanges(migrations, run.checksums, run.id);
@@ -90,12 +87,7 @@ export async function runBaseline(
     expected?: readonly string[];
   },
 ): Promise<StepOutcome<BaselineResult>> {
-  const failed = (problem: string): StepOutcome<BaselineResult> => ({
-    ok: false,
-    summary: 'failed',
-    reason: problem,
-    result: { env: env.name, ok: false, files: [], problem },
-  });
+  const failed = (problem: string): StepOutcome<BaselineResult> => noFileDone(env.name, problem);
   const { migrations } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
   const changed = checksumChanges(migrations, ctx.checksums, ctx.runId ?? 0);
   if (changed.length) return failed(changed.join(' '));

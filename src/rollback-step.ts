@@ -2,6 +2,7 @@
 import type { DeployConfig, Environment } from './config.js';
 import { countSnapshot, summarizeCounts } from './deploy/diff.js';
 import { checksumChanges } from './deploy/ledger.js';
+import { noFileDone } from './deploy/outcomes.js';
 import type { AppliedFile, ApplyResult, RollbackResult, StepOutcome } from './deploy/results.js';
 import { boundDowns, describeRollback, downFileNames, planRollback } from './deploy/rollback-plan.js';
 import { describeTargetError } from './target/connect-errors.js';
@@ -55,21 +56,10 @@ export async function runRollback(
     }),
   );
   const edited = checksumChanges(files, bound, ctx.runId);
-  if (edited.length)
-    return {
-      ok: false,
-      summary: 'failed',
-      reason: edited.join(' '),
-      result: { env: env.name, ok: false, files: [], problem: edited.join(' ') },
-    };
+  if (edited.length) return noFileDone(env.name, edited.join(' '));
   if (!files.length) {
     const problem = describeRollback(plan, env.name);
-    return {
-      ok: false,
-      summary: 'failed',
-      reason: problem,
-      result: { env: env.name, ok: false, files: [], problem },
-    };
+    return noFileDone(env.name, problem);
   }
   let outcome: Awaited<ReturnType<typeof rollbackMigrations>>;
   try {
@@ -83,12 +73,7 @@ export async function runRollback(
     });
   } catch (e) {
     const problem = describeTargetError(env, e);
-    return {
-      ok: false,
-      summary: 'failed',
-      reason: problem,
-      result: { env: env.name, ok: false, files: [], problem },
-    };
+    return noFileDone(env.name, problem);
   }
   if (!outcome.ok) {
     const f = outcome.failure;

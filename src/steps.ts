@@ -11,6 +11,7 @@ import {
 import { describeUnfinished } from './deploy/foreign-ledger.js';
 import { describeLayout } from './deploy/layouts/detect.js';
 import { checksumChanges, describeDrift, planPending } from './deploy/ledger.js';
+import { emptyPreflight, noFileDone, preflightFailed } from './deploy/outcomes.js';
 import type { ApplyResult, PreflightResult, StepOutcome } from './deploy/results.js';
 import { applyMigrations } from './target/apply.js';
 import { serverVersionNum, withTargetClient } from './target/client.js';
@@ -38,13 +39,9 @@ export async function runPreflight(
   run: { id: number; checksums: Readonly<Record<string, string>> },
   footprints: Footprints,
 ): Promise<StepOutcome<PreflightResult>> {
-  const empty = { env: env.name, pending: [], alreadyApplied: false, drift: [], unknown: [], outOfOrder: [] };
-  const fail = (problem: string, extra: Partial<PreflightResult> = {}): StepOutcome<PreflightResult> => ({
-    ok: false,
-    summary: 'failed',
-    reason: problem,
-    result: { ...empty, ...extra, ok: false, problem },
-  });
+  const empty = emptyPreflight(env.name);
+  const fail = (problem: string, extra: Partial<PreflightResult> = {}) =>
+    preflightFailed(env.name, problem, extra);
   const { migrations, problems, layout } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
   if (problems.length)
     return fail(`The migrations folder has files with bad names: ${problems.join('; ')}`, {
@@ -168,24 +165,14 @@ export async function runApply(
   const changed = checksumChanges(migrations, ctx.checksums, ctx.runId);
   if (changed.length) {
     const problem = changed.join(' ');
-    return {
-      ok: false,
-      summary: 'failed',
-      reason: problem,
-      result: { env: env.name, ok: false, files: [], problem },
-    };
+    return noFileDone(env.name, problem);
   }
   let outcome: Awaited<ReturnType<typeof applyMigrations>>;
   try {
     outcome = await applyMigrations(env, migrations, migrationId, ctx);
   } catch (e) {
     const problem = describeTargetError(env, e);
-    return {
-      ok: false,
-      summary: 'failed',
-      reason: problem,
-      result: { env: env.name, ok: false, files: [], problem },
-    };
+    return noFileDone(env.name, problem);
   }
   const changes = outcome.diff && notableChanges(outcome.diff, CAP);
   const diffSummary = outcome.diff && summarizeDiff(outcome.diff);
