@@ -2,15 +2,14 @@
  * `/deploy-migration baseline <migration> on <env>`: a run that marks the migrations up to and including it as
  * applied on one environment without running them (preflight, the environment's gate, the baseline step).
  */
-import { findMigration } from '../deploy/files.js';
 import { environmentsFor, planSteps } from '../deploy/plan.js';
 import { textMessage } from '../slack/blocks.js';
 import type { Respond } from '../slack/chat.js';
 import type { SlashCommand } from '../slack/command.js';
-import { esc, escKeepingMentions } from '../slack/mrkdwn.js';
-import { checksumsUpTo, discoverMigrations } from '../target/files.js';
+import { escKeepingMentions } from '../slack/mrkdwn.js';
+import { checksumsUpTo } from '../target/files.js';
 import type { Shell } from './answer.js';
-import { launchRun, neverApproved } from './deploy.js';
+import { launchRun, neverApproved, pickMigration } from './deploy.js';
 
 export async function startBaseline(
   s: Shell,
@@ -19,22 +18,9 @@ export async function startBaseline(
   respond: Respond,
 ): Promise<void> {
   const { deploy } = s.deps;
-  const { migrations, problems } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
-  if (problems.length)
-    return respond(
-      textMessage(
-        `The migrations folder has files with bad names, so nothing is baselined until they are fixed:\n• ${problems.map(esc).join('\n• ')}`,
-      ),
-    );
-  const migration = findMigration(migrations, cmd.migration);
-  if (!migration) {
-    const names = migrations.map((m) => `\`${m.id}\``).join(', ') || '(none: the folder is empty)';
-    return respond(
-      textMessage(
-        `There is no migration ${esc(JSON.stringify(cmd.migration.slice(0, 80)))}. Available: ${names}.`,
-      ),
-    );
-  }
+  const picked = pickMigration(deploy, cmd.migration, 'nothing is baselined');
+  if (!picked.ok) return respond(textMessage(picked.message));
+  const { migrations, migration } = picked;
   const names = deploy.environments.map((e) => e.name);
   const known = environmentsFor(names, cmd.on);
   if (!known.ok) return respond(textMessage(escKeepingMentions(known.refused)));

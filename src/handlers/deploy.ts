@@ -3,6 +3,7 @@
  * refuses (the bot is not in the channel, a direct message, Slack down) leaves nothing behind but a sentence to
  * the person who asked.
  */
+import type { DeployConfig } from '../config.js';
 import { unsatisfiable } from '../deploy/approvals.js';
 import { findMigration } from '../deploy/files.js';
 import { environmentsFor, isBaseline, planSteps } from '../deploy/plan.js';
@@ -16,7 +17,7 @@ import { runCard } from '../slack/run-card.js';
 import { rememberMessage } from '../store/messages.js';
 import { createRun, type Holder, holderOf, reserveRunId } from '../store/run-start.js';
 import * as runs from '../store/runs.js';
-import { checksumsUpTo, discoverMigrations } from '../target/files.js';
+import { checksumsUpTo, discoverMigrations, type MigrationFile } from '../target/files.js';
 import type { Shell } from './answer.js';
 
 const busy = (h: Holder) =>
@@ -37,6 +38,27 @@ export function cardRefused(channel: string, e: unknown): string {
   return `Run not started: ${why} when the run card was posted. ${nothing} Try again in a moment.`;
 }
 
+/** The migration a command names, from the folder as it is; or the sentence saying what is wrong. */
+export function pickMigration(
+  deploy: DeployConfig,
+  name: string,
+  nothing: string,
+): { ok: true; migrations: MigrationFile[]; migration: MigrationFile } | { ok: false; message: string } {
+  const { migrations, problems } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
+  if (problems.length)
+    return {
+      ok: false,
+      message: `The migrations folder has files with bad names, so ${nothing} until they are fixed:\n• ${problems.map(esc).join('\n• ')}`,
+    };
+  const migration = findMigration(migrations, name);
+  if (migration) return { ok: true, migrations, migration };
+  const names = migrations.map((m) => `\`${m.id}\``).join(', ') || '(none: the folder is empty)';
+  return {
+    ok: false,
+    message: `There is no migration ${esc(JSON.stringify(name.slice(0, 80)))}. Available: ${names}.`,
+  };
+}
+
 export async function startDeploy(
   s: Shell,
   cmd: Extract<SlashCommand, { kind: 'deploy' }>,
@@ -44,22 +66,9 @@ export async function startDeploy(
   respond: Respond,
 ): Promise<void> {
   const { deploy } = s.deps;
-  const { migrations, problems } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
-  if (problems.length)
-    return respond(
-      textMessage(
-        `The migrations folder has files with bad names, so nothing runs until they are fixed:\n• ${problems.map(esc).join('\n• ')}`,
-      ),
-    );
-  const migration = findMigration(migrations, cmd.migration);
-  if (!migration) {
-    const names = migrations.map((m) => `\`${m.id}\``).join(', ') || '(none: the folder is empty)';
-    return respond(
-      textMessage(
-        `There is no migration ${esc(JSON.stringify(cmd.migration.slice(0, 80)))}. Available: ${names}.`,
-      ),
-    );
-  }
+  const picked = pickMigration(deploy, cmd.migration, 'nothing runs');
+  if (!picked.ok) return respond(textMessage(picked.message));
+  const { migrations, migration } = picked;
   const envs = environmentsFor(
     deploy.environments.map((e) => e.name),
     cmd.to,
