@@ -57,13 +57,13 @@ type Rows = Awaited<ReturnType<typeof cps.batchContext>>['rows'];
 export type ViewOf = (env: string, rows: Rows, finished: boolean) => MonitorView;
 
 /** Sample every (environment, touched tables) once, a failure being a reading where nothing is available. */
-async function sampleAll(engine: Deps, keys: readonly { env: Environment; touched: string[] }[], now: Date) {
-  const metrics = engine.deploy.monitoring.metrics;
+async function sampleAll(deps: Deps, keys: readonly { env: Environment; touched: string[] }[], now: Date) {
+  const metrics = deps.deploy.monitoring.metrics;
   return mapLimit(keys, PARALLEL, async (p): Promise<RawSample> => {
     try {
       return await sampleTarget(
         p.env,
-        engine.footprints,
+        deps.footprints,
         metrics.map((m) => m.source),
         p.touched,
         () => now.toISOString(),
@@ -82,10 +82,10 @@ async function sampleAll(engine: Deps, keys: readonly { env: Environment; touche
 }
 
 /** Run `fn` while renewing `claimer`'s claims every CLAIM_RENEW_MS; the last renewal is over when it returns. */
-async function renewingClaims<T>(engine: Deps, claimer: string, fn: () => Promise<T>): Promise<T> {
+async function renewingClaims<T>(deps: Deps, claimer: string, fn: () => Promise<T>): Promise<T> {
   let renewal: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    renewal = renewal.then(() => claims.renewClaims(engine.db, claimer)).catch(() => {});
+    renewal = renewal.then(() => claims.renewClaims(deps.db, claimer)).catch(() => {});
   }, claims.CLAIM_RENEW_MS);
   timer.unref();
   try {
@@ -98,13 +98,13 @@ async function renewingClaims<T>(engine: Deps, claimer: string, fn: () => Promis
 
 /** Claim, sample, judge and store one batch of due checkpoints. `full`: BATCH runs were claimed (take more). */
 export async function measureBatch(
-  engine: Deps,
+  deps: Deps,
   viewOf: ViewOf,
   now: Date,
 ): Promise<{ measured: Measured[]; rows: number; full: boolean }> {
-  const metrics = engine.deploy.monitoring.metrics;
+  const metrics = deps.deploy.monitoring.metrics;
   const claimer = randomUUID();
-  const { due, ctx } = await engine.db.transaction(async (tx) => {
+  const { due, ctx } = await deps.db.transaction(async (tx) => {
     const due = await claims.claimDue(tx, now, BATCH, claimer);
     return { due, ctx: await cps.batchContext(tx, [...new Set(due.map((d) => d.runId))]) };
   });
@@ -116,7 +116,7 @@ export async function measureBatch(
   const plan = [...groups.values()].map((g) => {
     const { runId, index } = g[0]!;
     const mine = ctx.stepRows.filter((s) => s.runId === runId);
-    const env = engine.env(mine.find((s) => s.index === index)!.env) as Environment;
+    const env = deps.env(mine.find((s) => s.index === index)!.env) as Environment;
     const results = ctx.results.get(runId) ?? new Map();
     const rows = ctx.rows.filter((r) => r.runId === runId && r.index === index);
     const touched = (latestResult(results, 'apply', env.name, index)?.touchedTables ?? []).slice().sort();
@@ -132,7 +132,7 @@ export async function measureBatch(
     };
   });
   const keys = [...new Map(plan.map((p) => [p.key, p])).values()];
-  const read = await renewingClaims(engine, claimer, () => sampleAll(engine, keys, now));
+  const read = await renewingClaims(deps, claimer, () => sampleAll(deps, keys, now));
   const samples = new Map(keys.map((k, i) => [k.key, read[i]!]));
   const updates: Parameters<typeof claims.finishMany>[1][number][] = [];
   const measured = plan.map((p) => {
@@ -182,7 +182,7 @@ export async function measureBatch(
     return { m, ids: p.g.map((d) => d.id) };
   });
   const stored = new Map(
-    (await claims.finishMany(engine.db, updates, now, claimer)).map((s) => [s.id, s.watching]),
+    (await claims.finishMany(deps.db, updates, now, claimer)).map((s) => [s.id, s.watching]),
   );
   // A claim taken over by another tick is that tick's to act on; a run no longer watched has nothing to act on.
   return {
