@@ -61,6 +61,7 @@ describe('reply_broadcast on the stand-in', () => {
     expect(second.messages.find((m) => m.ts === alert.ts)).toMatchObject({ broadcast: true, edited: true });
   });
 
+  // Skipped only on a machine without Debian's chromium (`apt-get install -y chromium`); CI installs it and runs this.
   it.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')(
     'the sandbox page shows a broadcast alert in the channel, and in its thread, and a plain reply in the thread only',
     async () => {

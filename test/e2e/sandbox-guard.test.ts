@@ -206,6 +206,7 @@ describe('npm start with SANDBOX_USE_DATABASE_URLS=1', () => {
     expect(await hasGuarded(staging)).toBe(false);
   });
 
+  // Skipped only on a machine without Debian's chromium (`apt-get install -y chromium`); CI installs it and runs this.
   it.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')(
     'in Chromium, another page cannot deploy (no-cors POST) or frame the sandbox; the sandbox page itself deploys',
     async () => {
