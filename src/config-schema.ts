@@ -7,15 +7,18 @@ import { DAYS, isValidTimezone } from './deploy/schedule.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** How a duration is written: "2s", "500ms", "5m", "1h", "1d", or a number of milliseconds. */
+export const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/;
+
 /** "2s", "500ms", "5m", "1h" or a bare number of milliseconds. */
 export function parseDuration(text: string | number): number | undefined {
   if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  const m = DURATION.exec(text);
   if (!m) return undefined;
   return Math.round(Number(m[1]) * (UNITS[m[2] ?? 'ms'] ?? 1));
 }
 
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDuration(v);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write it like 500ms, 2s, 5m or 1h` });
@@ -183,7 +186,7 @@ const monitoringSchema = z.strictObject({
 /**
  * The migrations folder: `./dir` (its layout detected), or `{ path: ./dir, layout: prisma }` (docs/layouts.md).
  */
-const migrationsSchema = z.preprocess(
+export const migrationsSchema = z.preprocess(
   (v) => (typeof v === 'string' ? { path: v } : v),
   z.strictObject(
     {
