@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import type { Environment } from '../config.js';
 import type { PgErrorView } from '../deploy/results.js';
+import { runBatched, StatementError } from './batch.js';
 import type { MigrationFile } from './files.js';
 import type { Footprints } from './footprint.js';
 import { type Recorder, recordApplied } from './ledger.js';
@@ -50,16 +51,6 @@ export interface ApplyContext {
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** A statement of the file failed (index), as opposed to the bot's own SQL around it (index -1). */
-class StatementError extends Error {
-  constructor(
-    readonly failure: unknown,
-    readonly index: number,
-  ) {
-    super('statement failed');
-  }
-}
-
 /**
  * Run `attempt` again after `retryBackoff`, doubled each time, while it fails with a lock timeout or a deadlock,
  * up to `lockRetries` times. Gives back the retries it took, and the last error if it never succeeded.
@@ -100,10 +91,7 @@ async function runInTransaction(
       await client.query('begin');
       await client.query(timeouts(env, 'local '));
       await applySettings(client, env.settings, true);
-      for (const [i, st] of statements.entries())
-        await client.query(st.sql).catch((e) => {
-          throw new StatementError(e, i);
-        });
+      await runBatched(client, statements);
       await resetSettings(client, env.settings); // the ledger rows are written as the bot, not as `role`
       await record(client, {
         durationMs: since(),

@@ -102,6 +102,16 @@ describe('applyMigrations on real PostgreSQL', () => {
     await holder.connect();
     await holder.query('begin; lock table t in access share mode;');
     const apply = applyMigrations(env, files, '002_add', ctx);
+    // Release only once the first attempt has surely timed out: a fixed delay from the start depends on how
+    // quickly a busy machine reaches the ALTER.
+    const watcher = new pg.Client({ connectionString: env.databaseUrl });
+    await watcher.connect();
+    for (;;) {
+      const { rows } = await watcher.query('select count(*)::int as n from pg_locks where not granted');
+      if (rows[0].n > 0) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await watcher.end();
     setTimeout(() => void holder.query('rollback').then(() => holder.end()), 250);
     const outcome = await apply;
     expect(outcome.ok).toBe(true);
