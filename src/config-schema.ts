@@ -1,6 +1,7 @@
 /** The shape of deploy.yml (zod): durations, approval rules, windows, environments and monitoring. */
 import { z } from 'zod';
 import { LAYOUT_NAMES } from './deploy/layouts/model.js';
+import { lintSchema } from './deploy/lint-rules.js';
 import { BUILTIN_METRICS } from './deploy/metrics.js';
 import { parseThreshold } from './deploy/monitoring.js';
 import { DAYS, isValidTimezone } from './deploy/schedule.js';
@@ -202,6 +203,8 @@ export const migrationsSchema = z.preprocess(
 /** The whole of deploy.yml. */
 export const fileSchema = z.strictObject({
   monitoring: monitoringSchema.optional(),
+  /** Each lint rule's level: error, warning or off (docs/lint.md); unknown rule names are refused. */
+  lint: lintSchema.optional(),
   migrations: migrationsSchema.default({ path: './migrations', layout: 'auto' }),
   environments: z
     .array(environmentSchema)

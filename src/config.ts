@@ -8,6 +8,7 @@ import type { Rule } from './deploy/approvals.js';
 import type { Check } from './deploy/check-schema.js';
 import { parseChecks } from './deploy/checks.js';
 import type { LayoutSetting } from './deploy/layouts/model.js';
+import { type LintLevels, resolveLevels } from './deploy/lint-rules.js';
 import { type MetricSource, metricKey } from './deploy/metrics.js';
 import { type MetricRule, type Phase, parseThreshold } from './deploy/monitoring.js';
 import type { Window } from './deploy/schedule.js';
@@ -53,6 +54,8 @@ export interface DeployConfig {
   readonly migrationsLayout: LayoutSetting;
   readonly environments: readonly Environment[];
   readonly monitoring: Monitoring;
+  /** Each lint rule's level: deploy.yml's lint: over the defaults (docs/lint.md). */
+  readonly lint: LintLevels;
 }
 
 function envChecks(raw: unknown[] | undefined, i: number, problems: string[]): Check[] {
@@ -161,6 +164,7 @@ export function parseDeployConfig(
     migrationsLayout,
     environments: Object.freeze(environments),
     monitoring,
+    lint: resolveLevels(parsed.data.lint),
   });
 }
 
