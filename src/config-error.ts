@@ -1,13 +1,17 @@
 /** How deploy.yml and the environment report what is wrong: every problem at once, each with its path. */
 import type { ZodError } from 'zod';
 
-/** Raised when deploy.yml or the environment is wrong; `problems` lists every one, each with its path. */
+/**
+ * Raised when deploy.yml or the environment is wrong; `problems` lists every one, each with its path, and
+ * `located` the same lines as shown (deploy.yml's start with file:line:column, see config-locate.ts).
+ */
 export class ConfigError extends Error {
   constructor(
     readonly source: string,
     readonly problems: string[],
+    readonly located: string[] = problems,
   ) {
-    super(`${source} is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`${source} is not valid:\n${located.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }

@@ -5,6 +5,7 @@ import { lintSchema } from './deploy/lint-rules.js';
 import { BUILTIN_METRICS } from './deploy/metrics.js';
 import { parseThreshold } from './deploy/monitoring.js';
 import { DAYS, isValidTimezone } from './deploy/schedule.js';
+import { metricSourceProblems, metricSourceShape, urlsSchema } from './deploy/signal-schema.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -110,6 +111,8 @@ const environmentSchema = z.strictObject({
   lockRetries: z.int().min(0).max(50).default(5),
   retryBackoff: duration.default(500),
   settings: settingsSchema.optional(),
+  /** Base URLs that http checks and metrics name (docs/signals.md), each from an environment variable. */
+  urls: urlsSchema.optional(),
   approvals: z.array(ruleSchema).optional(),
   allowSelfApproval: z.boolean().default(false),
   window: windowSchema.optional(),
@@ -147,6 +150,7 @@ const metricSchema = z
       .regex(/^[a-z][a-z0-9_]*$/, 'a name like shield_failures')
       .optional(),
     sql: z.string().min(1).optional(),
+    ...metricSourceShape,
     warn: threshold.optional(),
     critical: threshold.optional(),
     consecutive: z.int().min(1).max(100).default(1),
@@ -154,20 +158,14 @@ const metricSchema = z
     dryRun: z.boolean().default(false),
   })
   .superRefine((m, ctx) => {
-    if (!m.metric === !m.sql)
-      ctx.addIssue({
-        code: 'custom',
-        message: 'give either metric: (a built-in) or name: and sql: (a custom metric)',
-      });
-    if (m.sql && !m.name)
-      ctx.addIssue({ code: 'custom', path: ['name'], message: 'a custom metric needs a name' });
+    metricSourceProblems(m, ctx);
     if (m.metric && FUNCTION_METRICS.includes(m.metric) && !m.function)
       ctx.addIssue({
         code: 'custom',
         path: ['function'],
         message: `${m.metric} needs function: (the function's name)`,
       });
-    if (m.rollback && !m.critical)
+    if (m.rollback && !m.critical && !m.check && !m.down)
       ctx.addIssue({
         code: 'custom',
         path: ['rollback'],

@@ -1,8 +1,8 @@
 /** deploy.yml + the environment → a frozen DeployConfig; database URLs come from the ${VAR}s it names. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError, zodProblems } from './config-error.js';
+import { fileLabel, locateProblem, readYaml } from './config-locate.js';
 import { envVarRef, fileSchema } from './config-schema.js';
 import type { Rule } from './deploy/approvals.js';
 import type { Check } from './deploy/check-schema.js';
@@ -81,14 +81,23 @@ export function parseDeployConfig(
   env: Readonly<Record<string, string | undefined>>,
   options: LoadOptions = {},
 ): DeployConfig {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    throw new ConfigError(source, [`not valid YAML: ${(e as Error).message.split('\n')[0]}`]);
-  }
-  const parsed = fileSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new ConfigError(source, zodProblems(parsed.error));
+  // Every problem is shown as deploy.yml:line:column: path: what is wrong (config-locate.ts).
+  const label = fileLabel(source);
+  const read = readYaml(text);
+  if (!read.ok)
+    throw new ConfigError(
+      source,
+      read.errors.map((e) => `not valid YAML: ${e.message}`),
+      read.errors.map((e) => `${label}:${e.at.line}:${e.at.col}: not valid YAML: ${e.message}`),
+    );
+  const invalid = (problems: string[]) =>
+    new ConfigError(
+      source,
+      problems,
+      problems.map((p) => locateProblem(read, label, p)),
+    );
+  const parsed = fileSchema.safeParse(read.value ?? {});
+  if (!parsed.success) throw invalid(zodProblems(parsed.error));
   const problems: string[] = [];
   const plans = parsed.data.monitoring?.plans ?? {};
   const planFor = (name: string, i: number) => {
@@ -138,7 +147,7 @@ export function parseDeployConfig(
   const { path: migrationsPath, layout: migrationsLayout } = parsed.data.migrations;
   const migrationsDir = resolve(dirname(source), migrationsPath);
   if (!existsSync(migrationsDir)) problems.push(`migrations: folder ${migrationsPath} does not exist`);
-  if (problems.length) throw new ConfigError(source, problems);
+  if (problems.length) throw invalid(problems);
   const monitoring: Monitoring = {
     oncall: parsed.data.monitoring?.oncall,
     metrics: (parsed.data.monitoring?.metrics ?? []).map((m) => {

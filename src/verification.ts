@@ -1,6 +1,7 @@
 /** The verify and rollback steps, and the checks a run owes an environment. */
 
 import type { DeployConfig, Environment } from './config.js';
+import { addUrl } from './config-signals.js';
 import { failed, skippedOnCommand, skippedOutsideRun } from './deploy/check-results.js';
 import type { Check } from './deploy/check-schema.js';
 import { type CheckResult, summarize } from './deploy/checks.js';
@@ -30,8 +31,20 @@ export async function checksFor(
     else problems.push(...loaded.problems);
   }
   problems.push(...(await checkStatementProblems(env.checks)));
+  problems.push(...unknownUrls(env, [...checks, ...env.checks]));
   if (problems.length) return { ok: false, problems };
   return { ok: true, checks: [...checks, ...env.checks] };
+}
+
+/** http checks that name a URL the environment does not define in deploy.yml's urls:. */
+function unknownUrls(env: Environment, checks: readonly Check[]): string[] {
+  return checks.flatMap((c) =>
+    c.plan.kind === 'http' && !env.urls?.[c.plan.url]
+      ? [
+          `${c.source} \`${c.name}\`: http.url names ${c.plan.url}, which ${env.name} does not define; ${addUrl(env.name, c.plan.url)}`,
+        ]
+      : [],
+  );
 }
 
 /** Tables whose exact row counts preflight must record for rows_unchanged (true: every table). */
@@ -97,6 +110,7 @@ export async function runVerify(
         footprints,
         baselineRowCounts: preflight?.rowCounts,
         defaultTimeoutMs: Math.min(env.statementTimeoutMs, 60_000),
+        urls: env.urls,
       },
     );
     results = skipped.map((r) => r ?? ran.shift()!);

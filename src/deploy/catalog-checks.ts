@@ -2,6 +2,7 @@
 import { grantPlan, policyPlan, rlsPlan } from './access-checks.js';
 import { catalog, norm, split } from './catalog-query.js';
 import type { CheckPlan, KindName, ParsedCheck } from './check-schema.js';
+import { toRequest } from './http-check.js';
 
 /** A valid check's plan: its query, or what the runner does for it. */
 export function compile(c: ParsedCheck, kind: KindName): { kind: KindName; plan: CheckPlan } {
@@ -20,6 +21,11 @@ export function compile(c: ParsedCheck, kind: KindName): { kind: KindName; plan:
           cleanup: c.cleanup,
         },
       };
+    case 'http': {
+      const h = c.http!;
+      const plan: CheckPlan = { kind: 'http', ...toRequest(h), withinMs: h.within, expect: c.expect };
+      return { kind, plan };
+    }
     case 'rows_unchanged':
       return {
         kind,

@@ -1,6 +1,7 @@
 /** What a check gave, how a set of them is summed up, and which checks cannot run outside a run. Pure. */
 import { z } from 'zod';
 import type { Check } from './check-schema.js';
+import { writes as httpWrites, requestText } from './http-check.js';
 import { schemaOf } from './stored.js';
 
 export interface CheckResult {
@@ -100,11 +101,18 @@ const skipped = (check: Check, target: string, why: string): CheckResult => ({
  */
 export function skippedOnCommand(check: Check, env: string): CheckResult | undefined {
   const plan = check.plan;
-  const writes = plan.kind === 'concurrent' || (plan.kind === 'sql' && plan.writes);
+  const writes =
+    plan.kind === 'concurrent' ||
+    (plan.kind === 'sql' && plan.writes) ||
+    (plan.kind === 'http' && httpWrites(plan));
   if (!writes) return undefined;
   return skipped(
     check,
-    plan.kind === 'concurrent' ? `${plan.times} concurrent calls` : 'a check that writes',
+    plan.kind === 'concurrent'
+      ? `${plan.times} concurrent calls`
+      : plan.kind === 'http'
+        ? requestText(plan)
+        : 'a check that writes',
     `it writes, and ${env} does not allow writing checks on command (onDemandWrites in deploy.yml)`,
   );
 }

@@ -1,6 +1,7 @@
 /** The YAML shape of a check (zod), and what a valid one compiles to: a named plan for the runner. Pure. */
 import { z } from 'zod';
 import { type Expectation, expectationSchema } from './expectations.js';
+import { type HttpCheckPlan, httpCheckSchema } from './http-check.js';
 
 const ident = z
   .string()
@@ -81,6 +82,8 @@ const kinds = {
     sql: z.string().min(1),
     setup: z.string().min(1).optional(),
   }),
+  /** The application's own answer: `{ url: community, path: /health, status: 200, within: 500ms }`. */
+  http: httpCheckSchema,
 } as const;
 
 export type KindName = keyof typeof kinds;
@@ -98,6 +101,7 @@ export const checkSchema = z
     then: z.strictObject({ sql: z.string().min(1), expect: expectationSchema }).optional(),
     cleanup: z.string().min(1).optional(),
     sql: kinds.sql.optional(),
+    http: kinds.http.optional(),
     function: kinds.function.optional(),
     table: kinds.table.optional(),
     column: kinds.column.optional(),
@@ -125,6 +129,15 @@ export const checkSchema = z
         code: 'custom',
         path: ['then'],
         message: 'a concurrent check needs then: { sql, expect }',
+      });
+    if (present[0] === 'http' && (c.http?.json === undefined) !== (c.expect === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: c.expect === undefined ? ['expect'] : ['http', 'json'],
+        message:
+          c.expect === undefined
+            ? 'http.json: needs expect: (the value wanted at that path, e.g. expect: ok)'
+            : 'expect: on an http check needs http.json: (where in the JSON answer to read the value, e.g. $.status)',
       });
     if (c.as && present[0] !== 'sql')
       ctx.addIssue({ code: 'custom', path: ['as'], message: 'as: works with sql checks only' });
@@ -158,7 +171,8 @@ export type CheckPlan =
       setup?: string;
       cleanup?: string;
     }
-  | { kind: 'rows_unchanged'; tables: string[] | true };
+  | { kind: 'rows_unchanged'; tables: string[] | true }
+  | HttpCheckPlan;
 
 export interface Check {
   readonly name: string;

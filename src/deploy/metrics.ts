@@ -1,4 +1,6 @@
 /** What each metric means, its unit, and how its value comes from two raw samples. Pure. */
+import type { Check } from './check-schema.js';
+import type { HttpRequest } from './http-check.js';
 import { delta, type RawSample } from './monitoring.js';
 
 export const BUILTIN_METRICS = [
@@ -19,13 +21,35 @@ export const BUILTIN_METRICS = [
   'cache_hit_ratio',
   'database_size_mb',
   'seq_scans',
+  'connect_ms',
 ] as const;
 
 export type BuiltinMetric = (typeof BUILTIN_METRICS)[number];
 
 export type MetricSource =
   | { readonly kind: 'builtin'; readonly metric: BuiltinMetric; readonly function?: string }
-  | { readonly kind: 'custom'; readonly name: string; readonly sql: string };
+  | { readonly kind: 'custom'; readonly name: string; readonly sql: string }
+  | OutsideSource
+  | { readonly kind: 'check'; readonly name: string; readonly check: Check };
+
+/** Metrics read from outside PostgreSQL: the application's answer, or a Prometheus query (one number). */
+export type OutsideSource =
+  | {
+      readonly kind: 'http';
+      readonly name: string;
+      readonly request: HttpRequest;
+      readonly timeoutMs: number;
+      readonly unit: string;
+    }
+  | {
+      readonly kind: 'prometheus';
+      readonly name: string;
+      /** The name in the environment's urls of the Prometheus server. */
+      readonly server: string;
+      readonly query: string;
+      readonly timeoutMs: number;
+      readonly unit: string;
+    };
 
 export const UNITS: Record<BuiltinMetric, string> = {
   deadlocks: '',
@@ -45,6 +69,7 @@ export const UNITS: Record<BuiltinMetric, string> = {
   cache_hit_ratio: '%',
   database_size_mb: ' MB',
   seq_scans: '',
+  connect_ms: ' ms',
 };
 
 /** Metrics computed from counters over an interval (the bot's own footprint is subtracted from those). */
@@ -61,27 +86,39 @@ export const COUNTED: ReadonlySet<BuiltinMetric> = new Set<BuiltinMetric>([
 ]);
 
 export function metricKey(s: MetricSource): string {
-  if (s.kind === 'custom') return s.name;
+  if (s.kind !== 'builtin') return s.name;
   return s.function ? `${s.metric}(${s.function})` : s.metric;
 }
 
-export const unitOf = (s: MetricSource) => (s.kind === 'custom' ? '' : UNITS[s.metric]);
+export const unitOf = (s: MetricSource) =>
+  s.kind === 'builtin' ? UNITS[s.metric] : s.kind === 'http' || s.kind === 'prometheus' ? s.unit : '';
+
+/** Read by the PostgreSQL sample (pg_stat_*, custom SQL), rather than by a request or a check. */
+export const fromPostgres = (s: MetricSource) => s.kind === 'builtin' || s.kind === 'custom';
 
 const ratio = (num: number | undefined, den: number | undefined, scale = 1) =>
   num === undefined || den === undefined ? undefined : den === 0 ? undefined : (num / den) * scale;
+
+/** A metric's reading at one checkpoint, before it is judged. */
+export interface MetricReading {
+  readonly value?: number;
+  readonly unavailable?: string;
+  readonly quiet?: string;
+  /** Its source could not be reached (the database, the service, Prometheus): counts toward `down:`. */
+  readonly down?: boolean;
+  /** What to show instead of the number (a watched check: "passes", "fails: …"). */
+  readonly note?: string;
+}
 
 /**
  * A metric's value over the interval between `prev` and `cur` (counters), or at `cur` (gauges).
  * With `prev` undefined, counters count from zero: the cumulative value since the server's stats were reset,
  * which is what a baseline is.
  */
-export function metricValue(
-  s: MetricSource,
-  prev: RawSample | undefined,
-  cur: RawSample,
-): { value?: number; unavailable?: string; quiet?: string } {
+export function metricValue(s: MetricSource, prev: RawSample | undefined, cur: RawSample): MetricReading {
   const key = metricKey(s);
-  if (cur.unavailable[key]) return { unavailable: cur.unavailable[key] };
+  if (cur.unavailable[key])
+    return { unavailable: cur.unavailable[key], ...(cur.down?.includes(key) ? { down: true } : {}) };
   const zero: RawSample = {
     at: '',
     counters: Object.fromEntries(Object.keys(cur.counters).map((k) => [k, 0])),
@@ -91,6 +128,13 @@ export function metricValue(
   const p = prev ?? zero;
   const d = (k: string) => delta(p, cur, k);
   if (s.kind === 'custom') return { value: cur.gauges[key] };
+  if (s.kind !== 'builtin') {
+    const note = cur.notes?.[key];
+    const value = cur.gauges[key];
+    // A note without a value says why there is nothing to judge this time (a query over no traffic: NaN).
+    if (value === undefined) return { quiet: note ?? 'no value' };
+    return note ? { value, note } : { value };
+  }
   const fn = s.function ?? '';
   switch (s.metric) {
     case 'deadlocks':

@@ -78,6 +78,8 @@ export interface MetricRule {
   readonly consecutive: number;
   readonly rollback: boolean;
   readonly dryRun: boolean;
+  /** Critical once its source could not be reached this many checkpoints in a row (`down: N`). */
+  readonly down?: number;
 }
 
 export interface Judged {
@@ -101,6 +103,10 @@ export interface Judged {
   readonly unavailable?: string;
   /** Nothing to measure this time (e.g. no calls): neither good nor bad. */
   readonly quiet?: string;
+  /** Its source could not be reached (with `down:` on the rule: raw critical, `streak` counts such readings). */
+  readonly down?: boolean;
+  /** Shown instead of the number (a watched check: "passes", "fails: …"). */
+  readonly note?: string;
 }
 
 const level = z.enum(['ok', 'warn', 'critical']);
@@ -118,6 +124,8 @@ export const judgedSchema = schemaOf<Judged>()(
     lineLevel: z.enum(['warn', 'critical']).optional(),
     unavailable: z.string().optional(),
     quiet: z.string().optional(),
+    down: z.boolean().optional(),
+    note: z.string().optional(),
   }),
 );
 
@@ -199,6 +207,10 @@ export interface RawSample {
   readonly counters: Readonly<Record<string, number>>;
   readonly gauges: Readonly<Record<string, number>>;
   readonly unavailable: Readonly<Record<string, string>>;
+  /** Keys (also in `unavailable`) whose source could not be reached: the database, the service, Prometheus. */
+  readonly down?: readonly string[];
+  /** Readings from outside PostgreSQL that come with words: a watched check's result, why there is no value. */
+  readonly notes?: Readonly<Record<string, string>>;
 }
 
 /** A raw sample as stored (checkpoints.sample, preflight's baseline), parsed when read back. */
@@ -208,6 +220,8 @@ export const rawSampleSchema = schemaOf<RawSample>()(
     counters: z.record(z.string(), z.number()),
     gauges: z.record(z.string(), z.number()),
     unavailable: z.record(z.string(), z.string()),
+    down: z.array(z.string()).optional(),
+    notes: z.record(z.string(), z.string()).optional(),
   }),
 );
 

@@ -1,9 +1,11 @@
 /** Run declarative checks against a target: read-only transactions, timeouts, bounded parallelism. */
 import type pg from 'pg';
+import type { EnvUrl } from '../config.js';
 import type { Check } from '../deploy/check-schema.js';
 import { type CheckResult, judgeCatalog } from '../deploy/checks.js';
 import { evaluate, type QueryResult, type Verdict } from '../deploy/expectations.js';
 import type { Footprints } from './footprint.js';
+import { RequestFailed, runHttpCheck } from './http.js';
 import { openTracked, trackedPool } from './sessions.js';
 
 export interface RunChecksOptions {
@@ -14,6 +16,8 @@ export interface RunChecksOptions {
   readonly defaultTimeoutMs?: number;
   /** Exact row counts taken at preflight, for rows_unchanged. */
   readonly baselineRowCounts?: Readonly<Record<string, number>>;
+  /** The environment's base URLs, for http checks (requests are never sent inside a transaction). */
+  readonly urls?: Readonly<Record<string, EnvUrl>>;
 }
 
 class CheckError extends Error {}
@@ -81,6 +85,8 @@ async function runOne(pool: pg.Pool, url: string, check: Check, opts: RunChecksO
   const timeout = check.timeoutMs ?? opts.defaultTimeoutMs ?? 30_000;
   const plan = check.plan;
   if (plan.kind === 'concurrent') return runConcurrent(pool, url, plan, timeout, opts.footprints);
+  if (plan.kind === 'http')
+    return runHttpCheck(opts.urls, plan, check.timeoutMs ?? Math.min(timeout, 30_000));
   const client = await pool.connect();
   try {
     switch (plan.kind) {
@@ -208,7 +214,7 @@ export async function runChecks(
     try {
       verdict = await runOne(pool, url, check, opts);
     } catch (e) {
-      error = e instanceof CheckError ? e.message : pgMessage(e);
+      error = e instanceof CheckError || e instanceof RequestFailed ? e.message : pgMessage(e);
     }
     results[i] = {
       name: check.name,

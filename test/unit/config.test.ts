@@ -200,7 +200,7 @@ describe('monitoring in deploy.yml', () => {
       "monitoring.metrics[1].function: function_mean_ms needs function: (the function's name)",
       'monitoring.metrics[2].warn: write a line like "> 0", ">= 15", "> 1%" or "> baseline + 20%"',
       'monitoring.metrics[2].rollback: rollback: true needs a critical: line to trigger it',
-      'monitoring.metrics[3]: give either metric: (a built-in) or name: and sql: (a custom metric)',
+      'monitoring.metrics[3]: give either metric: (a built-in) or name: and sql: (a custom metric), or name: with one of http:, prometheus: or check:',
     ]);
     expect(
       problems(base('monitoring:\n  plans:\n    day: [{ every: 5m, for: 1h }]', '    monitor: week\n')),
