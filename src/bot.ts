@@ -10,6 +10,7 @@ import { createService, type Service } from './service.js';
 import { webChat } from './slack/chat.js';
 import { slackReceiver } from './slack/receiver.js';
 import { registerSlack } from './slack/register.js';
+import { socketReceiver } from './slack/socket-receiver.js';
 import type { Store } from './store/db.js';
 import { logTargetErrors } from './target/connect-errors.js';
 
@@ -49,12 +50,25 @@ export async function startBot(o: BotOptions): Promise<Bot> {
       },
     },
   ];
+  const clientOptions = {
+    ...(o.env.SLACK_API_URL ? { slackApiUrl: o.env.SLACK_API_URL } : {}),
+    ...(o.retries !== undefined ? { retryConfig: { retries: o.retries } } : {}),
+  };
   const app = new App({
     token: o.env.SLACK_BOT_TOKEN,
+    // Bolt's receivers behind guards, so no request or message can stop the bot (src/slack/*receiver.ts)
     ...(socket
-      ? { socketMode: true, appToken: o.env.SLACK_APP_TOKEN, customRoutes }
-      : // HTTP: Bolt's receiver behind a guard, so no request can stop the bot (src/slack/receiver.ts)
-        {
+      ? {
+          socketMode: true,
+          receiver: socketReceiver({
+            appToken: o.env.SLACK_APP_TOKEN!,
+            customRoutes,
+            port: o.env.PORT,
+            clientOptions,
+            log: o.log,
+          }),
+        }
+      : {
           receiver: slackReceiver({ signingSecret: o.env.SLACK_SIGNING_SECRET!, customRoutes, log: o.log }),
         }),
     // No auth.test on every request: the bot's ids are known.
@@ -62,11 +76,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     botId: 'BMIGRATIONGATE',
     botUserId: o.env.SLACK_BOT_USER_ID,
     logger: boltLogger(o.log),
-    clientOptions: {
-      ...(o.env.SLACK_API_URL ? { slackApiUrl: o.env.SLACK_API_URL } : {}),
-      ...(o.retries !== undefined ? { retryConfig: { retries: o.retries } } : {}),
-    },
-    ...(socket ? { installerOptions: { port: o.env.PORT } } : {}),
+    clientOptions,
   });
   // The global error handler: a listener or middleware that throws is logged; Slack already has its answer.
   app.error(async (error) => {

@@ -1,13 +1,15 @@
 /**
  * A local stand-in for Slack's Web API: the subset the bot calls, plus a response_url sink.
  * It records every call so tests (and the sandbox page) can see exactly what a user would see.
- * The channel it shows (messages, threads, files) lives in channel.ts; file uploads in fake-files.ts.
+ * The channel it shows (messages, threads, files) lives in channel.ts; file uploads in fake-files.ts;
+ * Socket Mode (apps.connections.open and the WebSocket it names) in fake-socket.ts.
  */
 import type { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ChannelStore, openChannel, type SandboxFile, type SandboxMessage } from './channel.js';
 import { fakeFiles } from './fake-files.js';
+import { type FakeSocket, fakeSocket } from './fake-socket.js';
 
 export type { SandboxFile, SandboxMessage } from './channel.js';
 
@@ -19,6 +21,8 @@ export interface RecordedCall {
 
 export interface FakeSlackOptions {
   readonly botToken: string;
+  /** The app-level token (xapp-…) apps.connections.open takes: Socket Mode. Without it, that call is refused. */
+  readonly appToken?: string;
   readonly users?: readonly { id: string; name: string; tz?: string }[];
   readonly usergroups?: Readonly<Record<string, readonly string[]>>;
   readonly channels?: Readonly<Record<string, string>>;
@@ -40,6 +44,8 @@ export interface FakeSlack {
   /** Every file uploaded and completed, with its content. */
   readonly files: SandboxFile[];
   readonly events: EventEmitter;
+  /** Socket Mode: the connections the app opened, envelopes to deliver to it, its acks. */
+  readonly socket: FakeSocket;
   /** A response_url for one slash command or interaction by `user` in `channel`. */
   responseUrl(user?: string, channel?: string): string;
   callsTo(method: string): RecordedCall[];
@@ -74,6 +80,7 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
   let seq = 0;
   const users = new Map((options.users ?? []).map((u) => [u.id, u]));
   const files = fakeFiles(ch, () => base);
+  const socket = fakeSocket(() => base);
 
   const record = (method: string, args: Record<string, unknown>) => {
     const call = { method, args, at: Date.now() };
@@ -148,9 +155,15 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
       if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
         const method = url.pathname.slice('/api/'.length);
         const args = await readBody(req);
-        if (req.headers.authorization !== `Bearer ${options.botToken}`)
-          return send(200, { ok: false, error: 'invalid_auth' });
+        // apps.connections.open takes the app-level token, every other method the bot token.
+        const token = method === 'apps.connections.open' ? options.appToken : options.botToken;
+        const auth = req.headers.authorization;
+        if (!token || auth !== `Bearer ${token}`) {
+          const otherToken = [options.botToken, options.appToken].some((t) => t && auth === `Bearer ${t}`);
+          return send(200, { ok: false, error: otherToken ? 'not_allowed_token_type' : 'invalid_auth' });
+        }
         record(method, args);
+        if (method === 'apps.connections.open') return send(200, socket.open());
         // Slack refuses a message with more than one table block.
         if (
           Array.isArray(args.blocks) &&
@@ -181,6 +194,12 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
       return send(500, { ok: false, error: (e as Error).message });
     }
   });
+  server.on('upgrade', (req, conn, head) => {
+    const refused = options.guard?.(req);
+    if (refused) conn.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
+    else if (!socket.upgrade(req, conn, head))
+      conn.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+  });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -191,13 +210,17 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
     messages,
     files: ch.files,
     events,
+    socket,
     responseUrl: (user, channel) =>
       `${base}/response/${++seq}?${new URLSearchParams({ user: user ?? '', channel: channel ?? '' })}`,
     callsTo: (method) => calls.filter((c) => c.method === method),
-    close: () =>
-      new Promise<void>((r) => {
+    async close() {
+      await socket.close();
+      await new Promise<void>((r) => {
         server.closeAllConnections();
         server.close(() => r());
-      }).then(() => ch.flushed()),
+      });
+      await ch.flushed();
+    },
   };
 }

@@ -6,20 +6,18 @@ export function signSlackRequest(signingSecret: string, body: string, ts = Math.
   return { 'x-slack-signature': signature, 'x-slack-request-timestamp': String(ts) };
 }
 
-/** POST a signed slash command to a Bolt app, as Slack would. */
-export async function sendSlashCommand(
-  botUrl: string,
-  signingSecret: string,
-  fields: {
-    command: string;
-    text: string;
-    user_id: string;
-    channel_id: string;
-    response_url: string;
-    trigger_id?: string;
-  },
-): Promise<{ status: number; body: string }> {
-  const body = new URLSearchParams({
+export interface SlashCommand {
+  command: string;
+  text: string;
+  user_id: string;
+  channel_id: string;
+  response_url: string;
+  trigger_id?: string;
+}
+
+/** Every field Slack sends with a slash command (over HTTP as a form, over Socket Mode as the payload). */
+export function slashCommandFields(fields: SlashCommand): Record<string, string> {
+  return {
     token: 'unused',
     team_id: 'T0SANDBOX',
     team_domain: 'sandbox',
@@ -28,7 +26,16 @@ export async function sendSlashCommand(
     api_app_id: 'A0SANDBOX',
     trigger_id: fields.trigger_id ?? `trigger.${Date.now()}`,
     ...fields,
-  }).toString();
+  };
+}
+
+/** POST a signed slash command to a Bolt app, as Slack would. */
+export async function sendSlashCommand(
+  botUrl: string,
+  signingSecret: string,
+  fields: SlashCommand,
+): Promise<{ status: number; body: string }> {
+  const body = new URLSearchParams(slashCommandFields(fields)).toString();
   return postSigned(botUrl, signingSecret, body);
 }
 

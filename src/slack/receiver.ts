@@ -43,6 +43,11 @@ export function malformed(contentType: string | undefined, raw: string): string 
   }
   if (!body || typeof body !== 'object' || Array.isArray(body)) return `${what} is not a JSON object`;
   if (what === 'the body') return undefined; // Events API: Bolt routes by its own fields
+  return malformedInteraction(body);
+}
+
+/** Why Bolt could not handle this interaction payload (HTTP or a Socket Mode envelope's), or undefined. */
+export function malformedInteraction(body: unknown): string | undefined {
   const typed = envelope.safeParse(body);
   if (!typed.success) return 'the payload has no type';
   const schema = INTERACTIONS[typed.data.type];

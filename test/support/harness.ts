@@ -1,4 +1,7 @@
-/** The real bot over signed HTTP, the fake Slack Web API, real PostgreSQL: what the e2e tests drive. */
+/**
+ * The real bot over signed HTTP (or Socket Mode, `socket: true`), the fake Slack Web API, real PostgreSQL: what
+ * the e2e tests drive.
+ */
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,13 +9,14 @@ import { loadAppEnv, secretsOf } from '../../src/app-env.js';
 import { type Bot, startBot } from '../../src/bot.js';
 import { loadDeployConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
+import { httpDelivery, socketDelivery } from '../../src/sandbox/deliver.js';
 import { type FakeSlack, startFakeSlack } from '../../src/sandbox/fake-slack.js';
-import { sendInteraction, sendSlashCommand } from '../../src/sandbox/sign.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { createTestDatabase } from './pg.js';
 
 export const BOT_TOKEN = 'xoxb-test-1234567890-SECRETBOTTOKEN';
 export const SIGNING_SECRET = 'test-signing-secret-5c1e';
+export const APP_TOKEN = 'xapp-1-A0SANDBOX-1234-SECRETAPPTOKEN';
 export const CHANNEL = 'C0DEPLOYS';
 
 export interface Harness {
@@ -51,6 +55,8 @@ export interface HarnessOptions {
   notInChannel?: string[];
   /** The bot's state database (another replica's); a fresh one when not given. */
   stateUrl?: string;
+  /** Socket Mode (SLACK_APP_TOKEN): commands and clicks arrive as envelopes over the stand-in's WebSocket. */
+  socket?: boolean;
 }
 
 /** The bot's clock in tests: real time unless a test sets it. */
@@ -88,12 +94,14 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
     DATABASE_URL: stateUrl,
     PORT: '0',
     LOG_LEVEL: 'debug',
+    ...(options.socket ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
     ...Object.fromEntries(envNames.map((e) => [`${e.toUpperCase()}_DATABASE_URL`, targets[e]!])),
   };
   const slack =
     reuse?.slack ??
     (await startFakeSlack({
       botToken: BOT_TOKEN,
+      appToken: APP_TOKEN,
       usergroups: options.usergroups,
       notInChannel: options.notInChannel,
     }));
@@ -114,6 +122,9 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
     scheduler: false,
     now: clock.now,
   });
+  const delivery = options.socket
+    ? socketDelivery(slack.socket)
+    : httpDelivery(() => bot.url!, SIGNING_SECRET);
   const h: Harness = {
     bot,
     slack,
@@ -124,7 +135,7 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
     migrationsDir,
     logs,
     slash: (text, user = 'U0REQUESTER') =>
-      sendSlashCommand(bot.url!, SIGNING_SECRET, {
+      delivery.slash({
         command: '/deploy-migration',
         text,
         user_id: user,
@@ -144,7 +155,7 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
       if (!call) throw new Error(`no ${actionId} button was ever shown on "${prefix}"`);
       const button = buttonsOf(call.args.blocks as unknown[]).find((b) => b.action_id === actionId)!;
       const message = { channel: String(call.args.channel), ts: String(call.args.ts ?? '') };
-      return sendInteraction(bot.url!, SIGNING_SECRET, {
+      return delivery.interact({
         type: 'block_actions',
         user: { id: user },
         channel: { id: message.channel },
@@ -162,7 +173,7 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
         | { callback_id: string; private_metadata: string }
         | undefined;
       if (!view) throw new Error('the bot opened no modal');
-      return sendInteraction(bot.url!, SIGNING_SECRET, {
+      return delivery.interact({
         type: 'view_submission',
         user: { id: user },
         view: {

@@ -1,15 +1,15 @@
 /**
- * Real bot processes as `npm start` runs them with Slack tokens (HTTP mode, src/main.ts), all talking to one
- * stand-in Slack in the test process, so a test can count what every replica posted. Requests reach them signed
- * as Slack signs them.
+ * Real bot processes as `npm start` runs them with Slack tokens (src/main.ts; HTTP mode, or Socket Mode with an
+ * app token), all talking to one stand-in Slack in the test process, so a test can count what every replica
+ * posted. Requests reach them signed as Slack signs them, or as envelopes on the newest Socket Mode connection.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { httpDelivery, socketDelivery } from '../../src/sandbox/deliver.js';
 import type { FakeSlack } from '../../src/sandbox/fake-slack.js';
-import { sendInteraction, sendSlashCommand } from '../../src/sandbox/sign.js';
-import { BOT_TOKEN, CHANNEL, SIGNING_SECRET } from './harness.js';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL, SIGNING_SECRET } from './harness.js';
 import { type Started, start } from './started.js';
 
 export interface SlackBot extends Started {
@@ -30,28 +30,36 @@ export function migrationsDir(files: Record<string, string>): string {
   return join(dir, 'deploy.yml');
 }
 
-/** Start one bot process on its own PORT, pointed at `slack`; `env` holds DATABASE_URL, targets, DEPLOY_CONFIG. */
-export async function startSlackBot(slack: FakeSlack, env: Record<string, string>): Promise<SlackBot> {
+/**
+ * Start one bot process on its own PORT, pointed at `slack`; `env` holds DATABASE_URL, targets, DEPLOY_CONFIG.
+ * With `socket`, it connects in Socket Mode (SLACK_APP_TOKEN) and its PORT serves only /healthz.
+ */
+export async function startSlackBot(
+  slack: FakeSlack,
+  env: Record<string, string>,
+  { socket = false } = {},
+): Promise<SlackBot> {
   const started = await start(
     {
       SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      ...(socket ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
       SLACK_API_URL: slack.apiUrl,
       ...env,
     },
     'Slack mode',
   );
+  const delivery = socket ? socketDelivery(slack.socket) : httpDelivery(() => started.url, SIGNING_SECRET);
   return {
     ...started,
     slash: (text, user = 'U0REQUESTER') =>
-      sendSlashCommand(started.url, SIGNING_SECRET, {
+      delivery.slash({
         command: '/deploy-migration',
         text,
         user_id: user,
         channel_id: CHANNEL,
         response_url: slack.responseUrl(user, CHANNEL),
       }),
-    interact: (payload) => sendInteraction(started.url, SIGNING_SECRET, payload),
+    interact: (payload) => delivery.interact(payload),
   };
 }
 
