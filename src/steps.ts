@@ -11,8 +11,10 @@ import {
 import { describeUnfinished } from './deploy/foreign-ledger.js';
 import { describeLayout } from './deploy/layouts/detect.js';
 import { checksumChanges, describeDrift, planPending } from './deploy/ledger.js';
+import { blockedBy, blocks } from './deploy/lint.js';
 import { emptyPreflight, noFileDone, preflightFailed } from './deploy/outcomes.js';
 import type { ApplyResult, PreflightResult, StepOutcome } from './deploy/results.js';
+import { lintMigrations } from './lint/lint-files.js';
 import { applyMigrations } from './target/apply.js';
 import { serverVersionNum, withTargetClient } from './target/client.js';
 import { describeTargetError } from './target/connect-errors.js';
@@ -110,6 +112,9 @@ export async function runPreflight(
             `Check files are not valid, so nothing was applied: ${checks.problems.join('; ')}`,
             base,
           );
+        // Lint the files that will run (docs/lint.md): an error no allow lets through stops the run here.
+        const lint = pending.length ? await lintMigrations(plan.pending, deploy.lint, versionNum) : undefined;
+        if (lint && blocks(lint)) return fail(blockedBy(lint), { ...base, pending, lint });
         const snapshot = await takeSnapshot(client);
         const counts = countSnapshot(snapshot);
         const rowCounts = await rowCountsBefore(client, snapshot, rowsUnchangedTables(checks.checks));
@@ -126,6 +131,7 @@ export async function runPreflight(
             alreadyApplied,
             rowCounts,
             checks: checks.checks.length,
+            ...(lint ? { lint } : {}),
           },
         } satisfies StepOutcome<PreflightResult>;
       },

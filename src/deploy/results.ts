@@ -8,6 +8,7 @@ import {
 } from './check-results.js';
 import type { NotableChanges, SnapshotCounts } from './diff.js';
 import { type Drift, driftSchema } from './ledger.js';
+import { type LintReport, lintReportSchema } from './lint.js';
 import { type RawSample, rawSampleSchema } from './monitoring.js';
 import { schemaOf } from './stored.js';
 
@@ -53,6 +54,8 @@ export interface PreflightResult {
   readonly checks?: number;
   /** Where the applied files were recorded, when another tool's ledger is on the target ("21 by Prisma"). */
   readonly recordedBy?: { by: string; count: number }[];
+  /** What lint found in the pending files (docs/lint.md); absent when nothing is pending. */
+  readonly lint?: LintReport;
 }
 
 export interface AppliedFile {
@@ -187,6 +190,7 @@ export const preflightResultSchema = schemaOf<PreflightResult>()(
     rowCounts: z.record(z.string(), z.number()).optional(),
     checks: z.number().optional(),
     recordedBy: z.array(z.object({ by: z.string(), count: z.number() })).optional(),
+    lint: lintReportSchema.optional(),
   }),
 );
 

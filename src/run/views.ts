@@ -74,7 +74,10 @@ export async function gateView(deps: Deps, run: Run, index: number): Promise<Gat
     window: deps.policy.window(step.env),
     ...(step.purpose === 'rollback'
       ? { rollback: rollbackPlanAt(deps, run, results, index) }
-      : { files: resultOf(run, results, index, 'preflight')?.pending }),
+      : {
+          files: resultOf(run, results, index, 'preflight')?.pending,
+          lint: resultOf(run, results, index, 'preflight')?.lint,
+        }),
   };
 }
 

@@ -3,6 +3,7 @@ import { describeCounts } from '../deploy/diff.js';
 import { describeRecorded } from '../deploy/ledger.js';
 import type { ApplyResult, PgErrorView, PreflightResult } from '../deploy/results.js';
 import type { Run } from '../deploy/types.js';
+import { preflightLint } from './lint-blocks.js';
 import { type Block, context, esc, formatMs, type Message, plural, section, sections } from './mrkdwn.js';
 
 /** Slack's limit on blocks in one message. */
@@ -63,6 +64,7 @@ export function preflightReply(r: PreflightResult): Message {
     lines.push(`⚠️ Older than the newest applied migration: ${r.outOfOrder.map(esc).join(', ')}`);
   if (r.unknown.length) lines.push(`⚠️ In the ledger but not in the folder: ${r.unknown.map(esc).join(', ')}`);
   if (r.counts) lines.push(`Catalog: ${describeCounts(r.counts)}`);
+  if (r.lint) lines.push(...preflightLint(r.lint));
   if (r.parseError) lines.push(formatPgError(r.parseError));
   else if (r.problem) lines.push(esc(r.problem));
   return {

@@ -1,9 +1,11 @@
 /** Pure renderers for approval gates: the approval card and the reason modal. */
 import type { Approval, GateProgress } from '../deploy/approvals.js';
+import type { LintReport } from '../deploy/lint.js';
 import { isBaseline } from '../deploy/plan.js';
 import { describeRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
 import { describeWindow, type Window } from '../deploy/schedule.js';
 import type { Run } from '../deploy/types.js';
+import { approvalLint } from './lint-blocks.js';
 import {
   ACTIONS,
   type Block,
@@ -34,6 +36,8 @@ export interface GateView {
     statements: number;
     outsideTransaction?: string;
   }[];
+  /** A deploy gate: what lint found in those files (errors let through by an allow, with its reason). */
+  readonly lint?: LintReport;
   /** A rollback gate: what the rollback will undo and what stays applied. */
   readonly rollback?: RollbackPlan;
 }
@@ -82,6 +86,7 @@ export function approvalCard(run: Run, g: GateView): Message {
             ? `Will apply on *${esc(g.env)}* exactly ${n === 1 ? 'this file' : `these ${n} files`}, in this order:\n${files}`
             : `The files pending on *${esc(g.env)}* are not known (its preflight result is missing): do not approve; start a new run.`,
       ];
+  if (!rollback && !baseline) lines.push(...approvalLint(g.lint));
   if (before) lines.push(`So far: ${before}`);
   lines.push(`*Rules:* ${gateProgressText(g, true)}`);
   const conditions = g.approvals.filter((a) => a.decision === 'conditions');

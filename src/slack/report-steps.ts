@@ -12,6 +12,7 @@ import type {
   VerifyResult,
 } from '../deploy/results.js';
 import { summaryLine } from './check-blocks.js';
+import { lintMarkdown } from './lint-blocks.js';
 import { code, ms, pgError, table } from './markdown.js';
 import { formatMs, plural } from './mrkdwn.js';
 
@@ -54,6 +55,7 @@ export function preflight(r: PreflightResult): string[] {
   if (r.outOfOrder.length)
     out.push(`Older than the newest applied migration: ${r.outOfOrder.join(', ')}`, '');
   if (r.unknown.length) out.push(`In the ledger but not in the folder: ${r.unknown.join(', ')}`, '');
+  if (r.lint) out.push(...lintMarkdown(r.lint));
   if (r.parseError) out.push(...pgError(r.parseError));
   else if (r.problem) out.push(r.problem, '');
   return out;
