@@ -5,7 +5,15 @@
  * connection: the clicks after that arrive on the new connection.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { current, ephemerals, type Harness, lastPost, startHarness } from '../support/harness.js';
+import {
+  APP_TOKEN,
+  BOT_TOKEN,
+  current,
+  ephemerals,
+  type Harness,
+  lastPost,
+  startHarness,
+} from '../support/harness.js';
 import { query } from '../support/pg.js';
 
 const GATE = `    approvals:
@@ -108,5 +116,11 @@ describe.each([
     await h.settle();
     expect(ephemerals(h.slack).at(-1)).toMatch(/Run #1[\s\S]*<@U0PO> approved/);
     if (socket) expect(h.slack.socket.connections).toBe(2);
+  });
+
+  it('no token appears in any Slack call, acknowledgement or log line', () => {
+    const seen = JSON.stringify([h.slack.calls, h.slack.socket.received, h.logs]);
+    expect(h.logs.length).toBeGreaterThan(0);
+    for (const token of [APP_TOKEN, BOT_TOKEN]) expect(seen).not.toContain(token);
   });
 });
