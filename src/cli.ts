@@ -2,10 +2,12 @@
  * The same engine from a terminal or CI.
  *   migration-gate verify --env staging [--migration 024_x] [--json]
  *   migration-gate baseline 024_x --env staging --mark-applied-without-running (cli-baseline.ts)
+ *   migration-gate lint [--migration 024_x] [--json | --format github] (cli-lint.ts)
  * Exit codes: 0 every blocker passed · 1 a blocker failed · 2 usage or configuration error.
  */
 import { parseArgs } from 'node:util';
 import { BASELINE_USAGE, baselineCommand } from './cli-baseline.js';
+import { LINT_USAGE, lintCommand } from './cli-lint.js';
 import { loadDeployConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { findMigration } from './deploy/files.js';
@@ -49,10 +51,11 @@ function table(rows: string[][]): string {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help') {
-    process.stdout.write(`${USAGE}\n\n${BASELINE_USAGE}\n`);
+    process.stdout.write(`${USAGE}\n\n${BASELINE_USAGE}\n\n${LINT_USAGE}\n`);
     return command ? 0 : 2;
   }
   if (command === 'baseline') return baselineCommand(rest);
+  if (command === 'lint') return lintCommand(rest);
   if (command !== 'verify') fail(`Unknown command "${command}".`);
   let args: { env?: string; migration?: string; json?: boolean };
   try {

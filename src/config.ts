@@ -4,7 +4,6 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, zodProblems } from './config-error.js';
 import { fileLabel, locateProblem, readYaml } from './config-locate.js';
 import { envVarRef, fileSchema } from './config-schema.js';
-import { CHECK_FAILS, type EnvUrl, metricSourceOf, missingUrls, resolveUrls } from './config-signals.js';
 import type { Rule } from './deploy/approvals.js';
 import type { Check } from './deploy/check-schema.js';
 import { parseChecks } from './deploy/checks.js';
@@ -13,8 +12,6 @@ import { type LintLevels, resolveLevels } from './deploy/lint-rules.js';
 import { type MetricSource, metricKey } from './deploy/metrics.js';
 import { type MetricRule, type Phase, parseThreshold } from './deploy/monitoring.js';
 import type { Window } from './deploy/schedule.js';
-
-export type { EnvUrl };
 
 export interface Environment {
   readonly name: string;
@@ -26,8 +23,6 @@ export interface Environment {
   readonly retryBackoffMs: number;
   /** Session settings (name → value) set for every file applied or rolled back here; none when empty. */
   readonly settings?: Readonly<Record<string, string>>;
-  /** Base URLs by name (`urls:`), for http checks and metrics; none when not given. */
-  readonly urls?: Readonly<Record<string, EnvUrl>>;
   /** Approval rules; an environment without them has no gate. */
   readonly approvals: readonly Rule[];
   readonly allowSelfApproval: boolean;
@@ -122,9 +117,7 @@ export function parseDeployConfig(
     const variable = envVarRef.exec(e.database)?.[1] ?? '';
     const given = env[variable];
     const url = given && /^postgres(ql)?:\/\//.test(given) ? given : undefined;
-    const needed = !options.databasesFor || options.databasesFor.includes(e.name);
-    const urls = resolveUrls(e, i, env, needed, problems);
-    if (needed) {
+    if (!options.databasesFor || options.databasesFor.includes(e.name)) {
       if (!given) problems.push(`environments[${i}].database: environment variable ${variable} is not set`);
       else if (!url)
         problems.push(
@@ -140,7 +133,6 @@ export function parseDeployConfig(
       lockRetries: e.lockRetries,
       retryBackoffMs: e.retryBackoff,
       ...(e.settings ? { settings: e.settings } : {}),
-      ...(urls ? { urls } : {}),
       approvals: e.approvals ?? [],
       allowSelfApproval: e.allowSelfApproval,
       window: e.window,
@@ -155,22 +147,22 @@ export function parseDeployConfig(
   const { path: migrationsPath, layout: migrationsLayout } = parsed.data.migrations;
   const migrationsDir = resolve(dirname(source), migrationsPath);
   if (!existsSync(migrationsDir)) problems.push(`migrations: folder ${migrationsPath} does not exist`);
-  problems.push(...missingUrls(parsed.data));
   if (problems.length) throw invalid(problems);
   const monitoring: Monitoring = {
     oncall: parsed.data.monitoring?.oncall,
-    metrics: (parsed.data.monitoring?.metrics ?? []).map((m, k) => {
-      const src: MetricSource = metricSourceOf(m, k);
+    metrics: (parsed.data.monitoring?.metrics ?? []).map((m) => {
+      const src: MetricSource = m.sql
+        ? { kind: 'custom', name: m.name!, sql: m.sql }
+        : { kind: 'builtin', metric: m.metric!, function: m.function };
       return {
         source: src,
         rule: {
           key: metricKey(src),
           warn: m.warn ? parseThreshold(m.warn) : undefined,
-          critical: m.check ? CHECK_FAILS : m.critical ? parseThreshold(m.critical) : undefined,
+          critical: m.critical ? parseThreshold(m.critical) : undefined,
           consecutive: m.consecutive,
           rollback: m.rollback,
           dryRun: m.dryRun,
-          ...(m.down ? { down: m.down } : {}),
         },
       };
     }),

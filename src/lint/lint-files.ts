@@ -19,7 +19,7 @@ export interface LintInput {
   readonly inTransaction: boolean;
 }
 
-/** What the bot will do with each file, as lint needs to know it (see src/target/sql.ts statementsToRun). */
+/** What the bot will do with each file, as lint needs to know it (see src/target/sql.ts statementsToRun). Load the parser first. */
 export function inputsFor(files: readonly MigrationFile[], serverVersionNum?: number): LintInput[] {
   return files.map((f) => {
     const split = splitStatements(f.text, serverVersionNum);
@@ -86,8 +86,11 @@ export async function lintTexts(
 }
 
 /** Lint migration files as the bot will run them. */
-export const lintMigrations = (
+export async function lintMigrations(
   files: readonly MigrationFile[],
   levels: LintLevels,
   serverVersionNum?: number,
-) => lintTexts(inputsFor(files, serverVersionNum), levels, serverVersionNum);
+): Promise<LintReport> {
+  await loadParser(); // inputsFor splits the files
+  return lintTexts(inputsFor(files, serverVersionNum), levels, serverVersionNum);
+}
