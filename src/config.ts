@@ -17,6 +17,7 @@ export interface Environment {
   readonly name: string;
   readonly databaseUrl: string;
   readonly databaseVar: string;
+  readonly firstLockTimeoutMs: number;
   readonly lockTimeoutMs: number;
   readonly statementTimeoutMs: number;
   readonly lockRetries: number;
@@ -128,6 +129,7 @@ export function parseDeployConfig(
       name: e.name,
       databaseUrl: url ?? '',
       databaseVar: variable,
+      firstLockTimeoutMs: Math.min(e.firstLockTimeout, e.lockTimeout),
       lockTimeoutMs: e.lockTimeout,
       statementTimeoutMs: e.statementTimeout,
       lockRetries: e.lockRetries,
