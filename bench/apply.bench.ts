@@ -37,6 +37,7 @@ export async function benchApply(pgs: BenchPg): Promise<string> {
       name: 'bench',
       databaseUrl: a,
       databaseVar: 'X',
+      firstLockTimeoutMs: 100,
       lockTimeoutMs: 2000,
       statementTimeoutMs: 600_000,
       lockRetries: 0,

@@ -106,6 +106,8 @@ const environmentSchema = z.strictObject({
       envVarRef,
       'write ${ENV_VAR} and put the URL in that environment variable (secrets never go in deploy.yml)',
     ),
+  /** The first lock attempt's wait; each later attempt waits twice as long, up to lockTimeout (docs/locks.md). */
+  firstLockTimeout: duration.default(100),
   lockTimeout: duration.default(2000),
   statementTimeout: duration.default(300_000),
   lockRetries: z.int().min(0).max(50).default(5),

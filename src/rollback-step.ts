@@ -17,12 +17,14 @@ const view = (f: {
   durationMs: number;
   lockRetries: number;
   outsideTransaction?: string;
+  lockWaits?: AppliedFile['lockWaits'];
 }): AppliedFile => ({
   id: f.id,
   statements: f.statements,
   durationMs: f.durationMs,
   lockRetries: f.lockRetries,
   outsideTransaction: f.outsideTransaction,
+  lockWaits: f.lockWaits,
 });
 
 export async function runRollback(

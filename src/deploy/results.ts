@@ -1,4 +1,5 @@
 /** What each step measured: stored with the step, rendered in the thread and the report. Pure data. */
+
 import { z } from 'zod';
 import {
   type CheckResult,
@@ -9,6 +10,7 @@ import {
 import type { NotableChanges, SnapshotCounts } from './diff.js';
 import { type Drift, driftSchema } from './ledger.js';
 import { type LintReport, lintReportSchema } from './lint.js';
+import { type LockWait, lockWaitSchema } from './lock-attempts.js';
 import { type RawSample, rawSampleSchema } from './monitoring.js';
 import { schemaOf } from './stored.js';
 
@@ -66,6 +68,8 @@ export interface AppliedFile {
   readonly durationMs: number;
   readonly lockRetries: number;
   readonly outsideTransaction?: string;
+  /** Lock attempts that gave up, and who held the lock (src/deploy/lock-attempts.ts). */
+  readonly lockWaits?: LockWait[];
 }
 
 export interface ApplyResult {
@@ -201,6 +205,7 @@ const appliedFileFields = {
   durationMs: z.number(),
   lockRetries: z.number(),
   outsideTransaction: z.string().optional(),
+  lockWaits: z.array(lockWaitSchema).optional(),
 };
 const appliedFile = schemaOf<AppliedFile>()(z.object(appliedFileFields));
 const failedFile = z.object({ ...appliedFileFields, error: pgErrorView, statementsKept: z.number() });

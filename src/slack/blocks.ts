@@ -1,7 +1,8 @@
 /** Pure renderers: step replies (preflight, apply), plain text, the run list and the migration list. No I/O. */
 import { describeCounts } from '../deploy/diff.js';
 import { describeRecorded } from '../deploy/ledger.js';
-import type { ApplyResult, PgErrorView, PreflightResult } from '../deploy/results.js';
+import { describeLockWaits } from '../deploy/lock-attempts.js';
+import type { AppliedFile, ApplyResult, PgErrorView, PreflightResult } from '../deploy/results.js';
 import type { Run } from '../deploy/types.js';
 import { preflightLint } from './lint-blocks.js';
 import { type Block, context, esc, formatMs, type Message, plural, section, sections } from './mrkdwn.js';
@@ -73,6 +74,12 @@ export function preflightReply(r: PreflightResult): Message {
   };
 }
 
+/** " · waited for pid 4242, reporting-job, …": who made a file's lock attempts give up, when any did. */
+function waited(f: AppliedFile): string {
+  const w = describeLockWaits(f.lockWaits ?? []);
+  return w ? ` · ${esc(w)}` : '';
+}
+
 /** A file as the folder names it (results from before file names were kept: `<id>.sql`). */
 const nameOf = (f: { id: string; file?: string }) => f.file ?? `${f.id}.sql`;
 
@@ -85,7 +92,7 @@ export function applyReply(r: ApplyResult): Message {
     );
   const list = r.files.map(
     (f) =>
-      `• \`${esc(nameOf(f))}\` · ${plural(f.statements, 'statement')} in ${formatMs(f.durationMs)} · ${plural(f.lockRetries, 'lock retry', 'lock retries')} · ${f.outsideTransaction ? `outside a transaction (${esc(f.outsideTransaction)})` : 'one transaction'}`,
+      `• \`${esc(nameOf(f))}\` · ${plural(f.statements, 'statement')} in ${formatMs(f.durationMs)} · ${plural(f.lockRetries, 'lock retry', 'lock retries')} · ${f.outsideTransaction ? `outside a transaction (${esc(f.outsideTransaction)})` : 'one transaction'}${waited(f)}`,
   );
   const lines: string[] = [];
   if (r.ok && r.files.length === 0)
@@ -96,6 +103,8 @@ export function applyReply(r: ApplyResult): Message {
       `• \`${esc(nameOf(f))}\` failed after ${formatMs(f.durationMs)} with ${plural(f.lockRetries, 'lock retry', 'lock retries')}`,
     );
     lines.push(formatPgError(f.error));
+    const waits = describeLockWaits(f.lockWaits ?? []);
+    if (waits) lines.push(`Lock: ${esc(waits)}.`);
     if (f.outsideTransaction)
       lines.push(
         `⚠️ This file ran outside a transaction (${esc(f.outsideTransaction)}): ${plural(f.statementsKept, 'statement')} before the failing one ${f.statementsKept === 1 ? 'stays' : 'stay'} applied; the ledger has no row for it. Undo them or make the file re-runnable (IF NOT EXISTS), then run again.`,

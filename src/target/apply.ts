@@ -7,6 +7,7 @@ import { serverVersionNum, withTargetClient } from './client.js';
 import type { MigrationFile } from './files.js';
 import { readLedgers } from './foreign-ledgers.js';
 import { ensureLedger, recordApplied } from './ledger.js';
+import { lockWatch } from './lock-watch.js';
 import {
   type ApplyContext,
   type ApplySettings,
@@ -88,23 +89,29 @@ export async function applyMigrations(
         }
         const before = await takeSnapshot(client);
         const applied: FileResult[] = [];
-        for (const { file, statements } of parsed) {
-          const record = recordApplied(file, ctx, ledgers.foreign);
-          const r = await applyFile(client, env, file, statements, ctx, record);
-          if (isFailure(r)) {
-            const after = await takeSnapshot(client);
-            return {
-              ok: false,
-              kind: 'failed',
-              message: `${file.fileName} failed.`,
-              applied,
-              failure: r,
-              diff: diffSnapshots(before, after),
-              before,
-              after,
-            };
+        const watch = lockWatch(env.databaseUrl, ctx.footprints);
+        watch.warm();
+        try {
+          for (const { file, statements } of parsed) {
+            const record = recordApplied(file, ctx, ledgers.foreign);
+            const r = await applyFile(client, env, file, statements, { ...ctx, lockWatch: watch }, record);
+            if (isFailure(r)) {
+              const after = await takeSnapshot(client);
+              return {
+                ok: false,
+                kind: 'failed',
+                message: `${file.fileName} failed.`,
+                applied,
+                failure: r,
+                diff: diffSnapshots(before, after),
+                before,
+                after,
+              };
+            }
+            applied.push(r);
           }
-          applied.push(r);
+        } finally {
+          await watch.close();
         }
         const after = await takeSnapshot(client);
         return { ok: true, applied, diff: diffSnapshots(before, after), before, after };

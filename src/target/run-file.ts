@@ -1,22 +1,24 @@
-/** One migration file on one target: its own transaction (or none, when PostgreSQL requires it), lock retries. */
+/** One migration file on one target: its own transaction (or none, when PostgreSQL requires it), lock attempts. */
 import type pg from 'pg';
 import type { Environment } from '../config.js';
+import type { LockWait } from '../deploy/lock-attempts.js';
 import type { PgErrorView } from '../deploy/results.js';
 import { runBatched, StatementError } from './batch.js';
 import type { MigrationFile } from './files.js';
 import type { Footprints } from './footprint.js';
 import { type Recorder, recordApplied } from './ledger.js';
+import { type Attempts, type RetryContext, withLockRetries } from './lock-retries.js';
+import { type LockWatch, lockWatch } from './lock-watch.js';
 import { toPgError } from './pg-error.js';
 import { applySettings, resetSettings } from './session-settings.js';
 import type { Statement } from './sql.js';
-
-const RETRYABLE = new Set(['55P03', '40P01']); // lock_not_available, deadlock_detected
 
 /** What applying needs to know about an environment. */
 export type ApplySettings = Pick<
   Environment,
   | 'name'
   | 'databaseUrl'
+  | 'firstLockTimeoutMs'
   | 'lockTimeoutMs'
   | 'statementTimeoutMs'
   | 'lockRetries'
@@ -31,6 +33,8 @@ export interface FileResult {
   readonly lockRetries: number;
   /** Set when the file ran statement by statement outside a transaction, and why. */
   readonly outsideTransaction?: string;
+  /** Attempts that did not get their lock, and who held it. */
+  readonly lockWaits?: LockWait[];
 }
 
 export interface FileFailure extends FileResult {
@@ -47,34 +51,50 @@ export interface ApplyContext {
   /** Where the bot's own footprint on the target is recorded (see footprint.ts). */
   readonly footprints: Footprints;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Who blocks a lock attempt is seen from this (one per apply); without it, one per file, opened when needed. */
+  readonly lockWatch?: LockWatch;
+  /** Jitter for the backoff between lock attempts (Math.random unless a test fixes it). */
+  readonly random?: () => number;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/**
- * Run `attempt` again after `retryBackoff`, doubled each time, while it fails with a lock timeout or a deadlock,
- * up to `lockRetries` times. Gives back the retries it took, and the last error if it never succeeded.
- */
-async function withLockRetries(
+const pids = new WeakMap<pg.ClientBase, number>();
+async function backendPid(client: pg.ClientBase): Promise<number> {
+  let pid = pids.get(client);
+  if (pid === undefined) {
+    pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    pids.set(client, pid);
+  }
+  return pid;
+}
+
+/** Lock attempts for one file, watching who blocks it from a second connection opened only if needed. */
+async function retrying<T>(
+  client: pg.ClientBase,
   env: ApplySettings,
   ctx: ApplyContext,
-  attempt: () => Promise<void>,
-): Promise<{ retries: number; error?: unknown }> {
-  const sleep = ctx.sleep ?? defaultSleep;
-  for (let n = 0; ; n++) {
-    try {
-      await attempt();
-      return { retries: n };
-    } catch (e) {
-      const code = ((e instanceof StatementError ? e.failure : e) as pg.DatabaseError).code;
-      if (!code || !RETRYABLE.has(code) || n >= env.lockRetries) return { retries: n, error: e };
-      await sleep(env.retryBackoffMs * 2 ** n);
-    }
+  fn: (retry: (attempt: (lockTimeoutMs: number) => Promise<void>) => Promise<Attempts>) => Promise<T>,
+): Promise<T> {
+  const own = ctx.lockWatch ? undefined : lockWatch(env.databaseUrl, ctx.footprints);
+  own?.warm();
+  const watch = ctx.lockWatch ?? own!;
+  const rc: RetryContext = {
+    watch,
+    pid: await backendPid(client),
+    sleep: ctx.sleep ?? defaultSleep,
+    random: ctx.random ?? Math.random,
+    now: () => performance.now(),
+  };
+  try {
+    return await fn((attempt) => withLockRetries(env, rc, attempt));
+  } finally {
+    await own?.close();
   }
 }
 
-const timeouts = (env: ApplySettings, scope: 'local ' | '') =>
-  `set ${scope}lock_timeout = ${env.lockTimeoutMs}; set ${scope}statement_timeout = ${env.statementTimeoutMs}`;
+const timeouts = (env: ApplySettings, lockTimeoutMs: number, scope: 'local ' | '') =>
+  `set ${scope}lock_timeout = ${lockTimeoutMs}; set ${scope}statement_timeout = ${env.statementTimeoutMs}`;
 
 async function runInTransaction(
   client: pg.ClientBase,
@@ -86,31 +106,34 @@ async function runInTransaction(
 ): Promise<FileResult | FileFailure> {
   const started = performance.now();
   const since = () => Math.round(performance.now() - started);
-  const { retries, error } = await withLockRetries(env, ctx, async () => {
-    try {
-      await client.query('begin');
-      await client.query(timeouts(env, 'local '));
-      await applySettings(client, env.settings, true);
-      await runBatched(client, statements);
-      await resetSettings(client, env.settings); // the ledger rows are written as the bot, not as `role`
-      await record(client, {
-        durationMs: since(),
-        statements: statements.length,
-        outside: null,
-        sql: texts(statements),
-      });
-      await client.query('commit');
-    } catch (e) {
-      await client.query('rollback').catch(() => {});
-      throw e;
-    }
-  });
+  const { retries, waits, error } = await retrying(client, env, ctx, (retry) =>
+    retry(async (lockTimeoutMs) => {
+      try {
+        await client.query('begin');
+        await client.query(timeouts(env, lockTimeoutMs, 'local '));
+        await applySettings(client, env.settings, true);
+        await runBatched(client, statements);
+        await resetSettings(client, env.settings); // the ledger rows are written as the bot, not as `role`
+        await record(client, {
+          durationMs: since(),
+          statements: statements.length,
+          outside: null,
+          sql: texts(statements),
+        });
+        await client.query('commit');
+      } catch (e) {
+        await client.query('rollback').catch(() => {});
+        throw e;
+      }
+    }),
+  );
   const base = {
     id: file.id,
     file: file.fileName,
     statements: statements.length,
     durationMs: since(),
     lockRetries: retries,
+    ...(waits.length ? { lockWaits: waits } : {}),
   };
   if (error === undefined) return base;
   const index = error instanceof StatementError ? error.index : -1;
@@ -132,6 +155,7 @@ async function runOutsideTransaction(
   const started = performance.now();
   const since = () => Math.round(performance.now() - started);
   let retries = 0;
+  const waits: LockWait[] = [];
   const base = () => ({
     id: file.id,
     file: file.fileName,
@@ -139,22 +163,29 @@ async function runOutsideTransaction(
     durationMs: since(),
     lockRetries: retries,
     outsideTransaction: reason,
+    ...(waits.length ? { lockWaits: waits } : {}),
   });
   try {
-    await client.query(timeouts(env, ''));
+    await client.query(timeouts(env, env.lockTimeoutMs, ''));
     try {
       await applySettings(client, env.settings, false);
     } catch (e) {
       return { ...base(), statementsKept: 0, error: toPgError(e, file, undefined, -1) };
     }
-    for (const [i, st] of statements.entries()) {
-      const r = await withLockRetries(env, ctx, async () => {
-        await client.query(st.sql);
-      });
-      retries += r.retries;
-      if (r.error !== undefined)
-        return { ...base(), statementsKept: i, error: toPgError(r.error, file, st, i) };
-    }
+    const failed = await retrying(client, env, ctx, async (retry) => {
+      for (const [i, st] of statements.entries()) {
+        const r = await retry(async (lockTimeoutMs) => {
+          await client.query(`set lock_timeout = ${lockTimeoutMs}`);
+          await client.query(st.sql);
+        });
+        retries += r.retries;
+        waits.push(...r.waits);
+        if (r.error !== undefined)
+          return { ...base(), statementsKept: i, error: toPgError(r.error, file, st, i) };
+      }
+      return undefined;
+    });
+    if (failed) return failed;
     await resetSettings(client, env.settings);
     const durationMs = since();
     await record(client, {

@@ -30,6 +30,7 @@ describe('applyMigrations on real PostgreSQL', () => {
       name: 'test',
       databaseUrl: url,
       databaseVar: 'TEST_DATABASE_URL',
+      firstLockTimeoutMs: 100,
       lockTimeoutMs: 200,
       statementTimeoutMs: 10_000,
       lockRetries: 3,
@@ -37,52 +38,56 @@ describe('applyMigrations on real PostgreSQL', () => {
     };
   });
 
-  it('retries when the lock timeout fires, then fails cleanly; other sessions are never stuck behind it', async () => {
+  it('gives up the lock queue quickly, does not queue again while the blocker is open, and names it', async () => {
     const files = folder({
       '001_t.sql': 'create table t (id int primary key, v text);\n',
       '002_add.sql': 'alter table t add column extra int;\n',
     });
     expect((await applyMigrations(env, files, '001_t', ctx)).ok).toBe(true);
 
-    const holder = new pg.Client({ connectionString: env.databaseUrl });
+    const holder = new pg.Client({ connectionString: env.databaseUrl, application_name: 'reporting-job' });
     await holder.connect();
-    await holder.query('begin; select * from t;'); // holds ACCESS SHARE until rollback
+    await holder.query('begin; select * from t;'); // holds ACCESS SHARE until rollback: idle in transaction
+    const holderPid = (await holder.query('select pg_backend_pid() as pid')).rows[0].pid as number;
     const before = await withTargetClient(env, unrecorded, takeSnapshot);
 
-    const events: string[] = [];
-    const apply = applyMigrations(env, files, '002_add', {
-      ...ctx,
-      sleep: async (ms) => {
-        events.push(`backoff ${ms}`);
-        await new Promise((r) => setTimeout(r, ms));
-      },
-    }).then((r) => {
-      events.push('apply ended');
-      return r;
-    });
-    // A third session reading t while the ALTER waits: it queues behind the ALTER's lock request,
-    // so it must be released by the lock timeout, long before the apply gives up.
-    await new Promise((r) => setTimeout(r, 50));
-    const reader = query(env.databaseUrl, 'select count(*)::int as n from t').then((r) => {
-      events.push('reader done');
-      return r;
-    });
-    const [outcome, rows] = await Promise.all([apply, reader]);
+    const started = performance.now();
+    const apply = applyMigrations(env, files, '002_add', { ...ctx, random: () => 1 });
+    // A reader queued behind the ALTER's lock request is let go by the first attempt's timeout (100 ms)...
+    await waitForLockWait(env.databaseUrl);
+    const timed = async () => {
+      const t = performance.now();
+      await query(env.databaseUrl, 'select count(*)::int as n from t');
+      return performance.now() - t;
+    };
+    const first = await timed();
+    // ...and later readers never queue at all: the bot waits for the blocker instead of asking again.
+    await new Promise((r) => setTimeout(r, 300));
+    const later = await timed();
+    const outcome = await apply;
+    const elapsed = performance.now() - started;
     await holder.query('rollback');
     await holder.end();
 
-    expect(rows).toEqual([{ n: 0 }]);
-    expect(events.indexOf('reader done')).toBeLessThan(events.indexOf('apply ended'));
-    expect(events.filter((e) => e.startsWith('backoff'))).toEqual([
-      'backoff 100',
-      'backoff 200',
-      'backoff 400',
-    ]);
+    expect(first).toBeLessThan(1000);
+    expect(later).toBeLessThan(env.firstLockTimeoutMs);
+    // Backoffs 100 + 200 + 400 ms (random fixed at 1) spent waiting for the holder, not in the lock queue.
+    expect(elapsed).toBeGreaterThan(700);
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
-    expect(outcome.failure?.lockRetries).toBe(3);
-    expect(outcome.failure?.error.code).toBe('55P03');
-    expect(outcome.failure?.error.message).toContain('lock timeout');
+    const failure = outcome.failure!;
+    expect(failure.lockRetries).toBe(0);
+    expect(failure.error.code).toBe('55P03');
+    expect(failure.lockWaits).toHaveLength(1);
+    expect(failure.lockWaits![0]).toMatchObject({ attempt: 1, timeoutMs: 100, code: '55P03' });
+    expect(failure.lockWaits![0]!.blockers).toEqual([
+      expect.objectContaining({
+        pid: holderPid,
+        application: 'reporting-job',
+        state: 'idle in transaction',
+        query: 'select pg_backend_pid() as pid',
+      }),
+    ]);
     const after = await withTargetClient(env, unrecorded, takeSnapshot);
     expect(isEmptyDiff(diffSnapshots(before, after))).toBe(true);
     const ledger = await query(
@@ -104,18 +109,14 @@ describe('applyMigrations on real PostgreSQL', () => {
     const apply = applyMigrations(env, files, '002_add', ctx);
     // Release only once the first attempt has surely timed out: a fixed delay from the start depends on how
     // quickly a busy machine reaches the ALTER.
-    const watcher = new pg.Client({ connectionString: env.databaseUrl });
-    await watcher.connect();
-    for (;;) {
-      const { rows } = await watcher.query('select count(*)::int as n from pg_locks where not granted');
-      if (rows[0].n > 0) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await watcher.end();
+    await waitForLockWait(env.databaseUrl);
     setTimeout(() => void holder.query('rollback').then(() => holder.end()), 250);
     const outcome = await apply;
     expect(outcome.ok).toBe(true);
-    if (outcome.ok) expect(outcome.applied[0]!.lockRetries).toBeGreaterThanOrEqual(1);
+    if (outcome.ok) {
+      expect(outcome.applied[0]!.lockRetries).toBeGreaterThanOrEqual(1);
+      expect(outcome.applied[0]!.lockWaits![0]!.blockers[0]).toMatchObject({ state: 'idle in transaction' });
+    }
     const cols = await query(
       env.databaseUrl,
       "select column_name from information_schema.columns where table_name = 't' order by 1",
@@ -176,3 +177,18 @@ describe('applyMigrations on real PostgreSQL', () => {
     }
   });
 });
+
+/** Wait until some session waits for a lock (the migration's attempt is in the lock queue). */
+async function waitForLockWait(url: string): Promise<void> {
+  const watcher = new pg.Client({ connectionString: url });
+  await watcher.connect();
+  try {
+    for (;;) {
+      const { rows } = await watcher.query('select count(*)::int as n from pg_locks where not granted');
+      if (rows[0].n > 0) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    await watcher.end();
+  }
+}

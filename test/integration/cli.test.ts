@@ -47,6 +47,7 @@ beforeAll(async () => {
     {
       name: 'staging',
       databaseUrl: url,
+      firstLockTimeoutMs: 100,
       lockTimeoutMs: 1000,
       statementTimeoutMs: 10_000,
       lockRetries: 0,
@@ -107,6 +108,7 @@ describe('migration-gate verify with the shipped deploy.yml and example migratio
     const settings = {
       name: 'staging',
       databaseUrl: staging,
+      firstLockTimeoutMs: 100,
       lockTimeoutMs: 1000,
       statementTimeoutMs: 10_000,
       lockRetries: 0,

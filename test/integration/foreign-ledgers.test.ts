@@ -57,6 +57,7 @@ describe('ledgers other tools left on the target', () => {
     env = {
       name: 'staging',
       databaseUrl: await createTestDatabase('mg_foreign'),
+      firstLockTimeoutMs: 100,
       lockTimeoutMs: 1000,
       statementTimeoutMs: 10_000,
       lockRetries: 0,

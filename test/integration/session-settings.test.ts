@@ -35,6 +35,7 @@ describe('an environment’s session settings, on real PostgreSQL', () => {
     env = {
       name: 'test',
       databaseUrl: await createTestDatabase('mg_settings'),
+      firstLockTimeoutMs: 100,
       lockTimeoutMs: 200,
       statementTimeoutMs: 10_000,
       lockRetries: 1,

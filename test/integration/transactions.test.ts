@@ -24,6 +24,7 @@ describe('files that end their own transactions, on real PostgreSQL', () => {
     env = {
       name: 'test',
       databaseUrl: await createTestDatabase('mg_tx'),
+      firstLockTimeoutMs: 100,
       lockTimeoutMs: 200,
       statementTimeoutMs: 10_000,
       lockRetries: 1,

@@ -1,0 +1,85 @@
+/**
+ * Who blocks the applying session, seen from a second connection while an attempt waits for its lock
+ * (pg_blocking_pids), and whether those transactions are still open before the next attempt queues again.
+ * The second connection is opened only when an attempt is slow, and counts as the bot's own footprint.
+ */
+import type pg from 'pg';
+import type { Blocker } from '../deploy/lock-attempts.js';
+import type { Footprints } from './footprint.js';
+import { openTracked } from './sessions.js';
+
+/** Start looking this long into an attempt, then look again after a growing pause until it ends. */
+const FIRST_LOOK_MS = 20;
+const next = (pause: number) => Math.min(1000, Math.round(pause * 1.5));
+
+const BLOCKERS_SQL = `select a.pid, coalesce(a.application_name, '') as application, coalesce(a.state, '') as state,
+  coalesce(extract(epoch from clock_timestamp() - a.xact_start) * 1000, 0)::float8 as "transactionMs",
+  a.xact_start::text as xact, left(split_part(ltrim(coalesce(a.query, '')), E'\\n', 1), 100) as query
+  from pg_stat_activity a where a.pid = any(pg_blocking_pids($1))`;
+
+/** A blocker and the start of its transaction, to tell later whether that same transaction is still open. */
+export interface SeenBlocker extends Blocker {
+  readonly xact: string | null;
+}
+
+export interface LockWatch {
+  /** Open the second connection now, so the first slow attempt is seen from its start. */
+  warm(): void;
+  /** Watch `pid` until the returned stop() is called; stop() gives the blockers last seen (maybe none). */
+  during(pid: number): () => SeenBlocker[];
+  /** Whether any of these transactions is still open. */
+  stillOpen(blockers: readonly SeenBlocker[]): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function lockWatch(databaseUrl: string, footprints: Footprints): LockWatch {
+  let opened: Promise<Awaited<ReturnType<typeof openTracked>> | undefined> | undefined;
+  const client = async (): Promise<pg.Client | undefined> => {
+    opened ??= openTracked(databaseUrl, footprints, { mark: true, connectionTimeoutMillis: 5000 }).catch(
+      () => undefined,
+    );
+    return (await opened)?.client;
+  };
+  return {
+    warm() {
+      void client();
+    },
+    during(pid) {
+      let last: SeenBlocker[] = [];
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      let pause = FIRST_LOOK_MS;
+      const look = async () => {
+        const c = await client();
+        if (!c || stopped) return;
+        const r = await c.query<SeenBlocker>(BLOCKERS_SQL, [pid]).catch(() => undefined);
+        if (r?.rows.length && !stopped)
+          last = r.rows.map((b) => ({ ...b, transactionMs: Math.round(b.transactionMs) }));
+        pause = next(pause);
+        if (!stopped) timer = setTimeout(() => void look(), pause);
+      };
+      timer = setTimeout(() => void look(), FIRST_LOOK_MS);
+      return () => {
+        stopped = true;
+        clearTimeout(timer);
+        return last;
+      };
+    },
+    async stillOpen(blockers) {
+      const c = await client();
+      if (!c || !blockers.length) return false;
+      const r = await c
+        .query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity a
+            where a.pid = any($1::int[]) and a.xact_start::text = any($2::text[])`,
+          [blockers.map((b) => b.pid), blockers.map((b) => b.xact ?? '')],
+        )
+        .catch(() => undefined);
+      return (r?.rows[0]?.n ?? 0) > 0;
+    },
+    async close() {
+      const t = await opened;
+      await t?.end();
+    },
+  };
+}
