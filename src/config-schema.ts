@@ -96,6 +96,23 @@ const settingsSchema = z
     return out;
   });
 
+/** `backup: affected-tables`, or `{ tables: affected-tables, keepFor: 14d }` (docs/backups.md). */
+const AFFECTED = z.literal('affected-tables', { error: 'the only kind of backup is "affected-tables"' });
+const KEEP_BACKUPS = 30 * 86_400_000;
+const backupSchema = z.union(
+  [
+    AFFECTED.transform((tables) => ({ tables, keepFor: KEEP_BACKUPS })),
+    z.strictObject({ tables: AFFECTED, keepFor: duration.default(KEEP_BACKUPS) }),
+  ],
+  {
+    // An object says what is wrong inside it (its keepFor); anything else gets the two ways to write it.
+    error: (issue) =>
+      (issue.input !== null && typeof issue.input === 'object'
+        ? (issue as { errors?: { message: string }[][] }).errors?.[1]?.[0]?.message
+        : undefined) ?? 'write backup: affected-tables, or backup: { tables: affected-tables, keepFor: 30d }',
+  },
+);
+
 const environmentSchema = z.strictObject({
   name: z
     .string()
@@ -128,6 +145,8 @@ const environmentSchema = z.strictObject({
   autoRollback: z.boolean().default(false),
   /** Whether checks that write (writes: true, concurrent) may run here on command, outside a run's verify step. */
   onDemandWrites: z.boolean().default(false),
+  /** Copy the tables the pending files change into migration_gate_backup before apply (docs/backups.md). */
+  backup: backupSchema.optional(),
 });
 
 const threshold = z.string().refine((t) => parseThreshold(t) !== undefined, {

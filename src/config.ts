@@ -41,6 +41,8 @@ export interface Environment {
 export interface MonitorMetric {
   readonly source: MetricSource;
   readonly rule: MetricRule;
+  /** Copy the tables the pending files change before apply, kept `keepForMs` (docs/backups.md). */
+  readonly backup?: { readonly tables: 'affected-tables'; readonly keepForMs: number };
 }
 
 export interface Monitoring {
@@ -152,6 +154,7 @@ export function parseDeployConfig(
   if (problems.length) throw invalid(problems);
   const monitoring: Monitoring = {
     oncall: parsed.data.monitoring?.oncall,
+      ...(e.backup ? { backup: { tables: e.backup.tables, keepForMs: e.backup.keepFor } } : {}),
     metrics: (parsed.data.monitoring?.metrics ?? []).map((m) => {
       const src: MetricSource = m.sql
         ? { kind: 'custom', name: m.name!, sql: m.sql }
