@@ -32,6 +32,7 @@ describe('deploy.yml', () => {
       name: 'staging',
       databaseUrl: env.STAGING_DATABASE_URL,
       databaseVar: 'STAGING_DATABASE_URL',
+      firstLockTimeoutMs: 100,
       lockTimeoutMs: 2000,
       statementTimeoutMs: 300_000,
       lockRetries: 5,
