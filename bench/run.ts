@@ -7,6 +7,7 @@ import { benchScale } from './scale.bench.js';
 import { benchSlashApply } from './slash-apply.bench.js';
 import { benchSnapshot } from './snapshot.bench.js';
 import { benchPostgres } from './support.js';
+import { benchTraffic } from './traffic.bench.js';
 
 const only = process.argv[2];
 const benches = {
@@ -17,6 +18,7 @@ const benches = {
   monitor: benchMonitor,
   scale: benchScale,
   'slash-apply': benchSlashApply,
+  traffic: benchTraffic,
 };
 const pgs = await benchPostgres();
 try {
