@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { DURATION, duration, fileSchema, migrationsSchema } from './config-schema.js';
 import { checkSchema } from './deploy/check-schema.js';
+import { lintJsonSchema, lintSchema } from './deploy/lint-rules.js';
 
 /** Where the schemas are published, relative to the repository root. */
 export const SCHEMA_PATH = 'schema/deploy.schema.json';
@@ -61,6 +62,7 @@ export function deployJsonSchema(): Json {
             'The migrations folder, relative to deploy.yml, or { path, layout } (docs/layouts.md).',
           anyOf: [{ type: 'string', minLength: 1 }, { ...node }],
         });
+      else if (zodSchema === lintSchema) replace(node, lintJsonSchema());
       else if (path.join('/') === 'properties/environments/items/properties/checks/items')
         replace(node, checks.check);
     },

@@ -142,6 +142,27 @@ export function unknownRuleProblem(name: string): string | undefined {
   return `there is no lint rule "${name}"${near.length ? `; did you mean ${near.join(', ')}?` : '.'} docs/lint.md lists every rule`;
 }
 
+/** `lint:` in deploy.yml's JSON Schema (editors complete the rule names and levels): every known rule, nothing else. */
+export function lintJsonSchema(): Record<string, unknown> {
+  const level = (what: string) => ({ enum: [...LINT_LEVELS], description: what });
+  return {
+    description:
+      "Each lint rule's level: error (stops the run at preflight unless the file allows it with a reason), warning or off (docs/lint.md).",
+    type: 'object',
+    properties: Object.fromEntries(
+      ALL_RULES.map((r) => [
+        r,
+        level(
+          r in OWN_RULES
+            ? `migration-gate's rule: ${OWN_RULES[r as OwnRule]}.`
+            : `squawk's rule (https://squawkhq.com/docs/${r}).`,
+        ),
+      ]),
+    ),
+    additionalProperties: false,
+  };
+}
+
 /** deploy.yml's `lint:`: rule name → error | warning | off; unknown names are refused with the names near them. */
 export const lintSchema = z
   .record(z.string(), z.unknown(), {
