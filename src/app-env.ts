@@ -55,5 +55,17 @@ export function secretsOf(env: AppEnv, deploy: DeployConfig | undefined): string
       /* not a URL: the whole value is already listed */
     }
   }
+  // The application's and Prometheus's URLs (deploy.yml urls:): the whole URL, its scheme://host:port, its password.
+  for (const e of deploy?.environments ?? [])
+    for (const { url } of Object.values(e.urls ?? {})) {
+      out.push(url);
+      try {
+        const u = new URL(url);
+        out.push(u.origin, u.host);
+        if (u.password) out.push(decodeURIComponent(u.password), u.password);
+      } catch {
+        /* config.ts admits only URLs here */
+      }
+    }
   return [...new Set(out.filter((s): s is string => !!s && s.length >= 4))];
 }

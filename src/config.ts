@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, zodProblems } from './config-error.js';
 import { fileLabel, locateProblem, readYaml } from './config-locate.js';
 import { envVarRef, fileSchema } from './config-schema.js';
+import { CHECK_FAILS, type EnvUrl, metricSourceOf, missingUrls, resolveUrls } from './config-signals.js';
 import type { Rule } from './deploy/approvals.js';
 import type { Check } from './deploy/check-schema.js';
 import { parseChecks } from './deploy/checks.js';
@@ -12,6 +13,8 @@ import { type LintLevels, resolveLevels } from './deploy/lint-rules.js';
 import { type MetricSource, metricKey } from './deploy/metrics.js';
 import { type MetricRule, type Phase, parseThreshold } from './deploy/monitoring.js';
 import type { Window } from './deploy/schedule.js';
+
+export type { EnvUrl };
 
 export interface Environment {
   readonly name: string;
@@ -24,6 +27,8 @@ export interface Environment {
   readonly retryBackoffMs: number;
   /** Session settings (name → value) set for every file applied or rolled back here; none when empty. */
   readonly settings?: Readonly<Record<string, string>>;
+  /** Base URLs by name (`urls:`), for http checks and metrics; none when not given. */
+  readonly urls?: Readonly<Record<string, EnvUrl>>;
   /** Approval rules; an environment without them has no gate. */
   readonly approvals: readonly Rule[];
   readonly allowSelfApproval: boolean;
@@ -36,13 +41,13 @@ export interface Environment {
   readonly monitor?: { readonly plan: string; readonly phases: readonly Phase[] };
   readonly autoRollback: boolean;
   readonly onDemandWrites: boolean;
+  /** Copy the tables the pending files change before apply, kept `keepForMs` (docs/backups.md). */
+  readonly backup?: { readonly tables: 'affected-tables'; readonly keepForMs: number };
 }
 
 export interface MonitorMetric {
   readonly source: MetricSource;
   readonly rule: MetricRule;
-  /** Copy the tables the pending files change before apply, kept `keepForMs` (docs/backups.md). */
-  readonly backup?: { readonly tables: 'affected-tables'; readonly keepForMs: number };
 }
 
 export interface Monitoring {
@@ -120,7 +125,9 @@ export function parseDeployConfig(
     const variable = envVarRef.exec(e.database)?.[1] ?? '';
     const given = env[variable];
     const url = given && /^postgres(ql)?:\/\//.test(given) ? given : undefined;
-    if (!options.databasesFor || options.databasesFor.includes(e.name)) {
+    const needed = !options.databasesFor || options.databasesFor.includes(e.name);
+    const urls = resolveUrls(e, i, env, needed, problems);
+    if (needed) {
       if (!given) problems.push(`environments[${i}].database: environment variable ${variable} is not set`);
       else if (!url)
         problems.push(
@@ -137,6 +144,7 @@ export function parseDeployConfig(
       lockRetries: e.lockRetries,
       retryBackoffMs: e.retryBackoff,
       ...(e.settings ? { settings: e.settings } : {}),
+      ...(urls ? { urls } : {}),
       approvals: e.approvals ?? [],
       allowSelfApproval: e.allowSelfApproval,
       window: e.window,
@@ -146,28 +154,28 @@ export function parseDeployConfig(
       monitor: e.monitor === undefined ? undefined : planFor(e.monitor, i),
       autoRollback: e.autoRollback,
       onDemandWrites: e.onDemandWrites,
+      ...(e.backup ? { backup: { tables: e.backup.tables, keepForMs: e.backup.keepFor } } : {}),
     };
   });
   const { path: migrationsPath, layout: migrationsLayout } = parsed.data.migrations;
   const migrationsDir = resolve(dirname(source), migrationsPath);
   if (!existsSync(migrationsDir)) problems.push(`migrations: folder ${migrationsPath} does not exist`);
+  problems.push(...missingUrls(parsed.data));
   if (problems.length) throw invalid(problems);
   const monitoring: Monitoring = {
     oncall: parsed.data.monitoring?.oncall,
-      ...(e.backup ? { backup: { tables: e.backup.tables, keepForMs: e.backup.keepFor } } : {}),
-    metrics: (parsed.data.monitoring?.metrics ?? []).map((m) => {
-      const src: MetricSource = m.sql
-        ? { kind: 'custom', name: m.name!, sql: m.sql }
-        : { kind: 'builtin', metric: m.metric!, function: m.function };
+    metrics: (parsed.data.monitoring?.metrics ?? []).map((m, k) => {
+      const src: MetricSource = metricSourceOf(m, k);
       return {
         source: src,
         rule: {
           key: metricKey(src),
           warn: m.warn ? parseThreshold(m.warn) : undefined,
-          critical: m.critical ? parseThreshold(m.critical) : undefined,
+          critical: m.check ? CHECK_FAILS : m.critical ? parseThreshold(m.critical) : undefined,
           consecutive: m.consecutive,
           rollback: m.rollback,
           dryRun: m.dryRun,
+          ...(m.down ? { down: m.down } : {}),
         },
       };
     }),

@@ -10,14 +10,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Environment } from './config.js';
 import { metricValue } from './deploy/metrics.js';
-import { type Judged, judge, type RawSample } from './deploy/monitoring.js';
+import { judgeReading, priorOf } from './deploy/judge-reading.js';
+import type { Judged, RawSample } from './deploy/monitoring.js';
 import { latestResult, type StepResults } from './deploy/step-results.js';
 import type { Deps } from './run/deps.js';
 import type { MonitorView } from './slack/monitor-blocks.js';
 import * as claims from './store/checkpoint-claims.js';
 import * as cps from './store/checkpoints.js';
 import { describeTargetError } from './target/connect-errors.js';
-import { sampleTarget } from './target/metrics.js';
+import { sampleSources } from './target/signals.js';
 
 /** Runs taken per batch, and targets sampled at once. */
 export const BATCH = 250;
@@ -61,7 +62,7 @@ async function sampleAll(deps: Deps, keys: readonly { env: Environment; touched:
   const metrics = deps.deploy.monitoring.metrics;
   return mapLimit(keys, PARALLEL, async (p): Promise<RawSample> => {
     try {
-      return await sampleTarget(
+      return await sampleSources(
         p.env,
         deps.footprints,
         metrics.map((m) => m.source),
@@ -142,11 +143,11 @@ export async function measureBatch(
     const prev = p.done.filter((d) => d.seq < cps.EXTRA).at(-1)?.sample ?? p.baseline;
     // Readings taken on command are shown but never count toward `consecutive`.
     const history = (key: string) =>
-      p.done.filter((d) => d.seq < cps.EXTRA).map((d) => d.judged?.find((j) => j.key === key)?.raw ?? 'ok');
+      p.done.filter((d) => d.seq < cps.EXTRA).map((d) => priorOf(d.judged?.find((j) => j.key === key)));
     const judged = metrics.map((m) => {
       const v = metricValue(m.source, prev, cur);
       const base = p.baseline ? metricValue(m.source, undefined, p.baseline).value : undefined;
-      return judge(m.rule, v.value, base, history(m.rule.key), v.unavailable, v.quiet);
+      return judgeReading(m.rule, v, base, history(m.rule.key));
     });
     // The newest planned checkpoint due is the one that counts; older planned ones were missed; one taken on
     // command at the same time shares the reading.
@@ -171,8 +172,12 @@ export async function measureBatch(
       onDemand: newest.seq >= cps.EXTRA,
       env: p.env,
       judged,
+      // A source that is down is said in the monitoring message (and alerts at `down: N`), not as "cannot be measured".
       firstUnavailable: judged.filter(
-        (j) => j.unavailable && !p.done.some((d) => d.judged?.find((x) => x.key === j.key)?.unavailable),
+        (j) =>
+          j.unavailable &&
+          !j.down &&
+          !p.done.some((d) => d.judged?.find((x) => x.key === j.key)?.unavailable),
       ),
       view: viewOf(p.env.name, after, false),
       pending: after.filter((r) => r.status === 'pending').length,

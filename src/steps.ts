@@ -21,8 +21,8 @@ import { describeTargetError } from './target/connect-errors.js';
 import { discoverMigrations } from './target/files.js';
 import type { Footprints } from './target/footprint.js';
 import { readLedgers } from './target/foreign-ledgers.js';
-import { sampleTarget } from './target/metrics.js';
 import { rowCountsBefore } from './target/rows-before.js';
+import { sampleSources } from './target/signals.js';
 import { snapshotDigest, takeSnapshot } from './target/snapshot.js';
 import { loadParser, splitStatements, statementProblems, statementsToRun } from './target/sql.js';
 import { checksFor, rowsUnchangedTables } from './verification.js';
@@ -139,12 +139,14 @@ export async function runPreflight(
     );
     // The baseline monitoring compares with, read in its own session once this one's footprint is recorded.
     if (!outcome.ok || !env.monitor) return outcome;
-    const metricsBaseline = await sampleTarget(
+    const metricsBaseline = await sampleSources(
       env,
       footprints,
-      deploy.monitoring.metrics.map((m) => m.source),
+      // A watched check has no baseline: it passes or fails.
+      deploy.monitoring.metrics.map((m) => m.source).filter((s) => s.kind !== 'check'),
       [],
       () => new Date().toISOString(),
+      { strict: true },
     );
     return { ...outcome, result: { ...outcome.result, metricsBaseline } };
   } catch (e) {

@@ -45,9 +45,20 @@ export function progressText(v: MonitorView): string {
  * does not count yet. Lines are shown as configured.
  */
 export function reading(j: Judged & { unit: string; dryRun: boolean }): string {
+  const need = j.consecutive ?? 1;
+  // Its source could not be reached (`down: N`): "🔴 *community_up* down: … (1 of 3 in a row)".
+  if (j.down) {
+    const count = j.streak < need ? `${j.streak} of ${need} in a row` : `${j.streak} in a row: critical`;
+    return `🔴 *${esc(j.key)}* down: ${esc(j.unavailable ?? '')} (${count})${j.dryRun ? ' · dry run: reported only' : ''}`;
+  }
   if (j.unavailable) return `⚠️ *${esc(j.key)}*: not measured: ${esc(j.unavailable)}`;
   if (j.quiet) return `➖ *${esc(j.key)}*: ${esc(j.quiet)}`;
-  const need = j.consecutive ?? 1;
+  // A watched check says what it saw instead of a number, and its line is "fails".
+  if (j.note) {
+    const count = j.raw !== 'ok' && need > 1 ? ` (${Math.min(j.streak, need)} of ${need} in a row)` : '';
+    const dry = j.dryRun && j.raw !== 'ok' ? ' · dry run: reported only' : '';
+    return `${ICON[j.raw]} *${esc(j.key)}* ${esc(j.note)}${count}${dry}`;
+  }
   const notes = j.line ? [`${j.lineLevel ?? 'line'} ${esc(j.line)}`] : [];
   if (j.raw !== 'ok' && need > 1 && j.streak <= need) notes.push(`${j.streak} of ${need} in a row`);
   else if (j.raw !== 'ok' && j.streak > 1) notes.push(`${j.streak} in a row`);
@@ -118,10 +129,14 @@ export function alertMessage(
     } as Block);
   }
   return {
-    text: `${level === 'critical' ? 'Critical' : 'Warning'} on ${esc(env)}: ${bad.map((j) => `${esc(j.key)} ${fmt(j.value)}${esc(j.unit)}`).join(', ')}`,
+    text: `${level === 'critical' ? 'Critical' : 'Warning'} on ${esc(env)}: ${bad.map(short).join(', ')}`,
     blocks,
   };
 }
+
+/** A reading in a few words, for a notification: "queue_depth 9", "community_up down", "rls_isolation fails". */
+const short = (j: Judged & { unit: string }) =>
+  `${esc(j.key)} ${j.down ? 'down' : j.note ? (j.raw === 'ok' ? 'passes' : 'fails') : `${fmt(j.value)}${esc(j.unit)}`}`;
 
 /** The first time metrics cannot be measured on an environment: said once in the thread, watching goes on. */
 export function unavailableMessage(env: string, judged: readonly Judged[]): Message {

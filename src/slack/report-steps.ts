@@ -144,7 +144,9 @@ export function verify(env: string, index: number, r: VerifyResult): string[] {
 const LEVEL_ICON = { ok: '', warn: '⚠️ ', critical: '🔴 ' } as const;
 function value(j: Judged | undefined, unit: string): string {
   if (!j) return '—';
+  if (j.down) return `🔴 down: ${j.unavailable ?? ''}`;
   if (j.unavailable) return `not measured: ${j.unavailable}`;
+  if (j.note && j.value !== undefined) return `${LEVEL_ICON[j.raw]}${j.note}`;
   if (j.quiet || j.value === undefined) return `— (${j.quiet ?? 'no value'})`;
   return `${LEVEL_ICON[j.raw]}${fmt(j.value)}${unit}`;
 }

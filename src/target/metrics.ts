@@ -149,14 +149,22 @@ export async function sampleTarget(
   const deadline = performance.now() + (opts.waitMs ?? 2_000);
   for (;;) {
     const own = await footprints.total(targetKey(env.databaseUrl));
-    const { sample, botSessions } = await withTargetClient(
+    const opening = performance.now();
+    let connectMs = 0;
+    const { sample: read, botSessions } = await withTargetClient(
       env,
       footprints,
-      (client, session) =>
-        readOnce(client, session, own, sources, touchedTables, at(), opts.timeoutMs ?? 10_000),
+      (client, session) => {
+        connectMs = performance.now() - opening;
+        return readOnce(client, session, own, sources, touchedTables, at(), opts.timeoutMs ?? 10_000);
+      },
       // Custom metric SQL is the bot's work too: what it scans of the touched tables is read before it commits.
       { mark: true, deep: { ...footprints.measure, tables: touchedTables } },
     );
+    // connect_ms: how long opening a connection took (with `down:`, whether the database can be reached at all).
+    const sample = sources.some((s) => s.kind === 'builtin' && s.metric === 'connect_ms')
+      ? { ...read, gauges: { ...read.gauges, connect_ms: connectMs } }
+      : read;
     if (!botSessions) return sample;
     if (performance.now() >= deadline) return withoutCounters(sample, sources);
     await sleep(200);
