@@ -11,6 +11,7 @@ import type { NotableChanges, SnapshotCounts } from './diff.js';
 import { type Drift, driftSchema } from './ledger.js';
 import { type LintReport, lintReportSchema } from './lint.js';
 import { type LockWait, lockWaitSchema } from './lock-attempts.js';
+import { type TracedStatement, tracedStatementSchema } from './lock-trace.js';
 import { type RawSample, rawSampleSchema } from './monitoring.js';
 import { schemaOf } from './stored.js';
 
@@ -70,6 +71,8 @@ export interface AppliedFile {
   readonly outsideTransaction?: string;
   /** Lock attempts that gave up, and who held the lock (src/deploy/lock-attempts.ts). */
   readonly lockWaits?: LockWait[];
+  /** The strong locks its statements took and how long they were held (src/deploy/lock-trace.ts). */
+  readonly lockTrace?: TracedStatement[];
 }
 
 export interface ApplyResult {
@@ -206,6 +209,7 @@ const appliedFileFields = {
   lockRetries: z.number(),
   outsideTransaction: z.string().optional(),
   lockWaits: z.array(lockWaitSchema).optional(),
+  lockTrace: z.array(tracedStatementSchema).optional(),
 };
 const appliedFile = schemaOf<AppliedFile>()(z.object(appliedFileFields));
 const failedFile = z.object({ ...appliedFileFields, error: pgErrorView, statementsKept: z.number() });

@@ -37,33 +37,45 @@ interface CompleteHandler {
   handleCommandComplete(msg: unknown, connection: unknown): void;
 }
 
+/** One part of a message: a statement of the file (its index), or the bot's probe after statement `after`. */
+interface Item {
+  readonly sql: string;
+  readonly index?: number;
+  readonly after?: number;
+}
+
 interface Batch {
-  readonly first: number;
+  readonly items: Item[];
   readonly text: string;
-  /** Character offset of each statement in `text`. */
+  /** Character offset of each item in `text`. */
   readonly offsets: number[];
 }
 
-function batches(statements: readonly Statement[], maxChars = MAX_BATCH_CHARS): Batch[] {
+function batches(items: readonly Item[], maxChars: number): Batch[] {
   const out: Batch[] = [];
-  let current: { first: number; parts: string[]; offsets: number[]; length: number } | undefined;
-  for (const [i, st] of statements.entries()) {
-    if (current && current.length + SEPARATOR.length + st.sql.length > maxChars) {
-      out.push({ first: current.first, text: current.parts.join(SEPARATOR), offsets: current.offsets });
+  let current: Batch | undefined;
+  let length = 0;
+  const close = () => {
+    if (current) out.push({ ...current, text: current.items.map((i) => i.sql).join(SEPARATOR) });
+  };
+  for (const item of items) {
+    if (current && length + SEPARATOR.length + item.sql.length > maxChars) {
+      close();
       current = undefined;
     }
-    if (!current) current = { first: i, parts: [], offsets: [], length: 0 };
-    else current.length += SEPARATOR.length;
-    current.offsets.push(current.length);
-    current.parts.push(st.sql);
-    current.length += st.sql.length;
+    if (!current) {
+      current = { items: [], text: '', offsets: [] };
+      length = 0;
+    } else length += SEPARATOR.length;
+    current.offsets.push(length);
+    current.items.push(item);
+    length += item.sql.length;
   }
-  if (current)
-    out.push({ first: current.first, text: current.parts.join(SEPARATOR), offsets: current.offsets });
+  close();
   return out;
 }
 
-/** The statement of the batch that failed: the first one not reported complete, or where the error points. */
+/** The item of the batch that failed: the first one not reported complete, or where the error points. */
 function failedAt(batch: Batch, completed: number, position: number | undefined): number {
   if (completed > 0 || position === undefined) return Math.min(completed, batch.offsets.length - 1);
   // Nothing completed: a parse error of the whole message points into the statement it is about.
@@ -83,25 +95,52 @@ function send(client: pg.ClientBase, text: string): { done: Promise<unknown>; qu
   return { done, query };
 }
 
+/** What running the statements gave back: rows affected per statement, and each probe's first row. */
+export interface BatchedResult {
+  /** PostgreSQL's row count for each statement (null where it reports none, e.g. DDL). */
+  readonly rowCounts: (number | null)[];
+  /** The probe's first row, by the index of the statement it followed. */
+  readonly probes: Map<number, Record<string, unknown>>;
+}
+
 /**
- * Run `statements` in the client's open transaction, several per message. Throws StatementError with the index
- * of the statement that failed and PostgreSQL's error, its position moved into that statement's text.
+ * Run `statements` in the client's open transaction, several per message, with `probe(i)`'s SQL (if any) run
+ * right after statement i. Throws StatementError with the index of the statement that failed and PostgreSQL's
+ * error, its position moved into that statement's text (index -1 when a probe failed).
  */
 export async function runBatched(
   client: pg.ClientBase,
   statements: readonly Statement[],
-  maxChars = MAX_BATCH_CHARS,
-): Promise<void> {
-  for (const batch of batches(statements, maxChars)) {
+  options: { maxChars?: number; probe?: (index: number) => string | undefined } = {},
+): Promise<BatchedResult> {
+  const items: Item[] = [];
+  for (const [index, st] of statements.entries()) {
+    items.push({ sql: st.sql, index });
+    const probe = options.probe?.(index);
+    if (probe) items.push({ sql: probe, after: index });
+  }
+  const rowCounts: (number | null)[] = [];
+  const probes = new Map<number, Record<string, unknown>>();
+  for (const batch of batches(items, options.maxChars ?? MAX_BATCH_CHARS)) {
     const { done, query } = send(client, batch.text);
+    let res: unknown;
     try {
-      await done;
+      res = await done;
     } catch (e) {
       const err = e as pg.DatabaseError;
       const position = err.position ? Number(err.position) - 1 : undefined;
       const k = failedAt(batch, query.completed, position);
+      const item = batch.items[k]!;
+      if (item.index === undefined) throw new StatementError(e, -1);
       if (position !== undefined) err.position = String(position - batch.offsets[k]! + 1);
-      throw new StatementError(e, batch.first + k);
+      throw new StatementError(e, item.index);
+    }
+    const results = (Array.isArray(res) ? res : [res]) as pg.QueryResult[];
+    for (const [k, item] of batch.items.entries()) {
+      const r = results[k];
+      if (item.index !== undefined) rowCounts[item.index] = r?.rowCount ?? null;
+      else if (item.after !== undefined && r?.rows[0]) probes.set(item.after, r.rows[0]);
     }
   }
+  return { rowCounts, probes };
 }

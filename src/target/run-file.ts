@@ -2,12 +2,14 @@
 import type pg from 'pg';
 import type { Environment } from '../config.js';
 import type { LockWait } from '../deploy/lock-attempts.js';
+import type { TracedStatement } from '../deploy/lock-trace.js';
 import type { PgErrorView } from '../deploy/results.js';
 import { runBatched, StatementError } from './batch.js';
 import type { MigrationFile } from './files.js';
 import type { Footprints } from './footprint.js';
 import { type Recorder, recordApplied } from './ledger.js';
 import { type Attempts, type RetryContext, withLockRetries } from './lock-retries.js';
+import { lockTracer } from './lock-trace.js';
 import { type LockWatch, lockWatch } from './lock-watch.js';
 import { toPgError } from './pg-error.js';
 import { applySettings, resetSettings } from './session-settings.js';
@@ -35,6 +37,8 @@ export interface FileResult {
   readonly outsideTransaction?: string;
   /** Attempts that did not get their lock, and who held it. */
   readonly lockWaits?: LockWait[];
+  /** The strong locks each statement took on relations that existed before, and for how long. */
+  readonly lockTrace?: TracedStatement[];
 }
 
 export interface FileFailure extends FileResult {
@@ -106,13 +110,17 @@ async function runInTransaction(
 ): Promise<FileResult | FileFailure> {
   const started = performance.now();
   const since = () => Math.round(performance.now() - started);
+  const tracer = lockTracer(statements);
+  let trace: TracedStatement[] = [];
   const { retries, waits, error } = await retrying(client, env, ctx, (retry) =>
     retry(async (lockTimeoutMs) => {
       try {
         await client.query('begin');
         await client.query(timeouts(env, lockTimeoutMs, 'local '));
         await applySettings(client, env.settings, true);
-        await runBatched(client, statements);
+        const tracing = await tracer.start(client);
+        const ran = await runBatched(client, statements, { probe: tracing ? tracer.probe : undefined });
+        const ranAt = performance.now();
         await resetSettings(client, env.settings); // the ledger rows are written as the bot, not as `role`
         await record(client, {
           durationMs: since(),
@@ -121,6 +129,7 @@ async function runInTransaction(
           sql: texts(statements),
         });
         await client.query('commit');
+        if (tracing) trace = tracer.finish(ran.probes, ran.rowCounts, performance.now() - ranAt);
       } catch (e) {
         await client.query('rollback').catch(() => {});
         throw e;
@@ -135,7 +144,7 @@ async function runInTransaction(
     lockRetries: retries,
     ...(waits.length ? { lockWaits: waits } : {}),
   };
-  if (error === undefined) return base;
+  if (error === undefined) return trace.length ? { ...base, lockTrace: trace } : base;
   const index = error instanceof StatementError ? error.index : -1;
   const cause = error instanceof StatementError ? error.failure : error;
   return { ...base, statementsKept: 0, error: toPgError(cause, file, statements[index], index) };

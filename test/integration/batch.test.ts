@@ -35,7 +35,7 @@ describe('runBatched', () => {
     const statements = parse(text);
     await client.query('begin');
     try {
-      await runBatched(client, statements, maxChars);
+      await runBatched(client, statements, { maxChars });
       return undefined;
     } catch (e) {
       if (!(e instanceof StatementError)) throw e;
