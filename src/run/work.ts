@@ -1,10 +1,11 @@
 /** A step's work against its target, and the event it ends in. The result is stored and posted in the thread. */
 import { runBaseline, runBaselinePreflight } from '../baseline-step.js';
 import type { Environment } from '../config.js';
+import { measuredFor, tracedRelations } from '../deploy/lock-trace.js';
 import { isBaseline } from '../deploy/plan.js';
 import { redactDeep } from '../deploy/redact.js';
 import type { StepOutcome } from '../deploy/results.js';
-import { resultOf } from '../deploy/step-results.js';
+import { earlierApplies, resultOf } from '../deploy/step-results.js';
 import type { Run, RunEvent } from '../deploy/types.js';
 import { runRollback } from '../rollback-step.js';
 import { baselinePreflightReply, baselineReply } from '../slack/baseline-blocks.js';
@@ -33,7 +34,10 @@ async function work(deps: Deps, run: Run, index: number, e: Environment): Promis
         const message = baselinePreflightReply(outcome.result);
         return { outcome, message, nothingToApply: outcome.result.alreadyApplied };
       }
-      const outcome = await runPreflight(deploy, e, run.migration, run, footprints);
+      // Sizes here of the tables an earlier environment's lock trace names (for this gate's card).
+      const traced = earlierApplies(run, results, index).at(-1);
+      const sizeOf = tracedRelations(traced && measuredFor([traced], traced.files));
+      const outcome = await runPreflight(deploy, e, run.migration, run, footprints, sizeOf);
       return {
         outcome,
         message: preflightReply(outcome.result),

@@ -1,6 +1,7 @@
 /** Pure renderers for approval gates: the approval card and the reason modal. */
 import type { Approval, GateProgress } from '../deploy/approvals.js';
 import type { LintReport } from '../deploy/lint.js';
+import type { MeasuredTrace, RelationSize } from '../deploy/lock-trace.js';
 import { isBaseline } from '../deploy/plan.js';
 import { describeRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
 import { describeWindow, type Window } from '../deploy/schedule.js';
@@ -19,6 +20,7 @@ import {
   when,
 } from './mrkdwn.js';
 import { encodeReasonRef, encodeStepRef, type StepRef } from './refs.js';
+import { approvalTrace } from './trace-blocks.js';
 
 /** What a gate shows: its rules, who approved, any conditions or rejection. */
 export interface GateView {
@@ -38,6 +40,8 @@ export interface GateView {
   }[];
   /** A deploy gate: what lint found in those files (errors let through by an allow, with its reason). */
   readonly lint?: LintReport;
+  /** A deploy gate: the locks those files took on an earlier environment, and the tables' sizes here. */
+  readonly locks?: { measured: MeasuredTrace; sizes?: RelationSize[] };
   /** A rollback gate: what the rollback will undo and what stays applied. */
   readonly rollback?: RollbackPlan;
 }
@@ -86,7 +90,8 @@ export function approvalCard(run: Run, g: GateView): Message {
             ? `Will apply on *${esc(g.env)}* exactly ${n === 1 ? 'this file' : `these ${n} files`}, in this order:\n${files}`
             : `The files pending on *${esc(g.env)}* are not known (its preflight result is missing): do not approve; start a new run.`,
       ];
-  if (!rollback && !baseline) lines.push(...approvalLint(g.lint));
+  if (!rollback && !baseline)
+    lines.push(...approvalLint(g.lint), ...approvalTrace(g.locks?.measured, g.env, g.locks?.sizes));
   if (before) lines.push(`So far: ${before}`);
   lines.push(`*Rules:* ${gateProgressText(g, true)}`);
   const conditions = g.approvals.filter((a) => a.decision === 'conditions');
