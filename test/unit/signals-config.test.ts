@@ -2,7 +2,7 @@
  * deploy.yml and check files for the application's own signals: urls:, http checks, http/prometheus/check metrics,
  * down: and unit:, each mistake said with its file and key.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -188,10 +188,14 @@ describe('metrics from outside PostgreSQL in deploy.yml', () => {
   });
 
   it('the URLs, their hosts and passwords are secrets: scrubbed from everything the bot says', () => {
-    const c = parseDeployConfig(deployYml('    - { metric: deadlocks, critical: "> 0" }', 'community: ${STAGING_COMMUNITY_URL}'), source, {
-      ...env,
-      STAGING_COMMUNITY_URL: 'https://bot:s3cret-pw@community.internal.example:8443/base',
-    });
+    const c = parseDeployConfig(
+      deployYml('    - { metric: deadlocks, critical: "> 0" }', 'community: ${STAGING_COMMUNITY_URL}'),
+      source,
+      {
+        ...env,
+        STAGING_COMMUNITY_URL: 'https://bot:s3cret-pw@community.internal.example:8443/base',
+      },
+    );
     const secrets = secretsOf(loadAppEnv({}), c);
     expect(secrets).toEqual(
       expect.arrayContaining([
@@ -220,5 +224,44 @@ describe('JSON paths', () => {
     expect(at('$.checks[5]')).toEqual({ found: false, missing: '$.checks has no item [5]' });
     expect(at('$.status.x')).toEqual({ found: false, missing: '$.status has no key "x"' });
     expect(parseJsonPath('$..a')).toEqual({ ok: false, problem: 'expected a key after "." at "..a"' });
+  });
+});
+
+describe("docs/signals.md: the RLS rollout's triggers", () => {
+  /** The deploy.yml block under "The RLS rollout's triggers". */
+  const block = () => {
+    const text = readFileSync(join(import.meta.dirname, '../../docs/signals.md'), 'utf8');
+    const section = text.slice(text.indexOf("## The RLS rollout's triggers"));
+    return /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+  };
+  it('error rate > 5 % for 5 checkpoints, p99 > 1000 ms, the service crashing, database connectivity lost, RLS failing', () => {
+    const c = parseDeployConfig(`migrations: .\n${block()}`, source, {
+      PRODUCTION_DATABASE_URL: 'postgres://u:pw-1234@h/db',
+      PRODUCTION_COMMUNITY_URL: 'http://community.internal.example',
+      PRODUCTION_PROMETHEUS_URL: 'http://prometheus.internal.example:9090',
+    });
+    const rules = Object.fromEntries(c.monitoring.metrics.map((m) => [m.rule.key, [m.source.kind, m.rule]]));
+    expect(rules.error_rate_5xx).toEqual([
+      'prometheus',
+      expect.objectContaining({
+        critical: expect.objectContaining({ op: '>', value: 5 }),
+        consecutive: 5,
+        rollback: true,
+      }),
+    ]);
+    expect(rules.p99_ms).toEqual([
+      'prometheus',
+      expect.objectContaining({
+        critical: expect.objectContaining({ op: '>', value: 1000 }),
+        rollback: true,
+      }),
+    ]);
+    expect(rules.community_up).toEqual(['http', expect.objectContaining({ down: 2, rollback: true })]);
+    expect(rules.connect_ms).toEqual(['builtin', expect.objectContaining({ down: 2, rollback: false })]);
+    expect(rules.rls_isolation).toEqual([
+      'check',
+      expect.objectContaining({ critical: expect.objectContaining({ text: 'fails' }), rollback: true }),
+    ]);
+    expect(c.environments[0]).toMatchObject({ autoRollback: true, monitor: { plan: 'rollout' } });
   });
 });
