@@ -107,7 +107,8 @@ export function describeTrace(
   file: string,
   trace: readonly TracedStatement[],
   measuredOn: string,
-  here: string,
+  /** The environment about to be approved (its sizes follow); none in the apply reply where it was measured. */
+  here: string | undefined,
   sizes: readonly RelationSize[] | undefined,
 ): string[] {
   const out: string[] = [];
@@ -120,7 +121,7 @@ export function describeTrace(
           ? `${here}: not there yet`
           : `${here}: size not read`;
       out.push(
-        `${file}:${st.line} ${st.text} → ${modeName(l.mode)} on ${l.relation}, ${l.rewrite ? 'table rewritten' : 'no rewrite'}, held ${st.heldMs} ms on ${measuredOn}${st.rows !== null ? ` (${st.rows} rows)` : ''}; ${there}`,
+        `${file}:${st.line} ${st.text} → ${modeName(l.mode)} on ${l.relation}, ${l.rewrite ? 'table rewritten' : 'no rewrite'}, held ${st.heldMs} ms on ${measuredOn}${st.rows !== null ? ` (${st.rows} rows)` : ''}${here ? `; ${there}` : ''}`,
       );
     }
   }

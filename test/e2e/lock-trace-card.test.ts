@@ -43,5 +43,8 @@ describe('the lock trace on the approval card', () => {
     expect(card).not.toContain('refunds');
     const apply = lastPost(h.slack, 'Apply on staging');
     expect(apply).toContain('Apply on staging* ✅');
+    expect(apply).toMatch(
+      /\*Locks\* stronger than ROW EXCLUSIVE on tables that existed before \(held until commit\):\n• 002_amount\.sql:1 alter table orders add column note text → ACCESS EXCLUSIVE on public\.orders, no rewrite, held \d+ ms on staging\n/,
+    );
   });
 });
