@@ -5,6 +5,7 @@ import { measuredFor } from '../deploy/lock-trace.js';
 import { boundDowns, downFileNames, planRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
 import { earlierApplies, latestResult, resultOf, type StepResults } from '../deploy/step-results.js';
 import type { Run } from '../deploy/types.js';
+import { restoreGateView } from '../slack/backup-blocks.js';
 import { textMessage } from '../slack/blocks.js';
 import { approvalCard, type GateView } from '../slack/gate-blocks.js';
 import { esc, type Message } from '../slack/mrkdwn.js';
@@ -81,7 +82,7 @@ export async function gateView(deps: Deps, run: Run, index: number): Promise<Gat
     progress: known ? progress(p, list, groups.members) : undefined,
     window: deps.policy.window(step.env),
     ...(step.purpose === 'rollback'
-      ? { rollback: rollbackPlanAt(deps, run, results, index) }
+      ? { rollback: rollbackPlanAt(deps, run, results, index), ...restoreGateView(run, results, index) }
       : {
           files: resultOf(run, results, index, 'preflight')?.pending,
           lint: resultOf(run, results, index, 'preflight')?.lint,

@@ -1,6 +1,8 @@
 /** A step's work against its target, and the event it ends in. The result is stored and posted in the thread. */
+import { runBackup, runRestore } from '../backup-step.js';
 import { runBaseline, runBaselinePreflight } from '../baseline-step.js';
 import type { Environment } from '../config.js';
+import { restorable } from '../deploy/backups.js';
 import { measuredFor, tracedRelations } from '../deploy/lock-trace.js';
 import { isBaseline } from '../deploy/plan.js';
 import { redactDeep } from '../deploy/redact.js';
@@ -9,6 +11,7 @@ import { earlierApplies, resultOf } from '../deploy/step-results.js';
 import type { Run, RunEvent } from '../deploy/types.js';
 import { runRollback } from '../rollback-step.js';
 import { baselinePreflightReply, baselineReply } from '../slack/baseline-blocks.js';
+import { backupReply, restoreReply, withRestoreOffer } from '../slack/backup-blocks.js';
 import { applyReply, preflightReply } from '../slack/blocks.js';
 import { checksReply, rollbackReply } from '../slack/check-blocks.js';
 import type { Message } from '../slack/mrkdwn.js';
@@ -21,7 +24,14 @@ import { migrationsToVerify, runVerify } from '../verification.js';
 import type { Deps } from './deps.js';
 import { reply } from './views.js';
 
-type Done = { outcome: StepOutcome<unknown>; message: Message; partial?: boolean; nothingToApply?: boolean };
+type Done = {
+  outcome: StepOutcome<unknown>;
+  message: Message;
+  partial?: boolean;
+  nothingToApply?: boolean;
+  /** A rollback after which the backup can put data back (Restore is offered). */
+  restorable?: boolean;
+};
 
 async function work(deps: Deps, run: Run, index: number, e: Environment): Promise<Done> {
   const { deploy, footprints } = deps;
@@ -74,7 +84,24 @@ async function work(deps: Deps, run: Run, index: number, e: Environment): Promis
         footprints,
         checksums: run.checksums,
       });
-      return { outcome, message: rollbackReply(outcome.result) };
+      // What the down files cannot bring back and this run's backup there can: offered as Restore from backup.
+      const offer = outcome.ok ? restorable(resultOf(run, results, index, 'backup')) : [];
+      const message = rollbackReply(outcome.result);
+      if (!offer.length) return { outcome, message };
+      return { outcome, message: withRestoreOffer(message, offer, e.name), restorable: true };
+    }
+    case 'backup': {
+      const outcome = await runBackup(deploy, e, {
+        runId: run.id,
+        checksums: run.checksums,
+        footprints,
+        pending: resultOf(run, results, index, 'preflight')?.pending.map((p) => p.id) ?? [],
+      });
+      return { outcome, message: backupReply(outcome.result) };
+    }
+    case 'restore': {
+      const outcome = await runRestore(e, resultOf(run, results, index, 'backup'), footprints);
+      return { outcome, message: restoreReply(outcome.result) };
     }
     case 'baseline': {
       const outcome = await runBaseline(deploy, e, run.migration, {
@@ -124,6 +151,7 @@ export async function executeStep(deps: Deps, run: Run, index: number): Promise<
         ...(done.nothingToApply ? { nothingToApply: true } : {}),
       }
     : {
+        ...(done.restorable ? { restorable: true } : {}),
         type: 'stepFailed',
         index,
         at,
