@@ -67,14 +67,14 @@ export function decide(run: Run, event: RunEvent, ctx: Context): Decision {
       return monitorRequest(run, event, ctx);
     case 'cancel':
       return cancel(run, event.at, event.by, ctx);
+    case 'restoreRequested':
+    case 'restoreDeclined':
+      return restorePressed(run, event, ctx);
     case 'interrupted':
       return interrupted(run, event.at);
   }
 }
 
-    case 'restoreRequested':
-    case 'restoreDeclined':
-      return restorePressed(run, event, ctx);
 function stepEnded(
   run: Run,
   event: Extract<RunEvent, { type: 'stepSucceeded' | 'stepFailed' }>,
@@ -129,11 +129,6 @@ function interrupted(run: Run, at: string): Decision {
   const current = currentStep(run);
   const working = current !== -1 && run.steps[current]!.status === 'running';
   if (!working) return { ok: false, refused: 'Nothing was interrupted: the run is waiting, not working.' };
-  if (run.steps[current]!.name === 'rollback') {
-    // Half a rollback: what was rolled back stays so; the run holds until someone resumes it (or cancels).
-    const held = withStep(run, current, { status: 'blocked', finishedAt: at, summary: 'interrupted' });
-    return {
-      ok: true,
   if (run.steps[current]!.name === 'restore') {
     // A restore is one transaction: cut, it restored nothing; the offer stands again.
     const held = withStep(run, current, { status: 'blocked', finishedAt: at, summary: 'interrupted' });
@@ -143,6 +138,11 @@ function interrupted(run: Run, at: string): Decision {
       effects: [{ type: 'renderCard' }],
     };
   }
+  if (run.steps[current]!.name === 'rollback') {
+    // Half a rollback: what was rolled back stays so; the run holds until someone resumes it (or cancels).
+    const held = withStep(run, current, { status: 'blocked', finishedAt: at, summary: 'interrupted' });
+    return {
+      ok: true,
       next: { ...run, steps: held, version: run.version + 1 },
       effects: [{ type: 'renderCard' }],
     };

@@ -10,8 +10,8 @@ import type { StepOutcome } from '../deploy/results.js';
 import { earlierApplies, resultOf } from '../deploy/step-results.js';
 import type { Run, RunEvent } from '../deploy/types.js';
 import { runRollback } from '../rollback-step.js';
-import { baselinePreflightReply, baselineReply } from '../slack/baseline-blocks.js';
 import { backupReply, restoreReply, withRestoreOffer } from '../slack/backup-blocks.js';
+import { baselinePreflightReply, baselineReply } from '../slack/baseline-blocks.js';
 import { applyReply, preflightReply } from '../slack/blocks.js';
 import { checksReply, rollbackReply } from '../slack/check-blocks.js';
 import type { Message } from '../slack/mrkdwn.js';
@@ -149,9 +149,9 @@ export async function executeStep(deps: Deps, run: Run, index: number): Promise<
         durationMs,
         summary: outcome.summary,
         ...(done.nothingToApply ? { nothingToApply: true } : {}),
+        ...(done.restorable ? { restorable: true } : {}),
       }
     : {
-        ...(done.restorable ? { restorable: true } : {}),
         type: 'stepFailed',
         index,
         at,
