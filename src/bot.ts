@@ -1,10 +1,14 @@
 /** Build and start the Slack app around a store and a deploy config. Used by main.ts and the tests. */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type CustomRoute } from '@slack/bolt';
+import { App } from '@slack/bolt';
 import type { AppEnv } from './app-env.js';
 import type { DeployConfig } from './config.js';
 import { boltLogger, type Logger } from './log.js';
+import { healthCheck } from './observe/health.js';
+import { createMetrics } from './observe/metrics.js';
+import { opsRoutes, serveRoutes } from './observe/routes.js';
+import { countSlackErrors } from './observe/slack-errors.js';
 import { startScheduler } from './scheduler.js';
 import { createService, type Service } from './service.js';
 import { webChat } from './slack/chat.js';
@@ -35,21 +39,17 @@ export interface Bot {
   readonly mode: 'socket' | 'http';
   /** http://127.0.0.1:PORT in HTTP mode. */
   readonly url?: string;
+  /** Where GET /metrics, /healthz and /livez answer: the Slack listener, or in Socket Mode a server on PORT. */
+  readonly opsUrl: string;
   stop(): Promise<void>;
 }
 
 export async function startBot(o: BotOptions): Promise<Bot> {
   const socket = !!o.env.SLACK_APP_TOKEN;
-  const customRoutes: CustomRoute[] = [
-    {
-      path: '/healthz',
-      method: ['GET'],
-      handler: (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ok: true, mode: socket ? 'socket' : 'http' }));
-      },
-    },
-  ];
+  // The bot's own routes (docs/observability.md): beside /slack/events in HTTP mode, on PORT in Socket Mode.
+  const metrics = createMetrics(o.store.db);
+  const health = healthCheck(o.store, o.deploy);
+  const customRoutes = opsRoutes({ metrics, health, mode: socket ? 'socket' : 'http' });
   const clientOptions = {
     ...(o.env.SLACK_API_URL ? { slackApiUrl: o.env.SLACK_API_URL } : {}),
     ...(o.retries !== undefined ? { retryConfig: { retries: o.retries } } : {}),
@@ -62,7 +62,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
           socketMode: true,
           receiver: socketReceiver({
             appToken: o.env.SLACK_APP_TOKEN!,
-            customRoutes,
+            customRoutes: [], // served by serveRoutes below, which says when PORT is taken
             port: o.env.PORT,
             clientOptions,
             log: o.log,
@@ -83,7 +83,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     o.log.error({ err: error.original ?? error, code: error.code }, 'a Slack request failed');
   });
   const unlogTargetErrors = logTargetErrors(o.log);
-  const chat = webChat(app.client, o.secrets);
+  const chat = countSlackErrors(webChat(app.client, o.secrets), metrics);
   const service = createService({
     store: o.store,
     deploy: o.deploy,
@@ -91,6 +91,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     log: o.log,
     secrets: o.secrets,
     now: o.now,
+    metrics,
   });
   registerSlack(app, service, chat, o.secrets);
   const interrupted = await service.reconcile();
@@ -102,8 +103,13 @@ export async function startBot(o: BotOptions): Promise<Bot> {
 
   const scheduler = o.scheduler === false ? undefined : startScheduler(service.tick, o.log);
   let url: string | undefined;
+  let ops: Awaited<ReturnType<typeof serveRoutes>> | undefined;
   if (socket) {
     await app.start();
+    ops = await serveRoutes(customRoutes, o.env.PORT, o.host).catch(async (e) => {
+      await app.stop();
+      throw e;
+    });
   } else {
     const server = (await app.start(o.host ? { port: o.env.PORT, host: o.host } : o.env.PORT)) as Server;
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -117,8 +123,10 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     service,
     mode: socket ? 'socket' : 'http',
     url,
+    opsUrl: ops?.url ?? url!,
     async stop() {
       scheduler?.stop();
+      await ops?.close();
       await app.stop();
       await service.idle();
       unlogTargetErrors();

@@ -9,8 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Environment } from './config.js';
-import { judgeReading, priorOf } from './deploy/judge-reading.js';
 import { metricValue } from './deploy/metrics.js';
+import { judgeReading, priorOf } from './deploy/judge-reading.js';
 import type { Judged, RawSample } from './deploy/monitoring.js';
 import { latestResult, type StepResults } from './deploy/step-results.js';
 import type { Deps } from './run/deps.js';
@@ -52,6 +52,8 @@ export interface Measured {
   readonly onDemand: boolean;
   /** The run's step results, as read with the batch (what a rollback plan builds on). */
   readonly results: StepResults;
+  /** The step's checkpoint rows this batch stored: taken (`done`) or `missed`, and when each was due. */
+  readonly stored: { status: 'done' | 'missed'; dueAt: string }[];
 }
 
 type Rows = Awaited<ReturnType<typeof cps.batchContext>>['rows'];
@@ -183,6 +185,7 @@ export async function measureBatch(
       pending: after.filter((r) => r.status === 'pending').length,
       messages: ctx.messages.filter((x) => x.runId === newest.runId),
       results: ctx.results.get(newest.runId) ?? new Map(),
+      stored: p.g.map((d) => ({ status: counts(d) ? 'done' : 'missed', dueAt: d.dueAt })),
     };
     return { m, ids: p.g.map((d) => d.id) };
   });

@@ -7,7 +7,6 @@ import { answerAlert } from './handlers/alert.js';
 import type { Asked, Shell } from './handlers/answer.js';
 import { gateClick } from './handlers/gate-click.js';
 import { cancel, rollbackOrRerun } from './handlers/held.js';
-import { restoreClick } from './handlers/restore.js';
 import { slashCommand } from './handlers/slash.js';
 import { verifyButton } from './handlers/verify.js';
 import { recoverOrphans } from './recovery.js';
@@ -52,14 +51,16 @@ export function createService(options: ShellOptions) {
     rollback: (a: Step) => guarded('click', a, () => rollbackOrRerun(shell, a, 'rollback')),
     rerun: (a: Step) => guarded('click', a, () => rollbackOrRerun(shell, a, 'rerun')),
     verify: (a: Step) => guarded('click', a, () => verifyButton(shell, a)),
-    restore: (a: Step, what: 'restore' | 'finish') => guarded('click', a, () => restoreClick(shell, a, what)),
     alert: (a: Asked & { ref: AlertRef }, keep: boolean) =>
       guarded('click', a, () => answerAlert(shell, a, keep)),
-    /** The scheduler's tick: recover orphaned runs, gates (windows, expiry, reminders), then checkpoints. */
-    tick: async (now: Date) =>
-      (await recoverOrphans(deps, runner)) +
-      (await gateTick(deps, runner.act, now)) +
-      (await monitorTick(deps, runner, now)).runs,
+    /** The scheduler's tick: recover orphaned runs, gates (windows, expiry, reminders), then checkpoints. Timed. */
+    tick: (now: Date) =>
+      deps.metrics.timeTick(
+        async () =>
+          (await recoverOrphans(deps, runner)) +
+          (await gateTick(deps, runner.act, now)) +
+          (await monitorTick(deps, runner, now)).runs,
+      ),
     /** The monitoring part of the tick, with how many checkpoint rows it took (the benchmark counts them). */
     monitorTick: (now: Date) => monitorTick(deps, runner, now),
     /** At start: runs whose owner is gone end as interrupted (an interrupted rollback holds); see recovery.ts. */

@@ -2,6 +2,7 @@
 import type { DeployConfig, Environment } from '../config.js';
 import type { Policy } from '../deploy/decision.js';
 import type { Logger } from '../log.js';
+import { type BotMetrics, createMetrics } from '../observe/metrics.js';
 import type { Chat } from '../slack/chat.js';
 import type { Db, Store } from '../store/db.js';
 import { measureFor, storeFootprints } from '../store/footprints.js';
@@ -16,6 +17,8 @@ export interface ShellOptions {
   readonly log: Logger;
   readonly secrets: readonly string[];
   readonly now?: () => Date;
+  /** The bot's own metrics (GET /metrics); a registry of its own when not given. */
+  readonly metrics?: BotMetrics;
 }
 
 export interface Deps {
@@ -29,6 +32,8 @@ export interface Deps {
   readonly footprints: Footprints;
   /** This process owns the runs it works on (their advisory locks); recovery takes only runs nobody owns. */
   readonly live: Liveness;
+  /** What the shell counts for GET /metrics (observe/metrics.ts). */
+  readonly metrics: BotMetrics;
   readonly clock: () => Date;
   /** The clock as an ISO string (what events carry). */
   readonly now: () => string;
@@ -51,6 +56,7 @@ export function createDeps(o: ShellOptions): Deps {
     policy: policyOf(o.deploy),
     footprints: storeFootprints(o.store.db, measureFor(o.deploy.monitoring.metrics)),
     live: liveness(o.store.pool),
+    metrics: o.metrics ?? createMetrics(o.store.db),
     clock,
     now: () => clock().toISOString(),
     env: (name) => o.deploy.environments.find((e) => e.name === name),

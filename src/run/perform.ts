@@ -4,6 +4,7 @@
  */
 import type { Decision, Effect } from '../deploy/decision.js';
 import type { Run, RunEvent } from '../deploy/types.js';
+import { inStep } from '../observe/log-context.js';
 import { postReport } from '../reporting.js';
 import { textMessage } from '../slack/blocks.js';
 import type { Respond } from '../slack/chat.js';
@@ -40,6 +41,19 @@ export interface PerformParts {
 }
 
 export function createPerform(deps: Deps, parts: PerformParts) {
+  /** A step's work: every line logged meanwhile carries the run id and the step (observe/log-context.ts). */
+  function step(run: Run, index: number): Promise<RunEvent> {
+    const { name, env } = run.steps[index]!;
+    return inStep(run.id, index, name, async () => {
+      deps.log.info({ env }, `${name} on ${env} started`);
+      const ended = await executeStep(deps, run, index);
+      const outcome = ended.type === 'stepSucceeded' ? 'succeeded' : 'failed';
+      const durationMs = 'durationMs' in ended ? ended.durationMs : undefined;
+      deps.log.info({ env, outcome, durationMs }, `${name} on ${env} ${outcome}`);
+      return ended;
+    });
+  }
+
   /** One effect; `skip` is set when the ones after it have nothing to do (a checkpoint someone else took). */
   async function one(run: Run, effect: Effect, asker: Asker): Promise<RunEvent | 'stop' | undefined> {
     switch (effect.type) {
@@ -57,7 +71,7 @@ export function createPerform(deps: Deps, parts: PerformParts) {
           approvalCard(run, await gateView(deps, run, effect.index)),
         ));
       case 'runStep':
-        return executeStep(deps, run, effect.index);
+        return step(run, effect.index);
       case 'startMonitor':
         return void (await startMonitor(deps, run, effect.index));
       case 'report':

@@ -8,6 +8,7 @@ import type { Context, Decision, Record } from '../deploy/decision.js';
 import { SYSTEM_ACTOR } from '../deploy/decision.js';
 import { decide } from '../deploy/machine.js';
 import type { Run, RunEvent } from '../deploy/types.js';
+import { inRun } from '../observe/log-context.js';
 import { acknowledge as acknowledgeAlert, findAlert } from '../store/alerts.js';
 import { loadApprovals, recordApproval } from '../store/approvals.js';
 import type { Tx } from '../store/db.js';
@@ -51,7 +52,7 @@ export function createRunner(deps: Deps) {
   /** Decide `event` for run `runId` and save it: the transaction holds no network call. */
   async function decideAndSave(runId: number, event: RunEvent): Promise<{ run?: Run; d: Decision }> {
     const groups = byPerson(event) ? await readGroups(deps.chat, groupsNamed(deps.deploy)) : undefined;
-    return db.transaction(async (tx) => {
+    const saved = await db.transaction(async (tx): Promise<{ run?: Run; d: Decision }> => {
       const run = await runs.loadRun(tx, runId, true);
       if (!run) return { d: { ok: false, refused: noRun(runId) } };
       const ctx: Context = {
@@ -75,6 +76,10 @@ export function createRunner(deps: Deps) {
       await write(tx, runId, d.records ?? []);
       return { run, d };
     });
+    // Committed: what the transition says is counted (runs started and ended, steps, gate waits).
+    if (saved.run && saved.d.ok && saved.d.next !== saved.run)
+      deps.metrics.transition(saved.run, saved.d.next, event);
+    return saved;
   }
 
   /**
@@ -83,6 +88,10 @@ export function createRunner(deps: Deps) {
    * lock; anything else is acted on as usual, decided again under the lock.
    */
   async function actOn(run: Run, event: RunEvent, shown = true): Promise<Decision> {
+    return inRun(run.id, () => actOnRun(run, event, shown));
+  }
+
+  async function actOnRun(run: Run, event: RunEvent, shown: boolean): Promise<Decision> {
     const d = decide(run, event, { policy: deps.policy, digest: digestOf(run.checksums) });
     if (!d.ok || d.next !== run || d.records?.length) return act(run.id, event);
     // A run nobody can see (no card) has no card to redraw.
@@ -92,9 +101,11 @@ export function createRunner(deps: Deps) {
 
   /** Act on a run: decide, save, perform. Returns the decision (a refusal is a sentence for the asker). */
   async function act(runId: number, event: RunEvent, asker: Asker = {}): Promise<Decision> {
-    const { d } = await decideAndSave(runId, event);
-    if (d.ok) await follow(d, asker);
-    return d;
+    return inRun(runId, async () => {
+      const { d } = await decideAndSave(runId, event);
+      if (d.ok) await follow(d, asker);
+      return d;
+    });
   }
 
   /**
@@ -102,6 +113,10 @@ export function createRunner(deps: Deps) {
    * run; a run recovered by another replica between the save and now is left alone (its version moved on).
    */
   async function follow(d: Decision & { ok: true }, asker: Asker = {}): Promise<void> {
+    return inRun(d.next.id, () => followRun(d, asker));
+  }
+
+  async function followRun(d: Decision & { ok: true }, asker: Asker): Promise<void> {
     if (!d.effects.some((e) => e.type === 'runStep')) return drive(d, asker);
     return deps.live.hold(d.next.id, async () => {
       const saved = await runs.loadRun(db, d.next.id);

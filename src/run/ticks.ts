@@ -3,6 +3,7 @@
  * due monitoring checkpoints, measured with no transaction open (monitor-batch.ts), then judged by decide().
  */
 import { mapLimit, measureBatch, PARALLEL } from '../monitor-batch.js';
+import { inRun, outsideRuns } from '../observe/log-context.js';
 import { progressText, unavailableMessage } from '../slack/monitor-blocks.js';
 import { claimDueGates } from '../store/due-gates.js';
 import * as runs from '../store/runs.js';
@@ -23,8 +24,19 @@ export async function gateTick(deps: Deps, act: Act, now: Date): Promise<number>
   return n;
 }
 
-/** Every due checkpoint of every watching run, each exactly once across replicas. */
-export async function monitorTick(
+/**
+ * Every due checkpoint of every watching run, each exactly once across replicas. It is about no run in particular
+ * (a checkpoint taken on command runs it from inside one run's work), and each measured step about its own.
+ */
+export function monitorTick(
+  deps: Deps,
+  actor: Actor,
+  now: Date,
+): Promise<{ runs: number; checkpoints: number }> {
+  return outsideRuns(() => tickCheckpoints(deps, actor, now));
+}
+
+async function tickCheckpoints(
   deps: Deps,
   actor: Actor,
   now: Date,
@@ -36,29 +48,32 @@ export async function monitorTick(
     // The folder as it is now, for every run's rollback plan (what it would undo if a trigger fires).
     const folder = discoverMigrations(deps.deploy.migrationsDir, deps.deploy.migrationsLayout);
     const judged = await runs.loadRuns(deps.db, [...new Set(batch.measured.map((m) => m.runId))]);
-    await mapLimit(batch.measured, PARALLEL, async (m) => {
-      const run = judged.get(m.runId);
-      if (!run) return;
-      const card = m.messages.find((x) => x.kind === 'card');
-      // The monitoring message and notices live in the card's thread: a run with no card has nobody to tell.
-      if (card) await showMonitorMessage(deps, run, m.index, m.view, m.messages);
-      if (m.firstUnavailable.length && card)
-        await deps.chat.post(card.channel, unavailableMessage(m.env.name, m.firstUnavailable), card.ts);
-      await actor.actOn(
-        run,
-        {
-          type: 'checkpointJudged',
-          index: m.index,
-          at: deps.now(),
-          judged: m.judged,
-          pending: m.pending,
-          onDemand: m.onDemand,
-          progress: progressText(m.view),
-          rollback: rollbackPlanAt(deps, run, m.results, m.index, folder),
-        },
-        !!card,
-      );
-    });
+    await mapLimit(batch.measured, PARALLEL, (m) =>
+      inRun(m.runId, async () => {
+        deps.metrics.checkpoints(m.env.name, m.stored, now);
+        const run = judged.get(m.runId);
+        if (!run) return;
+        const card = m.messages.find((x) => x.kind === 'card');
+        // The monitoring message and notices live in the card's thread: a run with no card has nobody to tell.
+        if (card) await showMonitorMessage(deps, run, m.index, m.view, m.messages);
+        if (m.firstUnavailable.length && card)
+          await deps.chat.post(card.channel, unavailableMessage(m.env.name, m.firstUnavailable), card.ts);
+        await actor.actOn(
+          run,
+          {
+            type: 'checkpointJudged',
+            index: m.index,
+            at: deps.now(),
+            judged: m.judged,
+            pending: m.pending,
+            onDemand: m.onDemand,
+            progress: progressText(m.view),
+            rollback: rollbackPlanAt(deps, run, m.results, m.index, folder),
+          },
+          !!card,
+        );
+      }),
+    );
     taken += batch.measured.length;
     rows += batch.rows;
     if (!batch.full) return { runs: taken, checkpoints: rows };
