@@ -9,8 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Environment } from './config.js';
-import { metricValue } from './deploy/metrics.js';
 import { judgeReading, priorOf } from './deploy/judge-reading.js';
+import { metricValue } from './deploy/metrics.js';
 import type { Judged, RawSample } from './deploy/monitoring.js';
 import { latestResult, type StepResults } from './deploy/step-results.js';
 import type { Deps } from './run/deps.js';

@@ -7,6 +7,7 @@ import { answerAlert } from './handlers/alert.js';
 import type { Asked, Shell } from './handlers/answer.js';
 import { gateClick } from './handlers/gate-click.js';
 import { cancel, rollbackOrRerun } from './handlers/held.js';
+import { restoreClick } from './handlers/restore.js';
 import { slashCommand } from './handlers/slash.js';
 import { verifyButton } from './handlers/verify.js';
 import { recoverOrphans } from './recovery.js';
@@ -51,6 +52,7 @@ export function createService(options: ShellOptions) {
     rollback: (a: Step) => guarded('click', a, () => rollbackOrRerun(shell, a, 'rollback')),
     rerun: (a: Step) => guarded('click', a, () => rollbackOrRerun(shell, a, 'rerun')),
     verify: (a: Step) => guarded('click', a, () => verifyButton(shell, a)),
+    restore: (a: Step, what: 'restore' | 'finish') => guarded('click', a, () => restoreClick(shell, a, what)),
     alert: (a: Asked & { ref: AlertRef }, keep: boolean) =>
       guarded('click', a, () => answerAlert(shell, a, keep)),
     /** The scheduler's tick: recover orphaned runs, gates (windows, expiry, reminders), then checkpoints. Timed. */

@@ -21,6 +21,7 @@ import { describeTargetError } from './target/connect-errors.js';
 import { discoverMigrations } from './target/files.js';
 import type { Footprints } from './target/footprint.js';
 import { readLedgers } from './target/foreign-ledgers.js';
+import { readSizes } from './target/lock-trace.js';
 import { rowCountsBefore } from './target/rows-before.js';
 import { sampleSources } from './target/signals.js';
 import { snapshotDigest, takeSnapshot } from './target/snapshot.js';
@@ -40,6 +41,8 @@ export async function runPreflight(
   migrationId: string,
   run: { id: number; checksums: Readonly<Record<string, string>> },
   footprints: Footprints,
+  /** Tables an earlier environment's lock trace names: their sizes here go on the approval card. */
+  sizeOf: readonly string[] = [],
 ): Promise<StepOutcome<PreflightResult>> {
   const empty = emptyPreflight(env.name);
   const fail = (problem: string, extra: Partial<PreflightResult> = {}) =>
@@ -119,6 +122,7 @@ export async function runPreflight(
         const counts = countSnapshot(snapshot);
         const rowCounts = await rowCountsBefore(client, snapshot, rowsUnchangedTables(checks.checks));
         const alreadyApplied = pending.length === 0;
+        const relationSizes = sizeOf.length ? await readSizes(client, sizeOf) : undefined;
         return {
           ok: true,
           summary: alreadyApplied ? `nothing to apply on ${env.name}` : toApply(pending.map((p) => p.id)),
@@ -132,6 +136,7 @@ export async function runPreflight(
             rowCounts,
             checks: checks.checks.length,
             ...(lint ? { lint } : {}),
+            ...(relationSizes ? { relationSizes } : {}),
           },
         } satisfies StepOutcome<PreflightResult>;
       },

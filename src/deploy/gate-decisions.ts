@@ -4,6 +4,7 @@
  */
 import { checkCard, decideClick, shortRules, unsatisfiable } from './approvals.js';
 import { type Context, type Decision, type Record, SYSTEM_ACTOR } from './decision.js';
+import { isRestoreGate, restoreGateEnded } from './restores.js';
 import { nextOpening } from './schedule.js';
 import { changed, finish, isCurrent, passGate, withStep } from './transitions.js';
 import type { Run, RunEvent } from './types.js';
@@ -119,6 +120,8 @@ export function gateApproved(
 export function gateRejected(run: Run, e: Extract<RunEvent, { type: 'gateRejected' }>): Decision {
   if (!isCurrent(run, e.index, 'waiting', 'scheduled'))
     return { ok: false, refused: 'This gate is no longer open.' };
+  if (isRestoreGate(run, e.index))
+    return restoreGateEnded(run, e.index, e.at, { rejectedBy: e.by, reason: e.reason });
   const steps = withStep(run, e.index, { status: 'failed', finishedAt: e.at, summary: 'rejected' });
   return finish(run, steps, 'rejected', e.at, e.reason, e.by);
 }
@@ -126,6 +129,7 @@ export function gateRejected(run: Run, e: Extract<RunEvent, { type: 'gateRejecte
 export function gateExpired(run: Run, index: number, at: string, ctx?: Context): Decision {
   if (!isCurrent(run, index, 'waiting'))
     return { ok: false, refused: 'This gate is not waiting for approvals.' };
+  if (isRestoreGate(run, index)) return restoreGateEnded(run, index, at, 'expired');
   const steps = withStep(run, index, { status: 'failed', finishedAt: at, summary: 'expired' });
   return finish(run, steps, 'expired', at, whyExpired(run, index, ctx));
 }

@@ -46,6 +46,11 @@ const jsonValue: z.ZodType<unknown> = z.lazy(() =>
   ]),
 );
 
+const httpStatus = z
+  .int('an HTTP status like 200')
+  .min(100, 'an HTTP status, from 100 to 599')
+  .max(599, 'an HTTP status, from 100 to 599');
+
 /** What every request has: method, which URL, the path, the statuses that count as an answer, a JSON path. */
 export const requestShape = {
   method: z
@@ -60,7 +65,7 @@ export const requestShape = {
     .regex(/^\/[^\s#]*$/, 'a path starting with /, like /health or /api/status?verbose=1')
     .default('/'),
   status: z
-    .union([z.int().min(100).max(599), z.array(z.int().min(100).max(599)).min(1)], {
+    .union([httpStatus, z.array(httpStatus).min(1)], {
       error: 'an HTTP status like 200, or a list like [200, 204]',
     })
     .default(200),

@@ -3,7 +3,7 @@
  * in a row (the service crashed, the database is gone) is itself a critical. Pure.
  */
 import type { MetricReading } from './metrics.js';
-import { type Judged, judge, type Level, type MetricRule } from './monitoring.js';
+import { fmt, type Judged, judge, type Level, type MetricRule } from './monitoring.js';
 
 /** What an earlier checkpoint of the same metric counts as. */
 export interface Prior {
@@ -48,4 +48,12 @@ export function judgeReading(
     r.quiet,
   );
   return r.note && r.value !== undefined && !r.unavailable ? { ...j, note: r.note } : j;
+}
+
+/** Why a rollback trigger fired, in a sentence's words (the card and the audit say it). */
+export function triggerReason(t: Judged, unit: string, env: string): string {
+  if (t.down)
+    return `${t.key} was down ${t.streak} checkpoints in a row on ${env} (${t.unavailable ?? 'no answer'})`;
+  if (t.note) return `the watched check ${t.key} failed on ${env} (${t.note.replace(/^fails: /, '')})`;
+  return `${t.key} ${fmt(t.value)}${unit} crossed its critical line (${t.line}) on ${env}`;
 }

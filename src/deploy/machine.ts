@@ -15,11 +15,12 @@ import {
 import { checkpointJudged, monitorDone } from './monitor-decisions.js';
 import { describeEnd, isBaseline } from './plan.js';
 import { acknowledge, cancel, monitorRequest, verifyNow } from './requests.js';
+import { offerRestore, restorePressed } from './restores.js';
 import { pressed, rerunVerify, resumeRollback, rollbackRequested } from './rollbacks.js';
 import { currentStep, enter, finish, isCurrent, nextPending, withStep } from './transitions.js';
 import type { Run, RunEvent, Step } from './types.js';
 
-const SKIP_WHEN_NOTHING = new Set<Step['name']>(['approval', 'apply', 'monitor', 'baseline']);
+const SKIP_WHEN_NOTHING = new Set<Step['name']>(['approval', 'backup', 'apply', 'monitor', 'baseline']);
 
 export function decide(run: Run, event: RunEvent, ctx: Context): Decision {
   // Answers that do not need the run to be running (a finished run can be checked and read).
@@ -66,6 +67,9 @@ export function decide(run: Run, event: RunEvent, ctx: Context): Decision {
       return monitorRequest(run, event, ctx);
     case 'cancel':
       return cancel(run, event.at, event.by, ctx);
+    case 'restoreRequested':
+    case 'restoreDeclined':
+      return restorePressed(run, event, ctx);
     case 'interrupted':
       return interrupted(run, event.at);
   }
@@ -81,12 +85,19 @@ function stepEnded(
   const ok = event.type === 'stepSucceeded';
   const step = run.steps[event.index]!;
   const ended = { finishedAt: event.at, durationMs: event.durationMs, summary: event.summary };
-  if (event.type === 'stepFailed' && (step.name === 'verify' || (step.name === 'apply' && event.partial))) {
+  const holds = step.name === 'verify' || step.name === 'restore';
+  if (event.type === 'stepFailed' && (holds || (step.name === 'apply' && event.partial))) {
     // Verification failed (or some files went in): a person decides to roll back, re-run, or cancel.
     const held = withStep(run, event.index, { status: 'blocked', ...ended });
     return {
       ok: true,
-      next: { ...run, steps: held, reason: event.reason, version: run.version + 1 },
+      // (A failed restore keeps the rollback's reason: its own is in its thread reply.)
+      next: {
+        ...run,
+        steps: held,
+        reason: step.name === 'restore' ? run.reason : event.reason,
+        version: run.version + 1,
+      },
       effects: [{ type: 'renderCard' }],
     };
   }
@@ -99,7 +110,10 @@ function stepEnded(
       if (i > event.index && s.env === step.env && !s.purpose && SKIP_WHEN_NOTHING.has(s.name))
         steps[i] = { ...s, status: 'skipped', summary: `nothing to ${what} on ${s.env}` };
   }
-  if (step.name === 'rollback') return finish(run, steps, 'rolled_back', event.at, run.reason, run.endedBy);
+  // A rollback that left data its down files cannot bring back holds, offering Restore from backup (restores.ts).
+  if (step.name === 'rollback' && event.restorable) return offerRestore(run, steps, event.index, event.at);
+  if (step.name === 'rollback' || step.name === 'restore')
+    return finish(run, steps, 'rolled_back', event.at, run.reason, run.endedBy);
   return enter(run, steps, nextPending(steps, event.index), event.at, ctx.policy);
 }
 
@@ -115,6 +129,15 @@ function interrupted(run: Run, at: string): Decision {
   const current = currentStep(run);
   const working = current !== -1 && run.steps[current]!.status === 'running';
   if (!working) return { ok: false, refused: 'Nothing was interrupted: the run is waiting, not working.' };
+  if (run.steps[current]!.name === 'restore') {
+    // A restore is one transaction: cut, it restored nothing; the offer stands again.
+    const held = withStep(run, current, { status: 'blocked', finishedAt: at, summary: 'interrupted' });
+    return {
+      ok: true,
+      next: { ...run, steps: held, version: run.version + 1 },
+      effects: [{ type: 'renderCard' }],
+    };
+  }
   if (run.steps[current]!.name === 'rollback') {
     // Half a rollback: what was rolled back stays so; the run holds until someone resumes it (or cancels).
     const held = withStep(run, current, { status: 'blocked', finishedAt: at, summary: 'interrupted' });

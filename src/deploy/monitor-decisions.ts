@@ -3,7 +3,8 @@
  * gate, the end of watching), and its last checkpoint. Pure: the shell measured and judged the figures.
  */
 import { type Context, type Decision, type Effect, SYSTEM_ACTOR } from './decision.js';
-import { actionable, fmt } from './monitoring.js';
+import { triggerReason } from './judge-reading.js';
+import { actionable } from './monitoring.js';
 import { describeRollback } from './rollback-plan.js';
 import { rollbackRequested } from './rollbacks.js';
 import { enter, isCurrent, nextPending, withStep } from './transitions.js';
@@ -27,7 +28,7 @@ export function checkpointJudged(run: Run, e: CheckpointJudged, ctx: Context): D
   const { critical, warn, trigger } = actionable(e.judged, ctx.policy.metrics);
   if (!critical.length && !warn.length && e.pending > 0) return same([{ type: 'renderCard' }]);
   if (trigger) {
-    const reason = `${trigger.key} ${fmt(trigger.value)}${ctx.policy.unit(trigger.key)} crossed its critical line (${trigger.line}) on ${env}`;
+    const reason = triggerReason(trigger, ctx.policy.unit(trigger.key), env);
     const possible = e.rollback.undo.length > 0;
     const automatic = ctx.policy.autoRollback(env);
     const gated = ctx.policy.gated(env);

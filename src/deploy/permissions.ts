@@ -9,6 +9,8 @@ export type Action =
   | 'cancel'
   /** Ask for a rollback of an environment (a held verify or apply, or a watched one). */
   | 'rollback'
+  /** Restore from backup (or finish without restoring) after a rollback that offered it. */
+  | 'restore'
   /** Run a held verify step's checks again, as the step's result. */
   | 'rerunVerify'
   /** Run checks now, outside the run's steps (slash `verify`, the Run verification button). */
@@ -54,6 +56,12 @@ export function may(who: Person, action: Action, s: Subject): true | string {
         requester || who.approver || who.oncall,
         [by, approvers, 'on-call'],
         `roll back${run} on ${s.env}`,
+      );
+    case 'restore':
+      return allowed(
+        requester || who.approver || who.oncall,
+        [by, approvers, 'on-call'],
+        `restore${run}'s backup on ${s.env}`,
       );
     case 'rerunVerify':
       return allowed(requester || who.approver, [by, approvers], `re-run verification of${run}`);

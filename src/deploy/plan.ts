@@ -7,7 +7,7 @@ import type { Run, Step, StepName } from './types.js';
  * monitor, since nothing runs).
  */
 export function planSteps(
-  envs: readonly { name: string; gated: boolean; monitored?: boolean }[],
+  envs: readonly { name: string; gated: boolean; monitored?: boolean; backup?: boolean }[],
   kind: 'deploy' | 'baseline' = 'deploy',
 ): Step[] {
   return envs.flatMap((env) => {
@@ -15,7 +15,15 @@ export function planSteps(
     const names: StepName[] =
       kind === 'baseline'
         ? ['preflight', ...gate, 'baseline']
-        : ['preflight', ...gate, 'apply', 'verify', ...(env.monitored ? (['monitor'] as const) : [])];
+        : [
+            'preflight',
+            ...gate,
+            // `backup: affected-tables`: the copies are taken after the gate, right before apply.
+            ...(env.backup ? (['backup'] as const) : []),
+            'apply',
+            'verify',
+            ...(env.monitored ? (['monitor'] as const) : []),
+          ];
     return names.map((name) => ({ env: env.name, name, status: 'pending' as const }));
   });
 }

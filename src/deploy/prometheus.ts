@@ -65,6 +65,8 @@ export function queryValue(body: string): { value: number } | { unavailable: str
     return {
       unavailable: `the query returned a ${data.resultType}; give an instant query that returns one number (no [5m] at its end)`,
     };
+  // Prometheus writes infinities as +Inf and -Inf, which Number() reads as NaN.
+  if (/^[+-]Inf$/.test(text)) return { unavailable: `the query returned ${text}` };
   const n = Number(text);
   if (Number.isNaN(n))
     return { quiet: 'the query returned NaN (nothing to divide: no requests in its window?)' };

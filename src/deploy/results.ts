@@ -11,7 +11,12 @@ import type { NotableChanges, SnapshotCounts } from './diff.js';
 import { type Drift, driftSchema } from './ledger.js';
 import { type LintReport, lintReportSchema } from './lint.js';
 import { type LockWait, lockWaitSchema } from './lock-attempts.js';
-import { type TracedStatement, tracedStatementSchema } from './lock-trace.js';
+import {
+  type RelationSize,
+  relationSizeSchema,
+  type TracedStatement,
+  tracedStatementSchema,
+} from './lock-trace.js';
 import { type RawSample, rawSampleSchema } from './monitoring.js';
 import { schemaOf } from './stored.js';
 
@@ -59,6 +64,8 @@ export interface PreflightResult {
   readonly recordedBy?: { by: string; count: number }[];
   /** What lint found in the pending files (docs/lint.md); absent when nothing is pending. */
   readonly lint?: LintReport;
+  /** Sizes here of the tables an earlier environment's lock trace names (for the approval card). */
+  readonly relationSizes?: RelationSize[];
 }
 
 export interface AppliedFile {
@@ -198,6 +205,7 @@ export const preflightResultSchema = schemaOf<PreflightResult>()(
     checks: z.number().optional(),
     recordedBy: z.array(z.object({ by: z.string(), count: z.number() })).optional(),
     lint: lintReportSchema.optional(),
+    relationSizes: z.array(relationSizeSchema).optional(),
   }),
 );
 

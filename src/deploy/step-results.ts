@@ -2,6 +2,7 @@
  * A run's stored step results, typed: each is parsed by the schema of its step's name when it leaves the store,
  * and read through the accessors below (never cast). Pure.
  */
+import { type BackupResult, backupResultSchema, type RestoreResult, restoreResultSchema } from './backups.js';
 import { type BaselineResult, baselineResultSchema } from './baseline.js';
 import {
   type ApplyResult,
@@ -23,6 +24,8 @@ export interface ResultOf {
   readonly verify: VerifyResult;
   readonly rollback: RollbackResult;
   readonly baseline: BaselineResult;
+  readonly backup: BackupResult;
+  readonly restore: RestoreResult;
 }
 export type ResultStep = keyof ResultOf;
 
@@ -55,6 +58,10 @@ export function parseStepResult(
       return { name: 'rollback', env, result: parseStored(rollbackResultSchema, value, where) };
     case 'baseline':
       return { name: 'baseline', env, result: parseStored(baselineResultSchema, value, where) };
+    case 'backup':
+      return { name: 'backup', env, result: parseStored(backupResultSchema, value, where) };
+    case 'restore':
+      return { name: 'restore', env, result: parseStored(restoreResultSchema, value, where) };
     default:
       throw new StoredShapeError(`${where} is stored, but ${step.name} steps store none`);
   }
@@ -67,6 +74,8 @@ const pick: { readonly [K in ResultStep]: (r: StepResult) => ResultOf[K] | undef
   verify: (r) => (r.name === 'verify' ? r.result : undefined),
   rollback: (r) => (r.name === 'rollback' ? r.result : undefined),
   baseline: (r) => (r.name === 'baseline' ? r.result : undefined),
+  backup: (r) => (r.name === 'backup' ? r.result : undefined),
+  restore: (r) => (r.name === 'restore' ? r.result : undefined),
 };
 
 /** The result stored by step `index`, when it is a `name` step. */
@@ -109,3 +118,12 @@ export const resultOf = <K extends ResultStep>(
 /** How an error names a stored step result: "run #12, step 3 (staging apply), result". */
 export const whereResult = (runId: number, index: number, step: { env: string; name: string }) =>
   `run #${runId}, step ${index + 1} (${step.env} ${step.name}), result`;
+
+/** Successful applies on other environments before step `index`, oldest first (where its lock trace comes from). */
+export function earlierApplies(run: Pick<Run, 'steps'>, results: StepResults, index: number) {
+  const env = run.steps[index]!.env;
+  return run.steps.flatMap((s, i) => {
+    const r = i < index && s.env !== env ? stepResult(results, i, 'apply') : undefined;
+    return r?.ok ? [{ env: s.env, files: r.files }] : [];
+  });
+}

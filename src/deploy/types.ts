@@ -11,7 +11,17 @@ export type RunStatus =
   | 'expired'
   | 'rolled_back';
 /** `baseline`: a baseline run's step that marks files applied without running them (no verify, no monitor). */
-export type StepName = 'preflight' | 'approval' | 'apply' | 'verify' | 'monitor' | 'rollback' | 'baseline';
+/** `backup`: copies the tables the files change before apply; `restore`: puts data back from it after a rollback. */
+export type StepName =
+  | 'preflight'
+  | 'approval'
+  | 'backup'
+  | 'apply'
+  | 'verify'
+  | 'monitor'
+  | 'rollback'
+  | 'restore'
+  | 'baseline';
 /**
  * `waiting`: a gate waiting for approvals; `scheduled`: approved, waiting for the deployment window;
  * `blocked`: verification failed (or an apply failed after some of the run's files went in) and the run waits for
@@ -78,6 +88,8 @@ export type RunEvent =
       readonly summary: string;
       /** A preflight found every file of the run already applied here: no gate, apply or monitoring here. */
       readonly nothingToApply?: boolean;
+      /** A rollback left data its down files cannot bring back, and this run's backup can: Restore is offered. */
+      readonly restorable?: boolean;
     }
   | {
       readonly type: 'stepFailed';
@@ -127,6 +139,13 @@ export type RunEvent =
       readonly at: string;
       readonly by: string;
       readonly plan?: RollbackPlan;
+    }
+  /** Restore from backup (or Finish without restoring) pressed on a restore a rollback offered (step `index`). */
+  | {
+      readonly type: 'restoreRequested' | 'restoreDeclined';
+      readonly index: number;
+      readonly at: string;
+      readonly by: string;
     }
   | { readonly type: 'interrupted'; readonly at: string }
   /**

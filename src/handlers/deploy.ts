@@ -84,6 +84,7 @@ export async function startDeploy(
         name,
         gated: s.deps.policy.gated(name),
         monitored: !!s.deps.env(name)?.monitor,
+        backup: !!s.deps.env(name)?.backup,
       })),
     ),
     checksums: checksumsUpTo(migrations, migration.id),

@@ -1,9 +1,11 @@
 /** The run's messages in Slack: its card, its gates' cards, replies in its thread. Views of the state, redrawn. */
 import { progress } from '../deploy/approvals.js';
 import { requesterOf } from '../deploy/gate-decisions.js';
+import { measuredFor } from '../deploy/lock-trace.js';
 import { boundDowns, downFileNames, planRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
-import { latestResult, resultOf, type StepResults } from '../deploy/step-results.js';
+import { earlierApplies, latestResult, resultOf, type StepResults } from '../deploy/step-results.js';
 import type { Run } from '../deploy/types.js';
+import { restoreGateView } from '../slack/backup-blocks.js';
 import { textMessage } from '../slack/blocks.js';
 import { approvalCard, type GateView } from '../slack/gate-blocks.js';
 import { esc, type Message } from '../slack/mrkdwn.js';
@@ -55,6 +57,13 @@ export function rollbackPlanAt(
   );
 }
 
+/** The lock trace an earlier environment measured of the files pending at gate `index`, with sizes here. */
+function locksAt(run: Run, results: StepResults, index: number): GateView['locks'] {
+  const preflight = resultOf(run, results, index, 'preflight');
+  const measured = measuredFor(earlierApplies(run, results, index), preflight?.pending ?? []);
+  return measured && { measured, sizes: preflight?.relationSizes };
+}
+
 export async function gateView(deps: Deps, run: Run, index: number): Promise<GateView> {
   const step = run.steps[index]!;
   const p = deps.policy.gate(step.env);
@@ -73,10 +82,11 @@ export async function gateView(deps: Deps, run: Run, index: number): Promise<Gat
     progress: known ? progress(p, list, groups.members) : undefined,
     window: deps.policy.window(step.env),
     ...(step.purpose === 'rollback'
-      ? { rollback: rollbackPlanAt(deps, run, results, index) }
+      ? { rollback: rollbackPlanAt(deps, run, results, index), ...restoreGateView(run, results, index) }
       : {
           files: resultOf(run, results, index, 'preflight')?.pending,
           lint: resultOf(run, results, index, 'preflight')?.lint,
+          locks: locksAt(run, results, index),
         }),
   };
 }

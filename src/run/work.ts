@@ -1,13 +1,17 @@
 /** A step's work against its target, and the event it ends in. The result is stored and posted in the thread. */
+import { runBackup, runRestore } from '../backup-step.js';
 import { runBaseline, runBaselinePreflight } from '../baseline-step.js';
 import type { Environment } from '../config.js';
+import { restorable } from '../deploy/backups.js';
+import { measuredFor, tracedRelations } from '../deploy/lock-trace.js';
 import { isBaseline } from '../deploy/plan.js';
 import { redactDeep } from '../deploy/redact.js';
 import type { StepOutcome } from '../deploy/results.js';
-import { resultOf } from '../deploy/step-results.js';
+import { earlierApplies, resultOf } from '../deploy/step-results.js';
 import type { Run, RunEvent } from '../deploy/types.js';
 import { lockRetriesOf } from '../observe/run-facts.js';
 import { runRollback } from '../rollback-step.js';
+import { backupReply, restoreReply, withRestoreOffer } from '../slack/backup-blocks.js';
 import { baselinePreflightReply, baselineReply } from '../slack/baseline-blocks.js';
 import { applyReply, preflightReply } from '../slack/blocks.js';
 import { checksReply, rollbackReply } from '../slack/check-blocks.js';
@@ -21,7 +25,14 @@ import { migrationsToVerify, runVerify } from '../verification.js';
 import type { Deps } from './deps.js';
 import { reply } from './views.js';
 
-type Done = { outcome: StepOutcome<unknown>; message: Message; partial?: boolean; nothingToApply?: boolean };
+type Done = {
+  outcome: StepOutcome<unknown>;
+  message: Message;
+  partial?: boolean;
+  nothingToApply?: boolean;
+  /** A rollback after which the backup can put data back (Restore is offered). */
+  restorable?: boolean;
+};
 
 async function work(deps: Deps, run: Run, index: number, e: Environment): Promise<Done> {
   const { deploy, footprints } = deps;
@@ -34,7 +45,10 @@ async function work(deps: Deps, run: Run, index: number, e: Environment): Promis
         const message = baselinePreflightReply(outcome.result);
         return { outcome, message, nothingToApply: outcome.result.alreadyApplied };
       }
-      const outcome = await runPreflight(deploy, e, run.migration, run, footprints);
+      // Sizes here of the tables an earlier environment's lock trace names (for this gate's card).
+      const traced = earlierApplies(run, results, index).at(-1);
+      const sizeOf = tracedRelations(traced && measuredFor([traced], traced.files));
+      const outcome = await runPreflight(deploy, e, run.migration, run, footprints, sizeOf);
       return {
         outcome,
         message: preflightReply(outcome.result),
@@ -71,7 +85,24 @@ async function work(deps: Deps, run: Run, index: number, e: Environment): Promis
         footprints,
         checksums: run.checksums,
       });
-      return { outcome, message: rollbackReply(outcome.result) };
+      // What the down files cannot bring back and this run's backup there can: offered as Restore from backup.
+      const offer = outcome.ok ? restorable(resultOf(run, results, index, 'backup')) : [];
+      const message = rollbackReply(outcome.result);
+      if (!offer.length) return { outcome, message };
+      return { outcome, message: withRestoreOffer(message, offer, e.name), restorable: true };
+    }
+    case 'backup': {
+      const outcome = await runBackup(deploy, e, {
+        runId: run.id,
+        checksums: run.checksums,
+        footprints,
+        pending: resultOf(run, results, index, 'preflight')?.pending.map((p) => p.id) ?? [],
+      });
+      return { outcome, message: backupReply(outcome.result) };
+    }
+    case 'restore': {
+      const outcome = await runRestore(e, resultOf(run, results, index, 'backup'), footprints);
+      return { outcome, message: restoreReply(outcome.result) };
     }
     case 'baseline': {
       const outcome = await runBaseline(deploy, e, run.migration, {
@@ -120,6 +151,7 @@ export async function executeStep(deps: Deps, run: Run, index: number): Promise<
         durationMs,
         summary: outcome.summary,
         ...(done.nothingToApply ? { nothingToApply: true } : {}),
+        ...(done.restorable ? { restorable: true } : {}),
       }
     : {
         type: 'stepFailed',

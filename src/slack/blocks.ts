@@ -6,6 +6,7 @@ import type { AppliedFile, ApplyResult, PgErrorView, PreflightResult } from '../
 import type { Run } from '../deploy/types.js';
 import { preflightLint } from './lint-blocks.js';
 import { type Block, context, esc, formatMs, type Message, plural, section, sections } from './mrkdwn.js';
+import { appliedTrace } from './trace-blocks.js';
 
 /** Slack's limit on blocks in one message. */
 const MAX_BLOCKS = 50;
@@ -117,6 +118,12 @@ export function applyReply(r: ApplyResult): Message {
       );
   }
   if (r.problem) lines.push(esc(r.problem));
+  lines.push(
+    ...appliedTrace(
+      r.env,
+      r.files.map((f) => ({ file: nameOf(f), trace: f.lockTrace })),
+    ),
+  );
   if (r.diffSummary && r.files.length)
     lines.push(`*Schema:* ${esc(r.diffSummary)}${r.countsSummary ? `; ${esc(r.countsSummary)}` : ''}`);
   if (r.changes && r.files.length) {

@@ -1,10 +1,12 @@
 /** Pure renderers for approval gates: the approval card and the reason modal. */
 import type { Approval, GateProgress } from '../deploy/approvals.js';
 import type { LintReport } from '../deploy/lint.js';
+import type { MeasuredTrace, RelationSize } from '../deploy/lock-trace.js';
 import { isBaseline } from '../deploy/plan.js';
 import { describeRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
 import { describeWindow, type Window } from '../deploy/schedule.js';
 import type { Run } from '../deploy/types.js';
+import { restoreGateLines } from './backup-blocks.js';
 import { approvalLint } from './lint-blocks.js';
 import {
   ACTIONS,
@@ -19,6 +21,7 @@ import {
   when,
 } from './mrkdwn.js';
 import { encodeReasonRef, encodeStepRef, type StepRef } from './refs.js';
+import { approvalTrace } from './trace-blocks.js';
 
 /** What a gate shows: its rules, who approved, any conditions or rejection. */
 export interface GateView {
@@ -38,8 +41,12 @@ export interface GateView {
   }[];
   /** A deploy gate: what lint found in those files (errors let through by an allow, with its reason). */
   readonly lint?: LintReport;
+  /** A deploy gate: the locks those files took on an earlier environment, and the tables' sizes here. */
+  readonly locks?: { measured: MeasuredTrace; sizes?: RelationSize[] };
   /** A rollback gate: what the rollback will undo and what stays applied. */
   readonly rollback?: RollbackPlan;
+  /** A restore gate (after a rollback): what restore from backup will put back, a line per table. */
+  readonly restore?: readonly string[];
 }
 
 export function gateProgressText(g: GateView, names: boolean): string {
@@ -71,22 +78,25 @@ export function approvalCard(run: Run, g: GateView): Message {
     .map((s) => `${esc(s.env)} ${s.name}: ${esc(s.summary ?? 'done')}`)
     .join(' · ');
   const rollback = step.purpose === 'rollback';
-  const lines = rollback
-    ? [
-        `*Rollback approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` · asked by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`,
-        g.rollback
-          ? esc(describeRollback(g.rollback, g.env))
-          : `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
-      ]
-    : [
-        `*${baseline ? 'Baseline approval' : 'Approval'} needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
-        g.files && baseline
-          ? `*Baseline:* will mark as applied on *${esc(g.env)}* WITHOUT running ${n === 1 ? 'it' : 'them'} exactly ${n === 1 ? 'this file' : `these ${n} files`} (their SQL never runs; only the ledger records them):\n${files}`
-          : g.files
-            ? `Will apply on *${esc(g.env)}* exactly ${n === 1 ? 'this file' : `these ${n} files`}, in this order:\n${files}`
-            : `The files pending on *${esc(g.env)}* are not known (its preflight result is missing): do not approve; start a new run.`,
-      ];
-  if (!rollback && !baseline) lines.push(...approvalLint(g.lint));
+  const lines = g.restore
+    ? restoreGateLines(run, g.env, g.restore)
+    : rollback
+      ? [
+          `*Rollback approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` · asked by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`,
+          g.rollback
+            ? esc(describeRollback(g.rollback, g.env))
+            : `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
+        ]
+      : [
+          `*${baseline ? 'Baseline approval' : 'Approval'} needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
+          g.files && baseline
+            ? `*Baseline:* will mark as applied on *${esc(g.env)}* WITHOUT running ${n === 1 ? 'it' : 'them'} exactly ${n === 1 ? 'this file' : `these ${n} files`} (their SQL never runs; only the ledger records them):\n${files}`
+            : g.files
+              ? `Will apply on *${esc(g.env)}* exactly ${n === 1 ? 'this file' : `these ${n} files`}, in this order:\n${files}`
+              : `The files pending on *${esc(g.env)}* are not known (its preflight result is missing): do not approve; start a new run.`,
+        ];
+  if (!rollback && !baseline)
+    lines.push(...approvalLint(g.lint), ...approvalTrace(g.locks?.measured, g.env, g.locks?.sizes));
   if (before) lines.push(`So far: ${before}`);
   lines.push(`*Rules:* ${gateProgressText(g, true)}`);
   const conditions = g.approvals.filter((a) => a.decision === 'conditions');

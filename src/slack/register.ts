@@ -2,6 +2,7 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Service } from '../service.js';
+import { RESTORE_ACTIONS } from './backup-blocks.js';
 import { textMessage } from './blocks.js';
 import { type Chat, ephemeral, type Respond } from './chat.js';
 import { MONITOR_ACTIONS } from './monitor-blocks.js';
@@ -100,6 +101,8 @@ export function registerSlack(app: App, service: Service, chat: Chat, secrets: r
   onButton(ACTIONS.rollback, stepRefValue, service.rollback);
   onButton(ACTIONS.rerun, stepRefValue, service.rerun);
   onButton(ACTIONS.verifyNow, stepRefValue, service.verify);
+  onButton(RESTORE_ACTIONS.restore, stepRefValue, (c) => service.restore(c, 'restore'));
+  onButton(RESTORE_ACTIONS.finish, stepRefValue, (c) => service.restore(c, 'finish'));
   onButton(MONITOR_ACTIONS.ack, alertRefValue, (c) => service.alert(c, false));
   onButton(MONITOR_ACTIONS.keep, alertRefValue, (c) => service.alert(c, true));
 

@@ -1,5 +1,6 @@
 /** The run card: one message in the channel per run, updated in place as the run moves, and its buttons. Pure. */
 import type { Run, Step, StepStatus } from '../deploy/types.js';
+import { restoreButtons, restoreOfferStatus } from './backup-blocks.js';
 import { type GateView, gateProgressText } from './gate-blocks.js';
 import {
   ACTIONS,
@@ -43,6 +44,8 @@ function stepLabel(s: Step, gate?: GateView, monitor?: string): string {
 export function runStatusLine(run: Run): string {
   switch (run.status) {
     case 'running': {
+      const offer = run.steps.find((s) => s.name === 'restore' && s.status === 'blocked');
+      if (offer) return restoreOfferStatus(offer.env, offer.summary === 'failed');
       const cut = run.steps.find((s) => s.name === 'rollback' && s.status === 'blocked');
       if (cut)
         return `⛔ The bot stopped in the middle of rolling back ${esc(cut.env)}. What it rolled back stays rolled back; Resume rollback finishes the rest (or Cancel to leave ${esc(cut.env)} as it is).`;
@@ -110,7 +113,10 @@ function runActions(run: Run): Block[] {
     .map((s, i) => (s.name === 'verify' && s.status !== 'pending' && s.status !== 'skipped' ? i : -1))
     .filter((i) => i >= 0)
     .at(-1);
-  if (run.status === 'running' && blocked !== -1) {
+  // A rollback's restore offer has buttons of its own (Restore from backup, Finish without restoring).
+  const offer = blocked !== -1 && run.steps[blocked]!.name === 'restore';
+  if (run.status === 'running' && offer) elements.push(...restoreButtons(run, blocked));
+  if (run.status === 'running' && blocked !== -1 && !offer) {
     const v = encodeStepRef({ run: run.id, step: blocked, digest: '' });
     const env = run.steps[blocked]!.env;
     const resume = run.steps[blocked]!.name === 'rollback';
@@ -137,7 +143,7 @@ function runActions(run: Run): Block[] {
         encodeStepRef({ run: run.id, step: lastVerify, digest: '' }),
       ),
     );
-  if (run.status === 'running')
+  if (run.status === 'running' && !offer)
     elements.push(
       button(
         ACTIONS.cancel,

@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import {
+  type RelationSize,
   STRONG_MODES,
   type StrongMode,
   type TracedLock,
@@ -120,4 +121,18 @@ export function lockTracer(statements: readonly Statement[]): Tracer {
 function firstLine(sql: string): string {
   const line = sql.trim().split('\n')[0]!.trim();
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+
+/** Estimated rows and total size here of the relations a trace from elsewhere names (missing ones left out). */
+export async function readSizes(
+  client: pg.ClientBase,
+  relations: readonly string[],
+): Promise<RelationSize[]> {
+  if (!relations.length) return [];
+  const r = await client.query<RelationSize>(
+    `select r.name as relation, c.reltuples::float8 as rows, pg_total_relation_size(c.oid)::float8 as bytes
+       from unnest($1::text[]) as r(name) join pg_class c on c.oid = to_regclass(r.name)`,
+    [relations],
+  );
+  return r.rows.map((x) => ({ relation: x.relation, rows: Number(x.rows), bytes: Number(x.bytes) }));
 }

@@ -53,6 +53,8 @@ export interface HarnessOptions {
   topYaml?: string;
   /** Channels the bot is not in (the fake Slack answers `not_in_channel` there). */
   notInChannel?: string[];
+  /** More environment variables for the bot (e.g. the URLs deploy.yml's urls: name). */
+  extraEnv?: Record<string, string>;
   /** The bot's state database (another replica's); a fresh one when not given. */
   stateUrl?: string;
   /** Socket Mode (SLACK_APP_TOKEN): commands and clicks arrive as envelopes over the stand-in's WebSocket. */
@@ -106,6 +108,7 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
       notInChannel: options.notInChannel,
     }));
   processEnv.SLACK_API_URL = slack.apiUrl;
+  Object.assign(processEnv, options.extraEnv);
   const env = loadAppEnv(processEnv);
   const deploy = loadDeployConfig(join(dir, 'deploy.yml'), processEnv);
   const secrets = secretsOf(env, deploy);

@@ -32,6 +32,14 @@ const TABLE: [Action, Parameters<typeof person>[0], true | string][] = [
     'outsider',
     'Only <@U0REQ> (who requested run #7), an approver for production or on-call can roll back run #7 on production.',
   ],
+  ['restore', 'requester', true],
+  ['restore', 'approver', true],
+  ['restore', 'oncall', true],
+  [
+    'restore',
+    'outsider',
+    "Only <@U0REQ> (who requested run #7), an approver for production or on-call can restore run #7's backup on production.",
+  ],
   ['rerunVerify', 'requester', true],
   ['rerunVerify', 'approver', true],
   [
