@@ -13,6 +13,7 @@ import {
   type TracedStatement,
 } from '../deploy/lock-trace.js';
 import type { Statement } from './sql.js';
+import { isCreated } from './statement-relations.js';
 
 const DML = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'SelectStmt', 'MergeStmt', 'VariableSetStmt']);
 const MODES = STRONG_MODES.map((m) => `'${m}'`).join(', ');
@@ -30,7 +31,20 @@ const BEFORE = `select extract(epoch from clock_timestamp()) * 1000 as at,
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
   where c.relkind in ('r', 'p', 'm') and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')`;
 
-const traced = (st: Statement) => !DML.has(st.kind);
+/**
+ * Which statements to probe: not plain DML, and not one that names only tables this file created before it (or
+ * creates): nobody else can be waiting for those. Unparsed relations (no `relations`): probe.
+ */
+function probed(statements: readonly Statement[]): boolean[] {
+  const created = new Set<string>();
+  return statements.map((st) => {
+    if (DML.has(st.kind)) return false;
+    const r = st.relations;
+    const probe = !r || r.unknown || r.touched.some((n) => !isCreated(n, created));
+    for (const c of r?.created ?? []) created.add(c);
+    return probe;
+  });
+}
 
 export interface Tracer {
   /** The probe to send after statement i, if any (for runBatched). */
@@ -47,12 +61,13 @@ export interface Tracer {
 
 export function lockTracer(statements: readonly Statement[]): Tracer {
   const last = statements.length - 1;
-  const any = statements.some(traced);
+  const probe = probed(statements);
+  const any = probe.some(Boolean);
   let before = new Map<number, string>();
   let names = new Map<number, string>();
   let startedAt = 0;
   return {
-    probe: (i) => (any && (traced(statements[i]!) || i === last) ? PROBE : undefined),
+    probe: (i) => (any && (probe[i] || i === last) ? PROBE : undefined),
     async start(client) {
       if (!any) return false;
       const r = (await client.query<{ at: number; rels: [number, string, string][] }>(BEFORE)).rows[0]!;
@@ -71,7 +86,7 @@ export function lockTracer(statements: readonly Statement[]): Tracer {
         locks: { oid: number; mode: StrongMode; rewrite: boolean }[];
       }[] = [];
       let prevAt = startedAt;
-      for (const [i, st] of statements.entries()) {
+      for (let i = 0; i < statements.length; i++) {
         const p = probes.get(i);
         if (!p) continue;
         // The strongest mode held on each relation now, and its storage (0: the relation is gone).
@@ -91,7 +106,7 @@ export function lockTracer(statements: readonly Statement[]): Tracer {
           if (node !== '0') nodes.set(oid, node);
           // Worth showing: a lock stronger than any an earlier statement took on it, or a rewrite.
           const stronger = rank > (held.get(oid) ?? -1);
-          if (traced(st) && (stronger || rewrite)) locks.push({ oid, mode: STRONG_MODES[rank]!, rewrite });
+          if (probe[i] && (stronger || rewrite)) locks.push({ oid, mode: STRONG_MODES[rank]!, rewrite });
           if (stronger) held.set(oid, rank);
         }
         if (locks.length) found.push({ index: i, startAt: prevAt, locks });

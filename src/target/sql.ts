@@ -1,6 +1,7 @@
 import { loadModule, parseSync } from 'libpg-query';
 import { byteToCharOffset, type LineCol, LineIndex, lineColAt, skipTrivia } from '../deploy/position.js';
 import { endsTransaction, loadPlpgsqlParser, routineName } from './plpgsql.js';
+import { relationsOf, type StatementRelations } from './statement-relations.js';
 
 let loaded: Promise<void> | undefined;
 /** Load the PostgreSQL parser (WASM) once, and the PL/pgSQL one beside it. */
@@ -21,6 +22,8 @@ export interface Statement {
   readonly noTransaction?: string;
   /** For BEGIN, COMMIT and the like: which one (libpg-query's TransactionStmt kind, e.g. TRANS_STMT_BEGIN). */
   readonly transaction?: string;
+  /** The tables it names and creates (for the lock trace: statement-relations.ts). */
+  readonly relations?: StatementRelations;
 }
 
 export type SplitResult = { ok: true; statements: Statement[] } | { ok: false; message: string; at: LineCol };
@@ -127,6 +130,7 @@ function splitFresh(text: string, serverVersionNum: number): SplitResult {
           ? `the CALL at line ${at.line} runs a procedure that ends its transaction: ${called}`
           : undefined),
       ...(kind === 'TransactionStmt' ? { transaction: String(node.kind) } : {}),
+      relations: relationsOf(kind, node),
     });
   }
   return { ok: true, statements };
