@@ -159,8 +159,6 @@ export async function runPreflight(
   }
 }
 
-const CAP = 10;
-
 export async function runApply(
   deploy: DeployConfig,
   env: Environment,
@@ -187,7 +185,8 @@ export async function runApply(
     const problem = describeTargetError(env, e);
     return noFileDone(env.name, problem);
   }
-  const changes = outcome.diff && notableChanges(outcome.diff, CAP);
+  // Every name is kept: the thread shows the first few of each list, the run report all of them.
+  const changes = outcome.diff && notableChanges(outcome.diff, Number.POSITIVE_INFINITY);
   const diffSummary = outcome.diff && summarizeDiff(outcome.diff);
   const countsSummary =
     outcome.before && outcome.after

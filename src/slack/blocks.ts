@@ -81,6 +81,9 @@ function waited(f: AppliedFile): string {
   return w ? ` · ${esc(w)}` : '';
 }
 
+/** How many names of each kind of change the apply reply shows. */
+const THREAD_NAMES = 10;
+
 /** A file as the folder names it (results from before file names were kept: `<id>.sql`). */
 const nameOf = (f: { id: string; file?: string }) => f.file ?? `${f.id}.sql`;
 
@@ -127,7 +130,12 @@ export function applyReply(r: ApplyResult): Message {
   if (r.diffSummary && r.files.length)
     lines.push(`*Schema:* ${esc(r.diffSummary)}${r.countsSummary ? `; ${esc(r.countsSummary)}` : ''}`);
   if (r.changes && r.files.length) {
-    const names = (items: string[]) => items.map((i) => `\`${esc(i)}\``).join(', ');
+    // The first ten of each list here; the run report lists them all.
+    const names = (items: string[]) => {
+      const shown = items.slice(0, THREAD_NAMES).map((i) => `\`${esc(i)}\``);
+      const more = items.length - THREAD_NAMES;
+      return `${shown.join(', ')}${more > 0 ? `, … and ${more} more (all in the run report)` : ''}`;
+    };
     for (const c of r.changes) {
       if (c.added.length) lines.push(`*Added ${c.what}:* ${names(c.added)}`);
       if (c.removed.length) lines.push(`*Removed ${c.what}:* ${names(c.removed)}`);

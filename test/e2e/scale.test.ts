@@ -84,5 +84,9 @@ describe('a run of 120 files', () => {
     for (const [i, id] of ids.entries())
       expect(md).toMatch(new RegExp(`\\| ${i + 1} \\| \`${id}\\.sql\` \\|`));
     expect(md).not.toContain('truncated');
+    // Every added table is named in the report; the thread names ten and says where the rest are.
+    const added = md.split('\n').find((l) => l.startsWith('**Added tables:**'))!;
+    for (let i = 1; i <= N; i++) expect(added).toContain(`\`public.t_${i}\``);
+    expect(apply).toContain(`, … and ${N - 10} more (all in the run report)`);
   });
 });
