@@ -3,11 +3,16 @@
  *   migration-gate verify --env staging [--migration 024_x] [--json]
  *   migration-gate baseline 024_x --env staging --mark-applied-without-running (cli-baseline.ts)
  *   migration-gate lint [--migration 024_x] [--json | --format github] (cli-lint.ts)
+ *   migration-gate status [--env staging]... [--json] (cli-status.ts)
+ *   migration-gate plan --env production [--migration 024_x] [--json] (cli-plan.ts)
  * Exit codes: 0 every blocker passed · 1 a blocker failed · 2 usage or configuration error.
  */
 import { parseArgs } from 'node:util';
 import { BASELINE_USAGE, baselineCommand } from './cli-baseline.js';
 import { LINT_USAGE, lintCommand } from './cli-lint.js';
+import { PLAN_USAGE, planCommand } from './cli-plan.js';
+import { STATUS_USAGE, statusCommand } from './cli-status.js';
+import { table } from './cli-table.js';
 import { loadDeployConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { findMigration } from './deploy/files.js';
@@ -32,30 +37,18 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.min(60, Math.max(...rows.map((r) => [...(r[i] ?? '')].length))));
-  const pad = (s: string, w: number) => {
-    const chars = [...s];
-    return chars.length > w ? `${chars.slice(0, w - 1).join('')}…` : s + ' '.repeat(w - chars.length);
-  };
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => pad(c, widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help') {
-    process.stdout.write(`${USAGE}\n\n${BASELINE_USAGE}\n\n${LINT_USAGE}\n`);
+    process.stdout.write(
+      `${USAGE}\n\n${STATUS_USAGE}\n\n${PLAN_USAGE}\n\n${LINT_USAGE}\n\n${BASELINE_USAGE}\n`,
+    );
     return command ? 0 : 2;
   }
   if (command === 'baseline') return baselineCommand(rest);
   if (command === 'lint') return lintCommand(rest);
+  if (command === 'status') return statusCommand(rest);
+  if (command === 'plan') return planCommand(rest);
   if (command !== 'verify') fail(`Unknown command "${command}".`);
   let args: { env?: string; migration?: string; json?: boolean };
   try {
