@@ -25,12 +25,35 @@ const MAX_BATCH_CHARS = 512 * 1024;
 /** Between statements: a newline first, so a statement ending in a `--` comment cannot swallow the semicolon. */
 const SEPARATOR = '\n;\n';
 
-/** pg's own Query, counting the statements PostgreSQL reports complete (CommandComplete, one per statement). */
-class CountingQuery extends pg.Query {
+/**
+ * pg's own Query, counting the statements PostgreSQL reports complete (CommandComplete, one per statement). It is
+ * also a promise of its results, so the footprint tracker around client.query (footprint.ts) counts every
+ * statement of the message as it counts any query; a failure carries how many statements completed before it.
+ */
+class CountingQuery extends pg.Query implements PromiseLike<unknown> {
   completed = 0;
+  private readonly outcome: Promise<unknown>;
+  constructor(text: string) {
+    super(text);
+    this.outcome = new Promise((resolve, reject) => {
+      // With a callback, pg reports the outcome there (and emits no 'error' event that nobody listens to).
+      (this as unknown as { callback: (err: Error | null, res: unknown) => void }).callback = (err, res) => {
+        if (!err) return resolve(res);
+        (err as Error & { completedStatements?: number }).completedStatements = this.completed;
+        reject(err);
+      };
+    });
+  }
   handleCommandComplete(msg: unknown, connection: unknown): void {
     this.completed++;
     (pg.Query.prototype as unknown as CompleteHandler).handleCommandComplete.call(this, msg, connection);
+  }
+  // biome-ignore lint/suspicious/noThenProperty: a query is awaited for its results, like pg's own promise API
+  then<A = unknown, B = never>(
+    onfulfilled?: ((value: unknown) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.outcome.then(onfulfilled, onrejected);
   }
 }
 interface CompleteHandler {
@@ -84,14 +107,10 @@ function failedAt(batch: Batch, completed: number, position: number | undefined)
   return k;
 }
 
+/** Send one message through client.query (so whoever wraps it sees it); resolves with its results. */
 function send(client: pg.ClientBase, text: string): { done: Promise<unknown>; query: CountingQuery } {
   const query = new CountingQuery(text);
-  const done = new Promise((resolve, reject) => {
-    // With a callback, pg reports the outcome there (and emits no 'error' event that nobody listens to).
-    (query as unknown as { callback: (err: Error | null, res: unknown) => void }).callback = (err, res) =>
-      err ? reject(err) : resolve(res);
-  });
-  void client.query(query as unknown as pg.Submittable);
+  const done = Promise.resolve(client.query(query as unknown as pg.Submittable) as unknown);
   return { done, query };
 }
 

@@ -145,6 +145,8 @@ export function track(client: pg.ClientBase, counters: Counters, opts: TrackOpti
       if (!control && !state.inTx) bump('db.commit');
       return r;
     } catch (e) {
+      // Statements of a multi-statement message that completed before the failing one (src/target/batch.ts).
+      bump('pgss.calls', (e as { completedStatements?: number }).completedStatements ?? 0);
       if (!state.inTx && (e as pg.DatabaseError).code) bump('db.rollback');
       throw e;
     }

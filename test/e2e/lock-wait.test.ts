@@ -15,7 +15,8 @@ describe('a migration waiting for a lock', () => {
         '001_hot.sql': 'create table hot (id int primary key, v text);\ninsert into hot values (1, $$a$$);\n',
         '002_add.sql': 'alter table hot add column extra int;\n',
       },
-      envOptions: '    firstLockTimeout: 100ms\n    lockTimeout: 500ms\n    lockRetries: 3\n    retryBackoff: 200ms',
+      envOptions:
+        '    firstLockTimeout: 100ms\n    lockTimeout: 500ms\n    lockRetries: 3\n    retryBackoff: 200ms',
     });
   });
   afterAll(async () => h?.stop());
