@@ -46,7 +46,9 @@ export type Effect =
   /** Show a monitor step's latest figures to the person who asked. */
   | { readonly type: 'showMonitor'; readonly index: number }
   /** Mark an alert's message acknowledged (its buttons go). */
-  | { readonly type: 'redrawAlert'; readonly alert: number; readonly by: string; readonly keep: boolean };
+  | { readonly type: 'redrawAlert'; readonly alert: number; readonly by: string; readonly keep: boolean }
+  /** Upload a chart of monitor step `index`'s readings to the thread (its watch ended, or someone asked). */
+  | { readonly type: 'chart'; readonly index: number };
 
 /** Written in the same transaction as the run (or, for a refusal, on its own). */
 export type Record =

@@ -19,10 +19,15 @@ import { offerRestore, restorePressed } from './restores.js';
 import { pressed, rerunVerify, resumeRollback, rollbackRequested } from './rollbacks.js';
 import { currentStep, enter, finish, isCurrent, nextPending, withStep } from './transitions.js';
 import type { Run, RunEvent, Step } from './types.js';
+import { chartWhenWatchEnds } from './watch-end.js';
 
 const SKIP_WHEN_NOTHING = new Set<Step['name']>(['approval', 'backup', 'apply', 'monitor', 'baseline']);
 
 export function decide(run: Run, event: RunEvent, ctx: Context): Decision {
+  return chartWhenWatchEnds(run, decideRun(run, event, ctx));
+}
+
+function decideRun(run: Run, event: RunEvent, ctx: Context): Decision {
   // Answers that do not need the run to be running (a finished run can be checked and read).
   switch (event.type) {
     case 'approvalClicked':

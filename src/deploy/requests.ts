@@ -54,7 +54,16 @@ export function monitorRequest(
   const kind = e.type === 'watch' ? 'watch' : 'checkpoint';
   const no = forbidden(ctx, run, e.by, kind, step.env, `${kind}.refused`);
   if (no) return no;
-  if (e.type === 'watch') return { ok: true, next: run, effects: [{ type: 'showMonitor', index: e.index }] };
+  // Watch: the figures to the asker, and the chart so far (or of the whole watch) in the thread.
+  if (e.type === 'watch')
+    return {
+      ok: true,
+      next: run,
+      effects: [
+        { type: 'showMonitor', index: e.index },
+        { type: 'chart', index: e.index },
+      ],
+    };
   if (step.status !== 'watching')
     return { ok: false, refused: `Run #${run.id} is not being watched any more.` };
   const last = e.lastOnDemandAt;

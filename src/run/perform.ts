@@ -13,6 +13,7 @@ import { monitorMessage } from '../slack/monitor-blocks.js';
 import { addExtraCheckpoint } from '../store/checkpoints.js';
 import * as runs from '../store/runs.js';
 import { digestOf } from '../target/files.js';
+import { postChart } from './chart.js';
 import type { Deps } from './deps.js';
 import { monitorView, postAlert, redrawAlert, startMonitor } from './monitor-view.js';
 import { gateView, remind, renderAll, renderCard, renderGate, reply } from './views.js';
@@ -116,6 +117,8 @@ export function createPerform(deps: Deps, parts: PerformParts) {
       }
       case 'redrawAlert':
         return void (await redrawAlert(deps, effect.alert, effect.by, effect.keep));
+      case 'chart':
+        return void (await postChart(deps, run, effect.index));
       default: {
         const never: never = effect;
         throw new Error(`no way to perform ${JSON.stringify(never)}`);

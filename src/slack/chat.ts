@@ -10,7 +10,7 @@ export interface Chat {
   update(channel: string, ts: string, message: Message): Promise<void>;
   ephemeral(channel: string, user: string, message: Message, threadTs?: string): Promise<void>;
   openModal(triggerId: string, view: object): Promise<void>;
-  /** Share a text file in a thread (files.uploadV2); its content is scrubbed like every message. */
+  /** Share a file in a thread (files.uploadV2); a text file's content is scrubbed like every message. */
   upload(channel: string, threadTs: string, file: UploadFile): Promise<void>;
   /** The members of a user group (cached briefly). */
   groupMembers(group: string): Promise<string[]>;
@@ -19,7 +19,8 @@ export interface Chat {
 export interface UploadFile {
   readonly filename: string;
   readonly title: string;
-  readonly content: string;
+  /** Text, or bytes (a PNG chart: it must hold no secret, as it cannot be scrubbed). */
+  readonly content: string | Uint8Array;
   /** The message the file is shared with. */
   readonly initialComment?: string;
 }
@@ -60,7 +61,9 @@ export function webChat(client: WebClient, secrets: readonly string[], now: () =
         thread_ts: threadTs,
         filename: file.filename,
         title: redact(file.title, secrets),
-        content: redact(file.content, secrets),
+        ...(typeof file.content === 'string'
+          ? { content: redact(file.content, secrets) }
+          : { file: Buffer.from(file.content) }),
         ...(file.initialComment ? { initial_comment: redact(file.initialComment, secrets) } : {}),
       });
     },
