@@ -1,6 +1,7 @@
 /** npm run bench: every benchmark, each printing our figure beside a baseline measured in the same run. */
 import { benchAck } from './ack.bench.js';
 import { benchApply } from './apply.bench.js';
+import { benchBackup } from './backup.bench.js';
 import { benchChecks } from './checks.bench.js';
 import { benchMonitor } from './monitor.bench.js';
 import { benchScale } from './scale.bench.js';
@@ -19,6 +20,7 @@ const benches = {
   scale: benchScale,
   'slash-apply': benchSlashApply,
   traffic: benchTraffic,
+  backup: benchBackup,
 };
 const pgs = await benchPostgres();
 try {

@@ -11,6 +11,7 @@ import { restoreClick } from './handlers/restore.js';
 import { slashCommand } from './handlers/slash.js';
 import { verifyButton } from './handlers/verify.js';
 import { recoverOrphans } from './recovery.js';
+import { createBackupTick } from './run/backup-tick.js';
 import { createDeps, type ShellOptions } from './run/deps.js';
 import { createRunner } from './run/runner.js';
 import { gateTick, monitorTick } from './run/ticks.js';
@@ -24,6 +25,7 @@ export function createService(options: ShellOptions) {
   const deps = createDeps(options);
   const runner = createRunner(deps);
   const shell: Shell = { deps, runner };
+  const pruneBackups = createBackupTick(deps);
 
   /** Run `work` after the ack; tell the person when it fails on our side. */
   const guarded = (what: string, a: Asked, work: () => Promise<unknown>) =>
@@ -55,13 +57,14 @@ export function createService(options: ShellOptions) {
     restore: (a: Step, what: 'restore' | 'finish') => guarded('click', a, () => restoreClick(shell, a, what)),
     alert: (a: Asked & { ref: AlertRef }, keep: boolean) =>
       guarded('click', a, () => answerAlert(shell, a, keep)),
-    /** The scheduler's tick: recover orphaned runs, gates (windows, expiry, reminders), then checkpoints. Timed. */
+    /** The scheduler's tick: recover orphaned runs, gates, checkpoints, then backups past keepFor. Timed. */
     tick: (now: Date) =>
       deps.metrics.timeTick(
         async () =>
           (await recoverOrphans(deps, runner)) +
           (await gateTick(deps, runner.act, now)) +
-          (await monitorTick(deps, runner, now)).runs,
+          (await monitorTick(deps, runner, now)).runs +
+          (await pruneBackups(now)),
       ),
     /** The monitoring part of the tick, with how many checkpoint rows it took (the benchmark counts them). */
     monitorTick: (now: Date) => monitorTick(deps, runner, now),

@@ -22,7 +22,7 @@ export function offerRestore(run: Run, steps: Step[], index: number, at: string)
     status: 'blocked',
     purpose: 'rollback',
     startedAt: at,
-    summary: 'offered: restore from backup?',
+    summary: 'offered',
   };
   return changed(run, { steps: [...steps.slice(0, index + 1), offer, ...steps.slice(index + 1)] }, [
     { type: 'renderCard' },

@@ -56,10 +56,15 @@ export function restoreReply(r: RestoreResult): Message {
     r.ok
       ? `*Restore on ${esc(r.env)}* ✅ ${esc(restoreSummary(r))} in ${formatMs(r.durationMs)}`
       : `*Restore on ${esc(r.env)}* ❌ ${esc(r.problem ?? 'failed')}`,
-    ...r.tables.map(
-      (t) =>
-        `• \`${esc(tableName(t))}\`${t.recreated ? ' (created again from its copy)' : ''}: ${rowsText(t.rowsInserted)} put back${t.columns.length ? `, ${t.columns.map((c) => `\`${esc(c)}\``).join(', ')} put back on ${rowsText(t.rowsUpdated)}` : ''}`,
-    ),
+    ...r.tables.map((t) => {
+      const parts = [
+        ...(t.rowsInserted || !t.columns.length ? [`${rowsText(t.rowsInserted)} put back`] : []),
+        ...(t.columns.length
+          ? [`${t.columns.map((c) => `\`${esc(c)}\``).join(', ')} put back on ${rowsText(t.rowsUpdated)}`]
+          : []),
+      ];
+      return `• \`${esc(tableName(t))}\`${t.recreated ? ' (created again from its copy)' : ''}: ${parts.join(', ')}`;
+    }),
     ...r.tables.flatMap((t) => t.notes.map((n) => `⚠️ ${esc(n)}`)),
   ];
   return { text: `Restore on ${r.env}: ${r.ok ? 'done' : 'failed'}`, blocks: sections(lines, 'restore') };
