@@ -1,134 +1,22 @@
 /**
- * `migration-gate status` and `plan` as a terminal or CI runs them, against real PostgreSQL: staging got 001–003
- * through a run of the bot (its apply result, with the lock trace, stored in the state database; the run now waits
- * at production's gate), production has 001 made by hand and recorded by dbmate, legacy has drift. One spawn per
- * scenario (each starts the CLI under tsx: seconds on a loaded machine).
+ * `migration-gate status` and `plan` as a terminal or CI runs them, against real PostgreSQL (the project:
+ * test/support/planned-project.ts). One spawn per scenario (each starts the CLI under tsx: seconds on a loaded
+ * machine).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDeployConfig } from '../../src/config.js';
-import { planSteps } from '../../src/deploy/plan.js';
-import type { Run } from '../../src/deploy/types.js';
-import { runApply } from '../../src/steps.js';
-import { openStore, type Store } from '../../src/store/db.js';
-import { createRun, reserveRunId } from '../../src/store/run-start.js';
-import { saveRun } from '../../src/store/runs.js';
-import { saveStepResult } from '../../src/store/step-results.js';
-import { applyMigrations } from '../../src/target/apply.js';
-import { checksumsUpTo, discoverMigrations } from '../../src/target/files.js';
-import { unrecorded } from '../../src/target/footprint.js';
-import { createTestDatabase, query } from '../support/pg.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type PlannedProject, plannedProject } from '../support/planned-project.js';
 
-const BIN = join(import.meta.dirname, '../../bin/migration-gate.js');
-const FILES: Record<string, string> = {
-  '001_users.sql': 'create table users (id bigint generated always as identity primary key, email text);\n',
-  '002_email_index.sql': 'create index users_email on users (email);\n',
-  '003_user_name.sql': 'alter table users add column name text;\n',
-  '004_orders.sql':
-    'create table orders (id bigint generated always as identity primary key, user_id bigint references users (id));\n',
-};
-const ENVS =
-  'environments:\n  - name: staging\n    database: ${STAGING_DATABASE_URL}\n  - name: production\n    database: ${PRODUCTION_DATABASE_URL}\n  - name: legacy\n    database: ${LEGACY_DATABASE_URL}\n';
-
-let dir: string;
-let urls: Record<string, string>;
-let state: string;
-let store: Store;
+let p: PlannedProject;
 let runId: number;
-
-function cli(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, DEPLOY_CONFIG: join(dir, 'deploy.yml'), ...env },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-const all = () => ({
-  STAGING_DATABASE_URL: urls.staging!,
-  PRODUCTION_DATABASE_URL: urls.production!,
-  LEGACY_DATABASE_URL: urls.legacy!,
-});
+let state: string;
+let dir: string;
+const all = () => p.all;
+const cli = (env: Record<string, string>, ...args: string[]) => p.cli(env, ...args);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'mg-cli-plan-'));
-  mkdirSync(join(dir, 'migrations'));
-  for (const [name, text] of Object.entries(FILES)) writeFileSync(join(dir, 'migrations', name), text);
-  writeFileSync(join(dir, 'deploy.yml'), `migrations: ./migrations\n${ENVS}`);
-  writeFileSync(
-    join(dir, 'strict.yml'),
-    `migrations: ./migrations\nlint:\n  require-concurrent-index-creation: error\n${ENVS}`,
-  );
-  urls = {
-    staging: await createTestDatabase('mg_plan_staging'),
-    production: await createTestDatabase('mg_plan_prod'),
-    legacy: await createTestDatabase('mg_plan_legacy'),
-  };
-  state = await createTestDatabase('mg_plan_state');
-  // production: 001's table made by hand, with rows, and dbmate's ledger saying 001 is applied.
-  await query(
-    urls.production!,
-    `create table users (id bigint generated always as identity primary key, email text);
-     insert into users (email) select 'u' || g || '@example.com' from generate_series(1, 1000) g;
-     analyze users;
-     create table schema_migrations (version varchar(128) primary key);
-     insert into schema_migrations values ('001');`,
-  );
-  const deploy = loadDeployConfig(join(dir, 'deploy.yml'), all());
-  const { migrations } = discoverMigrations(deploy.migrationsDir);
-  // legacy: 001 applied, then the ledger's checksum no longer matches the file (drift).
-  await applyMigrations(deploy.environments[2]!, migrations, '001_users', {
-    runId: 0,
-    appliedBy: 'test',
-    footprints: unrecorded,
-  });
-  await query(urls.legacy!, "update migration_gate.applied_migrations set checksum = repeat('ab', 32)");
-  // staging: a run of the bot applies 001–003 and stores the result; it now waits at production's gate.
-  store = await openStore(state);
-  runId = await reserveRunId(store.db);
-  const checksums = checksumsUpTo(migrations, '003_user_name');
-  const created = await createRun(store.db, {
-    id: runId,
-    migration: '003_user_name',
-    requestedBy: 'U0ALICE',
-    channel: 'C0DEPLOYS',
-    steps: planSteps([
-      { name: 'staging', gated: false },
-      { name: 'production', gated: true },
-    ]),
-    checksums,
-  });
-  if (!created.ok) throw new Error('run not created');
-  const applyIndex = created.run.steps.findIndex((s) => s.env === 'staging' && s.name === 'apply');
-  const applied = await runApply(deploy, deploy.environments[0]!, '003_user_name', {
-    runId,
-    appliedBy: 'U0ALICE',
-    checksums,
-    footprints: unrecorded,
-  });
-  expect(applied.ok).toBe(true);
-  await saveStepResult(store.db, runId, applyIndex, applied.result);
-  const at = new Date().toISOString();
-  const gate = created.run.steps.findIndex((s) => s.env === 'production' && s.name === 'approval');
-  const next: Run = {
-    ...created.run,
-    version: 1,
-    steps: created.run.steps.map((s, i) =>
-      i < gate
-        ? { ...s, status: 'succeeded', startedAt: at, finishedAt: at }
-        : i === gate
-          ? { ...s, status: 'waiting', startedAt: at }
-          : s,
-    ),
-  };
-  expect(await saveRun(store.db, next, 0)).toBe(true);
-});
-
-afterAll(async () => {
-  await store?.close();
+  p = await plannedProject();
+  ({ runId, state, dir } = p);
 });
 
 describe('migration-gate status and plan', { timeout: 120_000 }, () => {
