@@ -9,7 +9,7 @@ import { renderAsync } from '@resvg/resvg-js';
 import { logger, None, parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { ChartData } from '../deploy/chart.js';
-import { CHART, FONT, panelSpec } from '../deploy/chart-spec.js';
+import { CHART, caption, FONT, panelSpec } from '../deploy/chart-spec.js';
 
 const require = createRequire(import.meta.url);
 const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) =>
@@ -36,6 +36,7 @@ export async function svgOf(spec: Record<string, unknown>): Promise<string> {
  * its clip paths per view, so two panels could otherwise share one).
  */
 function placed(svg: string, y: number, prefix: string): string {
+  const height = CHART.panel - CHART.caption;
   const open = /^<svg\b[^>]*>/.exec(svg);
   if (!open || !svg.endsWith('</svg>'))
     throw new Error('Vega gave back something that is not an SVG document.');
@@ -46,7 +47,7 @@ function placed(svg: string, y: number, prefix: string): string {
     .replace(/url\(#([^)]+)\)/g, `url(#${prefix}$1)`)
     .replace(/href="#([^"]+)"/g, `href="#${prefix}$1"`);
   const viewBox = attr('viewBox') ?? `0 0 ${attr('width')} ${attr('height')}`;
-  return `<svg x="0" y="${y}" width="${CHART.width}" height="${CHART.panel}" viewBox="${viewBox}">${inner}</svg>`;
+  return `<svg x="0" y="${y}" width="${CHART.width}" height="${height}" viewBox="${viewBox}">${inner}</svg>`;
 }
 
 /** The picture's size in pixels for `panels` metrics. */
@@ -93,7 +94,16 @@ export async function chartSvg(chart: ChartData): Promise<string> {
     text(12, 24, 17, chart.title, ' font-weight="bold" fill="#222"'),
     text(12, 48, 12, chart.subtitle, ' fill="#555"'),
     ...legend,
-    ...panels.map((p, i) => placed(p, header + i * panel, `p${i}-`)),
+    ...panels.flatMap((p, i) => {
+      // Each panel: the metric and its lines in words, then the plot.
+      const top = header + i * panel;
+      const { text: name, subtitle } = caption(chart.series[i]!);
+      return [
+        text(12, top + 16, 14, name, ' font-weight="bold" fill="#222"'),
+        text(12, top + 32, 11, subtitle, ' fill="#555"'),
+        placed(p, top + CHART.caption, `p${i}-`),
+      ];
+    }),
     panels.length ? '' : text(12, header + 40, 13, 'No metric is monitored.', ' fill="#666"'),
     '</svg>',
   ].join('');

@@ -7,7 +7,7 @@ import type { ChartData, ChartSeries } from './chart.js';
 import { fmt } from './monitoring.js';
 
 /** The picture's size in SVG units (the PNG is SCALE times larger): a header, then one panel per metric. */
-export const CHART = { width: 960, header: 64, panel: 190, scale: 2 } as const;
+export const CHART = { width: 960, header: 64, panel: 190, caption: 40, scale: 2 } as const;
 
 /** The font the chart is drawn in (shipped with the bot: resvg draws no text without one). */
 export const FONT = 'DejaVu Sans';
@@ -22,7 +22,7 @@ const level = {
 } as const;
 
 /** The panel's title and what it says under it: the lines as configured, and what was not drawn. */
-function caption(s: ChartSeries): { text: string; subtitle: string } {
+export function caption(s: ChartSeries): { text: string; subtitle: string } {
   const unit = s.unit.trim();
   const last = s.points.at(-1);
   const worst = s.points.reduce<number | undefined>(
@@ -138,26 +138,17 @@ export function panelSpec(chart: ChartData, s: ChartSeries): Record<string, unkn
       encoding: {
         text: { value: 'no value measured' },
         x: { value: CHART.width / 2 },
-        y: { value: CHART.panel / 3 },
+        y: { value: (CHART.panel - CHART.caption) / 2 },
       },
     });
-  const { text, subtitle } = caption(s);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: CHART.width,
-    height: CHART.panel,
+    height: CHART.panel - CHART.caption,
     autosize: { type: 'fit', contains: 'padding' },
-    padding: { left: 12, right: 16, top: 8, bottom: 8 },
+    padding: { left: 12, right: 16, top: 6, bottom: 8 },
     background: 'white',
     config: { font: FONT, view: { stroke: '#ddd' }, axis: { labelFontSize: 11, gridColor: '#eee' } },
-    title: {
-      text,
-      subtitle,
-      anchor: 'start',
-      fontSize: 14,
-      subtitleFontSize: 11,
-      subtitleColor: '#555',
-    },
     data: { values: rows.length ? rows : [{ kind: 'none' }] },
     layer,
   };
