@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { BACKUP_SCHEMA } from '../deploy/backups.js';
 import { fingerprint, type Snapshot } from '../deploy/snapshot.js';
 import { LEDGER_SCHEMA } from './client.js';
 
 /**
  * The whole catalog of the user schemas in one round trip. Everything outside pg_catalog,
- * information_schema, the toast/temp schemas and the bot's own ledger schema is included.
+ * information_schema, the toast/temp schemas and the bot's own schemas (its ledger, its backups) is included.
  */
 export const SNAPSHOT_SQL = `
 with nsp as (
   select oid, nspname from pg_namespace
-  where nspname not in ('pg_catalog', 'information_schema', 'pg_toast', '${LEDGER_SCHEMA}')
+  where nspname not in ('pg_catalog', 'information_schema', 'pg_toast', '${LEDGER_SCHEMA}', '${BACKUP_SCHEMA}')
     and nspname not like 'pg\\_temp\\_%' and nspname not like 'pg\\_toast\\_temp\\_%'
 ),
 rel as (

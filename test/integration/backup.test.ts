@@ -7,8 +7,9 @@ import { parseMigration } from '../../src/lint/parse.js';
 import { backupTables } from '../../src/target/backup.js';
 import { dropBackups } from '../../src/target/backup-prune.js';
 import { withTargetClient } from '../../src/target/client.js';
-import type { Counters, Footprints } from '../../src/target/footprint.js';
+import { type Counters, type Footprints, unrecorded } from '../../src/target/footprint.js';
 import { restoreTables } from '../../src/target/restore.js';
+import { takeSnapshot } from '../../src/target/snapshot.js';
 import { loadParser } from '../../src/target/sql.js';
 import { createTestDatabase, query } from '../support/pg.js';
 
@@ -182,6 +183,12 @@ describe('a backup before a destructive migration, and a restore after its rollb
       { table: 'fresh', why: 'does not exist before apply (the migration creates it, or it is gone)' },
       { table: 'user_names', why: 'is a view' },
     ]);
+  });
+
+  it('the copies are the bot’s own: a catalog snapshot (diffs, counts, rows_unchanged) does not list them', async () => {
+    await backup(url, 'delete from users;');
+    const snapshot = await withTargetClient({ databaseUrl: url }, unrecorded, (c) => takeSnapshot(c));
+    expect(snapshot.tables.map((t) => t.qname).sort()).toEqual(['public.orders', 'public.users']);
   });
 
   it('a restore whose copy is gone says so and changes nothing; a removal drops the copies and their catalog rows once', async () => {
