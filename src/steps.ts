@@ -63,7 +63,9 @@ export async function runPreflight(
       async (client) => {
         const connectMs = Math.round(performance.now() - started);
         const versionNum = await serverVersionNum(client);
-        const serverVersion = (await client.query<{ v: string }>('show server_version')).rows[0]!.v;
+        const serverVersion = (
+          await client.query<{ v: string }>("select current_setting('server_version') as v")
+        ).rows[0]!.v;
         const ledgers = await readLedgers(client, migrations);
         const plan = planPending(migrations, ledgers.own, migrationId, ledgers.foreign);
         const base = {

@@ -133,8 +133,12 @@ export function lockTracer(statements: readonly Statement[]): Tracer {
   };
 }
 
+/** The statement's first line of SQL (comments before it skipped), shortened. */
 function firstLine(sql: string): string {
-  const line = sql.trim().split('\n')[0]!.trim();
+  const line = sql
+    .replace(/^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/, '')
+    .split('\n')[0]!
+    .trim();
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
 }
 

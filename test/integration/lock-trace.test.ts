@@ -9,7 +9,8 @@ import { discoverMigrations } from '../../src/target/files.js';
 import { unrecorded } from '../../src/target/footprint.js';
 import { createTestDatabase, query } from '../support/pg.js';
 
-const FILE = `alter table orders add column note text;
+const FILE = `-- A note for the people who read it.
+/* and a block comment */ alter table orders add column note text;
 alter table orders alter column amount type bigint;
 create index orders_note on orders (note);
 update orders set note = 'x' where id <= 10;
@@ -55,20 +56,20 @@ describe('lock trace', () => {
       [
         {
           statement: 1,
-          line: 1,
+          line: 2,
           locks: [{ relation: 'public.orders', mode: 'AccessExclusiveLock', rewrite: false }],
         },
         // Same lock, but this one rewrote the table.
         {
           statement: 2,
-          line: 2,
+          line: 3,
           locks: [{ relation: 'public.orders', mode: 'AccessExclusiveLock', rewrite: true }],
         },
         // The foreign key locks the table it references (refunds is new: nobody waits for it).
-        { statement: 5, line: 5, locks: [] },
+        { statement: 5, line: 6, locks: [] },
         {
           statement: 7,
-          line: 7,
+          line: 8,
           locks: [{ relation: 'public.old_audit', mode: 'AccessExclusiveLock', rewrite: false }],
         },
       ].filter((x) => x.locks.length),
@@ -80,7 +81,7 @@ describe('lock trace', () => {
       { relation: 'public.orders', rows: 1_234_567, bytes: 310 * 1024 * 1024 },
     ]);
     expect(lines[0]).toMatch(
-      /^001_orders\.sql:1 alter table orders add column note text → ACCESS EXCLUSIVE on public\.orders, no rewrite, held \d+ ms on staging; production: ~1\.2 M rows, 310 MB$/,
+      /^001_orders\.sql:2 alter table orders add column note text → ACCESS EXCLUSIVE on public\.orders, no rewrite, held \d+ ms on staging; production: ~1\.2 M rows, 310 MB$/,
     );
     expect(lines[1]).toContain('ACCESS EXCLUSIVE on public.orders, table rewritten');
     expect(lines[2]).toContain('ACCESS EXCLUSIVE on public.old_audit, no rewrite');
