@@ -23,6 +23,16 @@ export const RESTORE_ACTIONS = {
   finish: 'run.finish_without_restore',
 } as const;
 
+/** Lists per table stop at this many lines: a message holds 50 blocks, and a migration can touch thousands. */
+const SHOWN = 40;
+const WHERE_ALL = `\`${BACKUP_SCHEMA}.backups\` in the database lists every copy`;
+
+/** The first SHOWN lines, then how many more and where they all are. */
+function capped(lines: readonly string[], where = WHERE_ALL): string[] {
+  if (lines.length <= SHOWN) return [...lines];
+  return [...lines.slice(0, SHOWN), `… and ${lines.length - SHOWN} more tables: ${where}.`];
+}
+
 const copyLine = (t: BackedUpTable) =>
   `• \`${esc(tableName(t))}\` → \`${esc(t.backup)}\`: ${rowsText(t.rows)}, ${sizeText(t.bytes)} (${t.changes.join(', ')})`;
 
@@ -33,7 +43,7 @@ export function backupReply(r: BackupResult): Message {
       ? `*Backup on ${esc(r.env)}* ✅ ${r.tables.length === 1 ? '1 table' : `${r.tables.length} tables`} copied into \`${BACKUP_SCHEMA}\` in ${formatMs(r.durationMs)}, before apply:`
       : `*Backup on ${esc(r.env)}* ✅ nothing to back up: the pending files alter, drop, truncate, update or delete from no table that exists.`
     : `*Backup on ${esc(r.env)}* ❌ ${esc(r.problem ?? 'failed')}`;
-  const lines = [head, ...r.tables.map(copyLine)];
+  const lines = [head, ...capped(r.tables.map(copyLine))];
   if (r.skipped.length)
     lines.push(`Not copied: ${r.skipped.map((s) => `\`${esc(s.table)}\` ${esc(s.why)}`).join('; ')}.`);
   const text = r.ok
@@ -46,7 +56,7 @@ export function backupReply(r: BackupResult): Message {
 export function restoreOfferLines(tables: readonly BackedUpTable[], env: string): string[] {
   return [
     `↩️ The down files do not bring back data the migration removed. The backup taken before apply on *${esc(env)}* can (*Restore from backup* on the run card; the environment stays taken until someone restores or finishes without restoring):`,
-    ...describeRestore(tables).map((l) => `• ${esc(l)}`),
+    ...capped(describeRestore(tables).map((l) => `• ${esc(l)}`)),
   ];
 }
 
@@ -56,16 +66,21 @@ export function restoreReply(r: RestoreResult): Message {
     r.ok
       ? `*Restore on ${esc(r.env)}* ✅ ${esc(restoreSummary(r))} in ${formatMs(r.durationMs)}`
       : `*Restore on ${esc(r.env)}* ❌ ${esc(r.problem ?? 'failed')}`,
-    ...r.tables.map((t) => {
-      const parts = [
-        ...(t.rowsInserted || !t.columns.length ? [`${rowsText(t.rowsInserted)} put back`] : []),
-        ...(t.columns.length
-          ? [`${t.columns.map((c) => `\`${esc(c)}\``).join(', ')} put back on ${rowsText(t.rowsUpdated)}`]
-          : []),
-      ];
-      return `• \`${esc(tableName(t))}\`${t.recreated ? ' (created again from its copy)' : ''}: ${parts.join(', ')}`;
-    }),
-    ...r.tables.flatMap((t) => t.notes.map((n) => `⚠️ ${esc(n)}`)),
+    ...capped(
+      r.tables.map((t) => {
+        const parts = [
+          ...(t.rowsInserted || !t.columns.length ? [`${rowsText(t.rowsInserted)} put back`] : []),
+          ...(t.columns.length
+            ? [`${t.columns.map((c) => `\`${esc(c)}\``).join(', ')} put back on ${rowsText(t.rowsUpdated)}`]
+            : []),
+        ];
+        return `• \`${esc(tableName(t))}\`${t.recreated ? ' (created again from its copy)' : ''}: ${parts.join(', ')}`;
+      }),
+    ),
+    ...capped(
+      r.tables.flatMap((t) => t.notes.map((n) => `⚠️ ${esc(n)}`)),
+      'the step result stored with the run has them all',
+    ),
   ];
   return { text: `Restore on ${r.env}: ${r.ok ? 'done' : 'failed'}`, blocks: sections(lines, 'restore') };
 }
@@ -124,6 +139,6 @@ export function restoreGateLines(run: Run, env: string, restore: readonly string
   return [
     `*Restore approval needed: ${esc(env)}* · run #${run.id} \`${esc(run.migration)}\` · asked by ${mention(run.endedBy ?? '')}, after the rollback (${esc(run.reason ?? '')})`,
     `Will put back on *${esc(env)}*, in one transaction, from the copies taken before apply:`,
-    ...restore.map((l) => `• ${esc(l)}`),
+    ...capped(restore.map((l) => `• ${esc(l)}`)),
   ];
 }
