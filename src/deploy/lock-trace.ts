@@ -5,6 +5,7 @@
  * next one's gate with that environment's table sizes. Pure.
  */
 import { z } from 'zod';
+import { formatBytes } from './diff.js';
 
 /** Modes stronger than ROW EXCLUSIVE, weakest first: each blocks writes or more. */
 export const STRONG_MODES = [
@@ -88,17 +89,6 @@ function approx(n: number): string {
   if (n >= 1e3) return `~${(n / 1e3).toFixed(1)} k`;
   return `~${Math.round(n)}`;
 }
-function bytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v >= 10 || u === 0 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
-}
-
 /**
  * The approver's lines: "ALTER TABLE user_behaviors … → ACCESS EXCLUSIVE on public.user_behaviors, no rewrite,
  * held 84 ms on staging; production: ~1.2 M rows, 310 MB".
@@ -116,7 +106,7 @@ export function describeTrace(
     for (const l of strongest(st.locks)) {
       const size = sizes?.find((s) => s.relation === l.relation);
       const there = size
-        ? `${here}: ${approx(size.rows)} rows, ${bytes(size.bytes)}`
+        ? `${here}: ${approx(size.rows)} rows, ${formatBytes(size.bytes)}`
         : sizes
           ? `${here}: not there yet`
           : `${here}: size not read`;

@@ -21,18 +21,10 @@ drop table old_audit;
 
 describe('lock trace', () => {
   let url: string;
-  beforeAll(async () => {
-    url = await createTestDatabase('mg_trace');
-    await query(
-      url,
-      `create table orders (id int primary key, amount int); insert into orders select g, g from generate_series(1, 1000) g;
-       create table old_audit (id int)`,
-    );
-  });
-
-  it('records the strong locks each statement took on tables that existed before, rewrites and rows', async () => {
+  /** Apply one file to the test database, as the bot applies it. */
+  async function apply(name: string, text: string, runId: number) {
     const dir = mkdtempSync(join(tmpdir(), 'mg-trace-'));
-    writeFileSync(join(dir, '001_orders.sql'), FILE);
+    writeFileSync(join(dir, name), text);
     const files = discoverMigrations(dir).migrations;
     const env = {
       name: 'staging',
@@ -43,11 +35,19 @@ describe('lock trace', () => {
       lockRetries: 0,
       retryBackoffMs: 0,
     };
-    const outcome = await applyMigrations(env, files, '001_orders', {
-      runId: 1,
-      appliedBy: 'U1',
-      footprints: unrecorded,
-    });
+    return applyMigrations(env, files, files[0]!.id, { runId, appliedBy: 'U1', footprints: unrecorded });
+  }
+  beforeAll(async () => {
+    url = await createTestDatabase('mg_trace');
+    await query(
+      url,
+      `create table orders (id int primary key, amount int); insert into orders select g, g from generate_series(1, 1000) g;
+       create table old_audit (id int)`,
+    );
+  });
+
+  it('records the strong locks each statement took on tables that existed before, rewrites and rows', async () => {
+    const outcome = await apply('001_orders.sql', FILE, 1);
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     const trace = outcome.applied[0]!.lockTrace!;
@@ -89,26 +89,11 @@ describe('lock trace', () => {
   });
 
   it('a file of plain DML is not probed and has no trace', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mg-trace-'));
-    writeFileSync(
-      join(dir, '002_rows.sql'),
+    const outcome = await apply(
+      '002_rows.sql',
       'insert into orders values (5001, 1);\nupdate orders set amount = 2 where id = 5001;\n',
+      2,
     );
-    const files = discoverMigrations(dir).migrations;
-    const env = {
-      name: 'staging',
-      databaseUrl: url,
-      firstLockTimeoutMs: 100,
-      lockTimeoutMs: 1000,
-      statementTimeoutMs: 10_000,
-      lockRetries: 0,
-      retryBackoffMs: 0,
-    };
-    const outcome = await applyMigrations(env, files, '002_rows', {
-      runId: 2,
-      appliedBy: 'U1',
-      footprints: unrecorded,
-    });
     expect(outcome.ok).toBe(true);
     if (outcome.ok) expect(outcome.applied[0]!.lockTrace).toBeUndefined();
   });
