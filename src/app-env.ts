@@ -1,6 +1,7 @@
 /** The bot's own settings from the environment, and the values that must never be shown. */
 import { z } from 'zod';
 import type { DeployConfig } from './config.js';
+import { afterSecrets } from './config-after.js';
 import { ConfigError, zodProblems } from './config-error.js';
 
 const appEnvSchema = z.object({
@@ -67,5 +68,7 @@ export function secretsOf(env: AppEnv, deploy: DeployConfig | undefined): string
         /* config.ts admits only URLs here */
       }
     }
+  // after: actions' webhook URLs (and hosts), signing secrets and GitHub tokens.
+  for (const e of deploy?.environments ?? []) out.push(...afterSecrets(e.after));
   return [...new Set(out.filter((s): s is string => !!s && s.length >= 4))];
 }

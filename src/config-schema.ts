@@ -1,5 +1,6 @@
 /** The shape of deploy.yml (zod): durations, approval rules, windows, environments and monitoring. */
 import { z } from 'zod';
+import { afterActionSchema, notifySchema } from './deploy/after-schema.js';
 import { LAYOUT_NAMES } from './deploy/layouts/model.js';
 import { lintSchema } from './deploy/lint-rules.js';
 import { BUILTIN_METRICS } from './deploy/metrics.js';
@@ -147,6 +148,10 @@ const environmentSchema = z.strictObject({
   onDemandWrites: z.boolean().default(false),
   /** Copy the tables the pending files change into migration_gate_backup before apply (docs/backups.md). */
   backup: backupSchema.optional(),
+  /** Channels told of runs that go here, and of this environment's gates and critical alerts (docs/after.md). */
+  notify: notifySchema.optional(),
+  /** Webhooks and pull requests to merge once this environment succeeded or failed (docs/after.md). */
+  after: z.array(afterActionSchema).optional(),
 });
 
 const threshold = z.string().refine((t) => parseThreshold(t) !== undefined, {
@@ -225,6 +230,8 @@ export const fileSchema = z.strictObject({
   /** Each lint rule's level: error, warning or off (docs/lint.md); unknown rule names are refused. */
   lint: lintSchema.optional(),
   migrations: migrationsSchema.default({ path: './migrations', layout: 'auto' }),
+  /** Channels told when any run starts, waits for a gate, ends or raises a critical (docs/after.md). */
+  notify: notifySchema.optional(),
   environments: z
     .array(environmentSchema)
     .min(1, 'list at least one environment')

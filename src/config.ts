@@ -1,10 +1,12 @@
 /** deploy.yml + the environment → a frozen DeployConfig; database URLs come from the ${VAR}s it names. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { type AfterAction, resolveAfter, resolveNotify } from './config-after.js';
 import { ConfigError, zodProblems } from './config-error.js';
 import { fileLabel, locateProblem, readYaml } from './config-locate.js';
 import { envVarRef, fileSchema } from './config-schema.js';
 import { CHECK_FAILS, type EnvUrl, metricSourceOf, missingUrls, resolveUrls } from './config-signals.js';
+import type { NotifyTarget } from './deploy/after-rules.js';
 import type { Rule } from './deploy/approvals.js';
 import type { Check } from './deploy/check-schema.js';
 import { parseChecks } from './deploy/checks.js';
@@ -43,6 +45,10 @@ export interface Environment {
   readonly onDemandWrites: boolean;
   /** Copy the tables the pending files change before apply, kept `keepForMs` (docs/backups.md). */
   readonly backup?: { readonly tables: 'affected-tables'; readonly keepForMs: number };
+  /** Channels told of runs that go here and of its gates and critical alerts (docs/after.md). */
+  readonly notify?: readonly NotifyTarget[];
+  /** What is done once this environment succeeded or failed, in order (docs/after.md). */
+  readonly after?: readonly AfterAction[];
 }
 
 export interface MonitorMetric {
@@ -64,6 +70,8 @@ export interface DeployConfig {
   readonly monitoring: Monitoring;
   /** Each lint rule's level: deploy.yml's lint: over the defaults (docs/lint.md). */
   readonly lint: LintLevels;
+  /** Channels told of every run (docs/after.md). */
+  readonly notify?: readonly NotifyTarget[];
 }
 
 function envChecks(raw: unknown[] | undefined, i: number, problems: string[]): Check[] {
@@ -155,6 +163,8 @@ export function parseDeployConfig(
       autoRollback: e.autoRollback,
       onDemandWrites: e.onDemandWrites,
       ...(e.backup ? { backup: { tables: e.backup.tables, keepForMs: e.backup.keepFor } } : {}),
+      ...(e.notify ? { notify: resolveNotify(e.notify) } : {}),
+      ...(e.after ? { after: resolveAfter(e, i, env, needed, problems) } : {}),
     };
   });
   const { path: migrationsPath, layout: migrationsLayout } = parsed.data.migrations;
@@ -187,6 +197,7 @@ export function parseDeployConfig(
     environments: Object.freeze(environments),
     monitoring,
     lint: resolveLevels(parsed.data.lint),
+    ...(parsed.data.notify ? { notify: resolveNotify(parsed.data.notify) } : {}),
   });
 }
 

@@ -1,4 +1,5 @@
 /** What decide() is given besides the run and the event, and what it returns. Pure data. */
+import type { AfterRule, NoticeKind, NotifyRules } from './after-rules.js';
 import type { Approval, GatePolicy, Decision as Verdict } from './approvals.js';
 import type { Judged, MetricRule } from './monitoring.js';
 import type { Window } from './schedule.js';
@@ -19,6 +20,15 @@ export type Effect =
   | { readonly type: 'renderAll' }
   /** The run ended: post the report in the thread. */
   | { readonly type: 'report' }
+  /** Tell deploy.yml's notify: channels, with a link to the thread (`index`: the gate or alert's step). */
+  | {
+      readonly type: 'notify';
+      readonly notice: NoticeKind;
+      readonly channels: readonly string[];
+      readonly index?: number;
+      /** A critical: the metrics over their critical line. */
+      readonly metrics?: readonly string[];
+    }
   /** A monitor step began: schedule its checkpoints and post the monitoring message. */
   | { readonly type: 'startMonitor'; readonly index: number }
   /** Remind the approvers of an open gate who are still needed. */
@@ -109,6 +119,10 @@ export interface Policy {
   unit(key: string): string;
   /** The Slack user group that is on call, if any. */
   readonly oncall?: string;
+  /** An environment's after: actions in deploy.yml's order (docs/after.md); absent: none anywhere. */
+  readonly after?: (env: string) => readonly AfterRule[];
+  /** deploy.yml's notify: channels; absent: nobody else is told. */
+  readonly notify?: NotifyRules;
 }
 
 /** Members of the Slack user groups the policy names, read before any lock; groups Slack would not give. */

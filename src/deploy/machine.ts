@@ -3,6 +3,7 @@
  * gathers the context (the time is in the event; the policy, user groups and the gate's approvals in `ctx`),
  * saves `next` with `records` in one transaction, and performs `effects` after it commits. Nothing here does I/O.
  */
+import { withAfter } from './after-decisions.js';
 import type { Context, Decision } from './decision.js';
 import {
   approvalClicked,
@@ -13,6 +14,7 @@ import {
   windowOpened,
 } from './gate-decisions.js';
 import { checkpointJudged, monitorDone } from './monitor-decisions.js';
+import { withNotices } from './notify.js';
 import { describeEnd, isBaseline } from './plan.js';
 import { acknowledge, cancel, monitorRequest, verifyNow } from './requests.js';
 import { offerRestore, restorePressed } from './restores.js';
@@ -27,7 +29,12 @@ export function decide(run: Run, event: RunEvent, ctx: Context): Decision {
   return chartWhenWatchEnds(run, decideRun(run, event, ctx));
 }
 
+/** Around every event: deploy.yml's after: actions and notify: channels (after-decisions.ts, notify.ts). */
 function decideRun(run: Run, event: RunEvent, ctx: Context): Decision {
+  return withNotices(run, event, withAfter(run, event, ctx, decideEvent), ctx.policy.notify);
+}
+
+function decideEvent(run: Run, event: RunEvent, ctx: Context): Decision {
   // Answers that do not need the run to be running (a finished run can be checked and read).
   switch (event.type) {
     case 'approvalClicked':

@@ -1,4 +1,5 @@
 /** A run's plan: its environments and steps, the steps a rollback adds, and how an ended run is described. Pure. */
+import { type AfterRule, afterSteps } from './after-rules.js';
 import type { Run, Step, StepName } from './types.js';
 
 /**
@@ -7,7 +8,14 @@ import type { Run, Step, StepName } from './types.js';
  * monitor, since nothing runs).
  */
 export function planSteps(
-  envs: readonly { name: string; gated: boolean; monitored?: boolean; backup?: boolean }[],
+  envs: readonly {
+    name: string;
+    gated: boolean;
+    monitored?: boolean;
+    backup?: boolean;
+    /** Its after: actions: those that run on success follow its last step (docs/after.md). */
+    after?: readonly AfterRule[];
+  }[],
   kind: 'deploy' | 'baseline' = 'deploy',
 ): Step[] {
   return envs.flatMap((env) => {
@@ -24,7 +32,8 @@ export function planSteps(
             'verify',
             ...(env.monitored ? (['monitor'] as const) : []),
           ];
-    return names.map((name) => ({ env: env.name, name, status: 'pending' as const }));
+    const steps = names.map((name) => ({ env: env.name, name, status: 'pending' as const }));
+    return kind === 'deploy' ? [...steps, ...afterSteps(env.name, env.after ?? [], 'succeeded')] : steps;
   });
 }
 

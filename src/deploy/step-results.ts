@@ -2,6 +2,7 @@
  * A run's stored step results, typed: each is parsed by the schema of its step's name when it leaves the store,
  * and read through the accessors below (never cast). Pure.
  */
+import { type AfterResult, afterResultSchema } from './after-results.js';
 import { type BackupResult, backupResultSchema, type RestoreResult, restoreResultSchema } from './backups.js';
 import { type BaselineResult, baselineResultSchema } from './baseline.js';
 import {
@@ -26,6 +27,7 @@ export interface ResultOf {
   readonly baseline: BaselineResult;
   readonly backup: BackupResult;
   readonly restore: RestoreResult;
+  readonly after: AfterResult;
 }
 export type ResultStep = keyof ResultOf;
 
@@ -62,6 +64,8 @@ export function parseStepResult(
       return { name: 'backup', env, result: parseStored(backupResultSchema, value, where) };
     case 'restore':
       return { name: 'restore', env, result: parseStored(restoreResultSchema, value, where) };
+    case 'after':
+      return { name: 'after', env, result: parseStored(afterResultSchema, value, where) };
     default:
       throw new StoredShapeError(`${where} is stored, but ${step.name} steps store none`);
   }
@@ -76,6 +80,7 @@ const pick: { readonly [K in ResultStep]: (r: StepResult) => ResultOf[K] | undef
   baseline: (r) => (r.name === 'baseline' ? r.result : undefined),
   backup: (r) => (r.name === 'backup' ? r.result : undefined),
   restore: (r) => (r.name === 'restore' ? r.result : undefined),
+  after: (r) => (r.name === 'after' ? r.result : undefined),
 };
 
 /** The result stored by step `index`, when it is a `name` step. */

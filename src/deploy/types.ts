@@ -21,7 +21,9 @@ export type StepName =
   | 'monitor'
   | 'rollback'
   | 'restore'
-  | 'baseline';
+  | 'baseline'
+  /** An `after:` action of deploy.yml once its environment succeeded or failed (docs/after.md). */
+  | 'after';
 /**
  * `waiting`: a gate waiting for approvals; `scheduled`: approved, waiting for the deployment window;
  * `blocked`: verification failed (or an apply failed after some of the run's files went in) and the run waits for
@@ -52,11 +54,24 @@ export interface Step {
   readonly expiresAt?: string;
   /** A scheduled gate: when its deployment window opens. */
   readonly resumeAt?: string;
-  /** A gate or step that belongs to a rollback rather than the deploy. */
-  readonly purpose?: 'rollback';
+  /** A gate or step that belongs to a rollback (or an after: action) rather than the deploy. */
+  readonly purpose?: 'rollback' | 'after';
+  /** An after: action's step and its gate: which action, and the outcome it follows. */
+  readonly after?: AfterRef;
   /** An open gate: when its approvers are reminded next, and how many reminders went before. */
   readonly remindAt?: string;
   readonly reminders?: number;
+}
+
+/** How an environment ended, as an after: action hears it (and a run that failed ends once they are done). */
+export type AfterOutcome = 'succeeded' | 'failed' | 'rolled_back';
+
+export interface AfterRef {
+  /** Its index among the environment's after: actions in deploy.yml. */
+  readonly action: number;
+  /** What it does, in a few words ("merge acme/app#42"). */
+  readonly label: string;
+  readonly outcome: AfterOutcome;
 }
 
 export interface Run {

@@ -85,6 +85,7 @@ export async function startDeploy(
         gated: s.deps.policy.gated(name),
         monitored: !!s.deps.env(name)?.monitor,
         backup: !!s.deps.env(name)?.backup,
+        after: s.deps.policy.after?.(name),
       })),
     ),
     checksums: checksumsUpTo(migrations, migration.id),

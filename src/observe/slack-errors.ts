@@ -10,6 +10,7 @@ const METHODS: Record<keyof Chat, string> = {
   openModal: 'views.open',
   upload: 'files.uploadV2',
   groupMembers: 'usergroups.users.list',
+  permalink: 'chat.getPermalink',
 };
 
 /**

@@ -16,6 +16,7 @@ import { digestOf } from '../target/files.js';
 import { postChart } from './chart.js';
 import type { Deps } from './deps.js';
 import { monitorView, postAlert, redrawAlert, startMonitor } from './monitor-view.js';
+import { notify } from './notify.js';
 import { gateView, remind, renderAll, renderCard, renderGate, reply } from './views.js';
 import { executeStep, verifyOnDemand } from './work.js';
 
@@ -119,6 +120,8 @@ export function createPerform(deps: Deps, parts: PerformParts) {
         return void (await redrawAlert(deps, effect.alert, effect.by, effect.keep));
       case 'chart':
         return void (await postChart(deps, run, effect.index));
+      case 'notify':
+        return void (await notify(deps, run, effect));
       default: {
         const never: never = effect;
         throw new Error(`no way to perform ${JSON.stringify(never)}`);

@@ -30,6 +30,12 @@ export function policyOf(deploy: DeployConfig): Policy {
       return m ? unitOf(m.source) : '';
     },
     oncall: deploy.monitoring.oncall,
+    // deploy.yml's after: actions and notify: channels (docs/after.md).
+    after: (name) => env(name)?.after ?? [],
+    notify: {
+      all: deploy.notify ?? [],
+      byEnv: Object.fromEntries(deploy.environments.map((e) => [e.name, e.notify ?? []])),
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 /** A step's work against its target, and the event it ends in. The result is stored and posted in the thread. */
+import { runAfter } from '../after/step.js';
 import { runBackup, runRestore } from '../backup-step.js';
 import { runBaseline, runBaselinePreflight } from '../baseline-step.js';
 import type { Environment } from '../config.js';
@@ -7,10 +8,11 @@ import { measuredFor, tracedRelations } from '../deploy/lock-trace.js';
 import { isBaseline } from '../deploy/plan.js';
 import { redactDeep } from '../deploy/redact.js';
 import type { StepOutcome } from '../deploy/results.js';
-import { earlierApplies, resultOf } from '../deploy/step-results.js';
+import { earlierApplies, latestResult, resultOf } from '../deploy/step-results.js';
 import type { Run, RunEvent } from '../deploy/types.js';
 import { lockRetriesOf } from '../observe/run-facts.js';
 import { runRollback } from '../rollback-step.js';
+import { afterReply } from '../slack/after-blocks.js';
 import { backupReply, restoreReply, withRestoreOffer } from '../slack/backup-blocks.js';
 import { baselinePreflightReply, baselineReply } from '../slack/baseline-blocks.js';
 import { applyReply, preflightReply } from '../slack/blocks.js';
@@ -23,6 +25,7 @@ import { loadStepResults, saveStepResult } from '../store/step-results.js';
 import { narrowedTo } from '../target/footprint.js';
 import { migrationsToVerify, runVerify } from '../verification.js';
 import type { Deps } from './deps.js';
+import { threadLink } from './notify.js';
 import { reply } from './views.js';
 
 type Done = {
@@ -113,6 +116,18 @@ async function work(deps: Deps, run: Run, index: number, e: Environment): Promis
         expected: resultOf(run, results, index, 'preflight')?.pending.map((p) => p.id),
       });
       return { outcome, message: baselineReply(outcome.result, run.requestedBy) };
+    }
+    case 'after': {
+      // docs/after.md: the files applied here and a link to the thread go with a webhook.
+      const files = latestResult(results, 'apply', e.name, index)?.files.map((f) => f.id) ?? [];
+      const outcome = await runAfter(
+        e,
+        run,
+        index,
+        { link: await threadLink(deps, run), files },
+        { now: deps.clock, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+      );
+      return { outcome, message: afterReply(outcome.result, e.name, step.after?.outcome ?? 'succeeded') };
     }
     case 'approval':
     case 'monitor':

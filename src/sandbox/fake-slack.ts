@@ -135,6 +135,11 @@ export async function startFakeSlack(options: FakeSlackOptions, port = 0): Promi
         const list = options.usergroups?.[String(a.usergroup)];
         return list ? { ok: true, users: list } : { ok: false, error: 'no_such_subteam' };
       }
+      case 'chat.getPermalink': {
+        const m = messages.find((x) => x.ts === a.message_ts && x.channel === channel);
+        if (!m) return { ok: false, error: 'message_not_found' };
+        return { ok: true, channel, permalink: `${base}/archives/${channel}/p${m.ts.replace('.', '')}` };
+      }
       case 'conversations.info':
         return { ok: true, channel: { id: channel, name: options.channels?.[channel] ?? 'deploys' } };
       default:

@@ -14,6 +14,8 @@ export interface Chat {
   upload(channel: string, threadTs: string, file: UploadFile): Promise<void>;
   /** The members of a user group (cached briefly). */
   groupMembers(group: string): Promise<string[]>;
+  /** A link to a message (chat.getPermalink): what notify: messages and after: webhooks point at. */
+  permalink(channel: string, ts: string): Promise<string>;
 }
 
 export interface UploadFile {
@@ -74,6 +76,10 @@ export function webChat(client: WebClient, secrets: readonly string[], now: () =
       const members = r.users ?? [];
       groups.set(group, { at: now(), members });
       return members;
+    },
+    async permalink(channel, ts) {
+      const r = await client.chat.getPermalink({ channel, message_ts: ts });
+      return r.permalink ?? '';
     },
   };
 }

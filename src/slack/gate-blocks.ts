@@ -6,6 +6,7 @@ import { isBaseline } from '../deploy/plan.js';
 import { describeRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
 import { describeWindow, type Window } from '../deploy/schedule.js';
 import type { Run } from '../deploy/types.js';
+import { afterGateLines } from './after-blocks.js';
 import { restoreGateLines } from './backup-blocks.js';
 import { approvalLint } from './lint-blocks.js';
 import {
@@ -78,24 +79,27 @@ export function approvalCard(run: Run, g: GateView): Message {
     .map((s) => `${esc(s.env)} ${s.name}: ${esc(s.summary ?? 'done')}`)
     .join(' · ');
   const rollback = step.purpose === 'rollback';
+  const after = step.after;
   const lines = g.restore
     ? restoreGateLines(run, g.env, g.restore)
-    : rollback
-      ? [
-          `*Rollback approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` · asked by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`,
-          g.rollback
-            ? esc(describeRollback(g.rollback, g.env))
-            : `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
-        ]
-      : [
-          `*${baseline ? 'Baseline approval' : 'Approval'} needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
-          g.files && baseline
-            ? `*Baseline:* will mark as applied on *${esc(g.env)}* WITHOUT running ${n === 1 ? 'it' : 'them'} exactly ${n === 1 ? 'this file' : `these ${n} files`} (their SQL never runs; only the ledger records them):\n${files}`
-            : g.files
-              ? `Will apply on *${esc(g.env)}* exactly ${n === 1 ? 'this file' : `these ${n} files`}, in this order:\n${files}`
-              : `The files pending on *${esc(g.env)}* are not known (its preflight result is missing): do not approve; start a new run.`,
-        ];
-  if (!rollback && !baseline)
+    : after
+      ? afterGateLines(run, g.env, after.label, after.outcome)
+      : rollback
+        ? [
+            `*Rollback approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` · asked by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`,
+            g.rollback
+              ? esc(describeRollback(g.rollback, g.env))
+              : `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
+          ]
+        : [
+            `*${baseline ? 'Baseline approval' : 'Approval'} needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
+            g.files && baseline
+              ? `*Baseline:* will mark as applied on *${esc(g.env)}* WITHOUT running ${n === 1 ? 'it' : 'them'} exactly ${n === 1 ? 'this file' : `these ${n} files`} (their SQL never runs; only the ledger records them):\n${files}`
+              : g.files
+                ? `Will apply on *${esc(g.env)}* exactly ${n === 1 ? 'this file' : `these ${n} files`}, in this order:\n${files}`
+                : `The files pending on *${esc(g.env)}* are not known (its preflight result is missing): do not approve; start a new run.`,
+          ];
+  if (!rollback && !baseline && !after)
     lines.push(...approvalLint(g.lint), ...approvalTrace(g.locks?.measured, g.env, g.locks?.sizes));
   if (before) lines.push(`So far: ${before}`);
   lines.push(`*Rules:* ${gateProgressText(g, true)}`);
@@ -128,13 +132,17 @@ export function approvalCard(run: Run, g: GateView): Message {
   else
     blocks.push(
       context(
-        run.status === 'running' || step.status === 'succeeded'
-          ? '✅ Approved.'
-          : `Closed: ${esc(run.status)}.`,
+        after && step.status === 'failed'
+          ? `Closed: ${esc(step.summary ?? 'not approved')}. The action was skipped.`
+          : run.status === 'running' || step.status === 'succeeded'
+            ? '✅ Approved.'
+            : `Closed: ${esc(run.status)}.`,
       ),
     );
   return {
-    text: `${rollback ? 'Rollback approval' : baseline ? 'Baseline approval' : 'Approval'} needed for ${esc(g.env)}: run #${run.id} ${esc(run.migration)}`,
+    text: after
+      ? `Approval needed: ${esc(after.label)} after ${esc(g.env)}: run #${run.id} ${esc(run.migration)}`
+      : `${rollback ? 'Rollback approval' : baseline ? 'Baseline approval' : 'Approval'} needed for ${esc(g.env)}: run #${run.id} ${esc(run.migration)}`,
     blocks,
   };
 }

@@ -14,6 +14,7 @@ import {
 } from '../deploy/report.js';
 import type { PreflightResult } from '../deploy/results.js';
 import type { Run, Step } from '../deploy/types.js';
+import { afterReport } from './after-blocks.js';
 import { at, duration, ms, table, who } from './markdown.js';
 import { SYSTEM_ACTOR } from './mrkdwn.js';
 import { apply, baselined, monitor, preflight, rollback, verify } from './report-steps.js';
@@ -62,6 +63,8 @@ function environment(d: ReportData, env: string, monitors: Map<number, MonitorFi
     if (m) out.push(...monitor(d, env, i, m));
     const r = s.name === 'rollback' && resultAt(d, i, 'rollback');
     if (r) out.push(...rollback(d, env, i, r));
+    const a = s.name === 'after' && resultAt(d, i, 'after');
+    if (a) out.push(...afterReport(env, i, a));
   }
   return out;
 }

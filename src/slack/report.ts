@@ -61,6 +61,8 @@ function envLine(d: ReportData, env: string, monitors: Map<number, MonitorFigure
         const r = resultAt(d, i, 'rollback');
         return [`${icon} ${r?.ok ? `rolled back ${plural(r.files.length, 'file')}` : 'rollback'}`];
       }
+      case 'after':
+        return [`${icon} after: ${esc(s.summary ?? s.after?.label ?? '')}`];
       default:
         return [`${icon} ${s.name}`];
     }
@@ -71,6 +73,7 @@ function envLine(d: ReportData, env: string, monitors: Map<number, MonitorFigure
 /** What a gate let through: "production", "the rollback on staging". */
 const gateOf = (run: Run, index: number) => {
   const s = run.steps[index];
+  if (s?.after) return `${esc(s.after.label)} after ${esc(s.env)}`;
   return s?.purpose === 'rollback' ? `the rollback on ${esc(s.env)}` : esc(s?.env ?? '');
 };
 

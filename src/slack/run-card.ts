@@ -38,6 +38,9 @@ function stepLabel(s: Step, gate?: GateView, monitor?: string): string {
     }`;
   if (s.name === 'approval' && s.status === 'succeeded') return `${ICON[s.status]} approved`;
   const detail = s.summary && s.status !== 'pending' ? ` ${esc(s.summary)}` : '';
+  // An after: action's summary starts with its label (docs/after.md).
+  if (s.name === 'after')
+    return `${ICON[s.status]} after: ${esc(detail ? s.summary! : (s.after?.label ?? ''))}`;
   return `${ICON[s.status]} ${s.name}${detail}`;
 }
 

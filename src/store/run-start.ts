@@ -106,6 +106,9 @@ async function attemptCreate(
           env: s.env,
           name: s.name,
           status: s.status,
+          // An after: action's steps are planned with the run (docs/after.md).
+          purpose: s.purpose ?? null,
+          after: s.after ?? null,
         })),
       );
       return { ok: true as const, run: toRun(row!, input.steps) };

@@ -1,5 +1,6 @@
 /** Runs and their steps: load, save with an optimistic version check, audit. */
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { parseAfterRef } from '../deploy/after-rules.js';
 import type { Run, Step } from '../deploy/types.js';
 import type { Tx } from './db.js';
 import { auditEvents, environmentLocks, runs, steps } from './schema.js';
@@ -37,6 +38,9 @@ const toStep = (s: typeof steps.$inferSelect): Step => ({
   resumeAt: iso(s.resumeAt),
   ...(s.remindAt ? { remindAt: iso(s.remindAt), reminders: s.reminders } : {}),
   purpose: (s.purpose as Step['purpose']) ?? undefined,
+  ...(s.after != null
+    ? { after: parseAfterRef(s.after, `run #${s.runId}, step ${s.index + 1}, after`) }
+    : {}),
 });
 
 export async function loadRun(db: Tx, id: number, lock = false): Promise<Run | undefined> {
@@ -93,6 +97,7 @@ export async function saveRun(db: Tx, next: Run, expectedVersion: number): Promi
         resumeAt: date(s.resumeAt),
         remindAt: date(s.remindAt),
         reminders: s.reminders ?? 0,
+        after: s.after ?? null,
       };
       // A rollback adds steps: insert what is new, update the rest.
       await tx

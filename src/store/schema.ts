@@ -55,6 +55,8 @@ export const steps = stateSchema.table(
     purpose: text('purpose'),
     /** What the step measured, for the thread reply and the report. */
     result: jsonb('result'),
+    /** An after: action's step and its gate: which action, its label, the outcome it follows (docs/after.md). */
+    after: jsonb('after'),
   },
   (t) => [uniqueIndex('steps_run_idx').on(t.runId, t.index)],
 );
