@@ -17,19 +17,32 @@ const envVar = (what: string) =>
     );
 
 const CHANNEL = 'a channel id like C0123ABCD, or "#engineering-alerts" (quoted: # starts a YAML comment)';
+const ON = 'each of on: is start, gate, end or critical';
 const channel = z.string().regex(/^(#[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{2,})$/, CHANNEL);
 
 /** `notify: ["#engineering-alerts", { channel: C0RELEASES, on: [end] }]`. */
 export const notifySchema = z.array(
-  z.union([channel, z.strictObject({ channel, on: z.array(z.enum(NOTICE_KINDS)).min(1).optional() })], {
-    // An object says what is wrong inside it; anything else gets the two ways to write an entry.
-    error: (issue) =>
-      (issue.input !== null && typeof issue.input === 'object'
-        ? (issue as { errors?: { message: string }[][] }).errors?.[1]?.[0]?.message
-        : typeof issue.input === 'string'
-          ? CHANNEL
-          : undefined) ?? `write a channel (${CHANNEL}) or { channel, on: [start, gate, end, critical] }`,
-  }),
+  z.union(
+    [
+      channel,
+      z.strictObject({
+        channel,
+        on: z
+          .array(z.enum(NOTICE_KINDS, { error: ON }))
+          .min(1)
+          .optional(),
+      }),
+    ],
+    {
+      // An object says what is wrong inside it; anything else gets the two ways to write an entry.
+      error: (issue) =>
+        (issue.input !== null && typeof issue.input === 'object'
+          ? (issue as { errors?: { message: string }[][] }).errors?.[1]?.[0]?.message
+          : typeof issue.input === 'string'
+            ? CHANNEL
+            : undefined) ?? `write a channel (${CHANNEL}) or { channel, on: [start, gate, end, critical] }`,
+    },
+  ),
 );
 
 const webhookSchema = z.strictObject({

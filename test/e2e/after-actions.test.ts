@@ -159,6 +159,38 @@ describe('after: actions and notify: channels', () => {
     );
     expect(refused.map((r) => r.actor)).toEqual(['U0REQUESTER', 'U0OUTSIDER']);
   });
+
+  it('a bot stopped in the middle of an action sends the webhook again with the same key and never merges twice', async () => {
+    // As if the bot had died after sending, before it saved the result: the step is running, nobody owns the run.
+    const cut = async (step: number) => {
+      await query(
+        h.stateUrl,
+        "update migration_gate_state.runs set status = 'running', finished_at = null, version = version + 1 where id = 1",
+      );
+      await query(
+        h.stateUrl,
+        `update migration_gate_state.steps set status = 'running', finished_at = null where run_id = 1 and idx = ${step}`,
+      );
+      expect(await h.bot.service.reconcile()).toBe(1);
+      await h.settle();
+    };
+    await cut(7);
+    expect(hook.received).toHaveLength(3);
+    expect(hook.received[2]!.headers['idempotency-key']).toBe('migration-gate-run-1-production-after-0');
+    expect(hook.received[2]!.body).toBe(hook.received[0]!.body);
+    expect(signatureValid(hook.received[2]!, SECRET)).toBe(true);
+
+    await cut(9);
+    expect(github.received.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /repos/acme/app/pulls/42',
+      'PUT /repos/acme/app/pulls/42/merge',
+      'GET /repos/acme/app/pulls/42',
+    ]);
+    expect(lastPost(h.slack, 'After production: merge acme/app#42')).toContain(
+      '✅ acme/app#42 was already merged; it was not merged again.',
+    );
+    expect(current(h.slack, CARD)).toContain('Succeeded');
+  });
 });
 
 describe('after: actions that cannot or need not be done, and actions for a failure', () => {
