@@ -77,7 +77,7 @@ export function resolveAfter(
   const apiUrl = env.GITHUB_API_URL || GITHUB_API;
   return e.after.map((a, k) => {
     const at = `environments[${i}].after[${k}]`;
-    if (a.gate && !e.approvals?.length)
+    if (a.gate && !(Array.isArray(e.approvals) ? e.approvals.length : e.approvals))
       problems.push(
         `${at}.gate: this environment has no approvals: to approve the action with (add approvals, or drop gate: true)`,
       );

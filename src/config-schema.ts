@@ -57,6 +57,24 @@ const ruleSchema = z
       });
   });
 
+/** An ordered approval stage: its own card, opened once the stage before it passed (docs/configuration.md). */
+const stageSchema = z.strictObject({
+  name: z.string().min(1).max(40),
+  rules: z.array(ruleSchema).min(1),
+});
+/** A list of rules (one gate), or ordered stages of rules, each its own gate. */
+const approvalsSchema = z.union([
+  z.array(ruleSchema),
+  z
+    .strictObject({ stages: z.array(stageSchema).min(1) })
+    .refine((a) => new Set(a.stages.map((s) => s.name)).size === a.stages.length, {
+      message: 'give each stage its own name',
+      path: ['stages'],
+    }),
+], {
+  error: 'write a list of rules, or stages: a list of { name, rules } (docs/configuration.md, Approvals)',
+});
+
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'write times as HH:MM, e.g. "02:00"');
 const windowSchema = z
   .strictObject({
@@ -133,7 +151,7 @@ const environmentSchema = z.strictObject({
   settings: settingsSchema.optional(),
   /** Base URLs that http checks and metrics name (docs/signals.md), each from an environment variable. */
   urls: urlsSchema.optional(),
-  approvals: z.array(ruleSchema).optional(),
+  approvals: approvalsSchema.optional(),
   allowSelfApproval: z.boolean().default(false),
   window: windowSchema.optional(),
   expiresAfter: duration.default(3 * 86_400_000),

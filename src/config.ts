@@ -7,7 +7,7 @@ import { fileLabel, locateProblem, readYaml } from './config-locate.js';
 import { envVarRef, fileSchema } from './config-schema.js';
 import { CHECK_FAILS, type EnvUrl, metricSourceOf, missingUrls, resolveUrls } from './config-signals.js';
 import type { NotifyTarget } from './deploy/after-rules.js';
-import type { Rule } from './deploy/approvals.js';
+import type { ApprovalStage, Rule } from './deploy/approvals.js';
 import type { Check } from './deploy/check-schema.js';
 import { parseChecks } from './deploy/checks.js';
 import type { LayoutSetting } from './deploy/layouts/model.js';
@@ -31,8 +31,10 @@ export interface Environment {
   readonly settings?: Readonly<Record<string, string>>;
   /** Base URLs by name (`urls:`), for http checks and metrics; none when not given. */
   readonly urls?: Readonly<Record<string, EnvUrl>>;
-  /** Approval rules; an environment without them has no gate. */
+  /** Approval rules (in stages: the first stage's); an environment without them has no gate. */
   readonly approvals: readonly Rule[];
+  /** `approvals: { stages: [...] }`: every stage in order, each its own gate (absent for a list of rules). */
+  readonly stages?: readonly ApprovalStage[];
   readonly allowSelfApproval: boolean;
   readonly window?: Window;
   readonly expiresAfterMs: number;
@@ -153,7 +155,7 @@ export function parseDeployConfig(
       retryBackoffMs: e.retryBackoff,
       ...(e.settings ? { settings: e.settings } : {}),
       ...(urls ? { urls } : {}),
-      approvals: e.approvals ?? [],
+      ...approvalsOf(e.approvals),
       allowSelfApproval: e.allowSelfApproval,
       window: e.window,
       expiresAfterMs: e.expiresAfter,
@@ -212,4 +214,14 @@ export function loadDeployConfig(
       'file not found; set DEPLOY_CONFIG to the path of your deploy.yml (see docs/configuration.md)',
     ]);
   return parseDeployConfig(readFileSync(source, 'utf8'), source, env, options);
+}
+
+/** deploy.yml's approvals: a list of rules, or stages (the first stage's rules gate rollbacks and after: actions). */
+function approvalsOf(
+  a: readonly Rule[] | { stages: readonly ApprovalStage[] } | undefined,
+): Pick<Environment, 'approvals' | 'stages'> {
+  if (!a) return { approvals: [] };
+  if (Array.isArray(a)) return { approvals: a };
+  const { stages } = a as { stages: readonly ApprovalStage[] };
+  return { approvals: stages[0]!.rules, stages };
 }

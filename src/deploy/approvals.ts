@@ -18,11 +18,26 @@ export interface Approval {
   readonly at: string;
 }
 
+/** One stage of an environment's ordered approvals (deploy.yml `approvals: { stages: [...] }`). */
+export interface ApprovalStage {
+  readonly name: string;
+  readonly rules: readonly Rule[];
+}
+
 export interface GatePolicy {
   readonly env: string;
+  /** The stage these rules are, when the environment's approvals are stages. */
+  readonly stage?: string;
   readonly rules: readonly Rule[];
   readonly allowSelfApproval: boolean;
 }
+
+/** What a gate is called in a sentence: "production", or "the business stage of production". */
+export const gateName = (p: Pick<GatePolicy, 'env' | 'stage'>): string =>
+  p.stage === undefined ? p.env : `the ${p.stage} stage of ${p.env}`;
+/** The same at the start of a sentence ("The business stage of production"; an environment's name as it is). */
+const startName = (p: Pick<GatePolicy, 'env' | 'stage'>): string =>
+  p.stage === undefined ? p.env : `The ${p.stage} stage of ${p.env}`;
 
 /** Members of each rule: its users, or its user group's members (resolved by the shell at click time). */
 export function ruleMembers(
@@ -100,7 +115,7 @@ export function unsatisfiable(
 ): string | undefined {
   const short = shortRules(policy, requester, groups);
   if (!short) return undefined;
-  return `The approval rules for ${policy.env} can never be met (${short}${policy.allowSelfApproval ? '' : ', not counting the requester'}). Fix the rules in deploy.yml; nothing was approved.`;
+  return `The approval rules for ${gateName(policy)} can never be met (${short}${policy.allowSelfApproval ? '' : ', not counting the requester'}). Fix the rules in deploy.yml; nothing was approved.`;
 }
 
 /** The rules that can never be met when `requester` may not approve ("dba needs 1 person"), or undefined. */
@@ -124,7 +139,10 @@ export function shortRules(
 export function decideClick(policy: GatePolicy, c: ClickContext): ClickVerdict {
   const eligible = policy.rules.some((r) => ruleMembers(r, c.groups).includes(c.user));
   if (!eligible)
-    return { ok: false, refused: `You are not in a rule for ${policy.env} (needs: ${roles(policy.rules)}).` };
+    return {
+      ok: false,
+      refused: `You are not in a rule for ${gateName(policy)} (needs: ${roles(policy.rules)}).`,
+    };
   if (c.user === c.requester && !policy.allowSelfApproval)
     return {
       ok: false,
@@ -140,7 +158,8 @@ export function decideClick(policy: GatePolicy, c: ClickContext): ClickVerdict {
     };
   if (c.decision === 'reject') return { ok: true, satisfiesGate: false };
   const before = progress(policy, c.approvals, c.groups);
-  if (before.satisfied) return { ok: false, refused: `${policy.env} is already approved; nothing changed.` };
+  if (before.satisfied)
+    return { ok: false, refused: `${startName(policy)} is already approved; nothing changed.` };
   const after = progress(policy, [...c.approvals, { user: c.user, decision: c.decision, at: '' }], c.groups);
   const counted = (p: GateProgress) => p.rules.reduce((n, r) => n + Math.min(r.need, r.approvers.length), 0);
   if (counted(after) === counted(before))

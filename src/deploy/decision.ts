@@ -3,7 +3,7 @@ import type { AfterRule, NoticeKind, NotifyRules } from './after-rules.js';
 import type { Approval, GatePolicy, Decision as Verdict } from './approvals.js';
 import type { Judged, MetricRule } from './monitoring.js';
 import type { Window } from './schedule.js';
-import type { Run } from './types.js';
+import type { Run, Step } from './types.js';
 
 /** Who the bot itself is when it acts (an automatic rollback, a satisfied gate). */
 export const SYSTEM_ACTOR = 'migration-gate';
@@ -105,8 +105,10 @@ export interface Policy {
   gateTtlMs(env: string): number;
   /** Whether changes to `env` need approvals (then so does a rollback). */
   gated(env: string): boolean;
-  /** The approval rules of `env`. */
-  gate(env: string): GatePolicy;
+  /** The approval rules of `env` (of its stage `stage`; without one, its only or first stage). */
+  gate(env: string, stage?: string): GatePolicy;
+  /** The names of `env`'s approval stages in order, each its own gate; none when its approvals are one list. */
+  readonly stages?: (env: string) => readonly string[];
   /** `env`'s deployment window, if it has one. */
   window(env: string): Window | undefined;
   /** How long after a gate opens its approvers are first reminded (each later reminder waits twice as long). */
@@ -137,11 +139,17 @@ export interface Context {
   readonly groups?: Groups;
   /** The gate's approvals so far (an approvalClicked event), loaded with the run. */
   readonly approvals?: readonly Approval[];
+  /** A click on a stage's gate: the run's approvals on its other gates (by step index), for one person, one stage. */
+  readonly otherGates?: readonly (Approval & { readonly index: number })[];
   /** The alert an acknowledge event answers, as stored now (loaded with the run): who answered it already. */
   readonly alert?: { readonly acknowledgedBy?: string };
   /** The digest of the run's checksums: what a gate's card must carry to count. */
   readonly digest?: string;
 }
+
+/** The rules of gate `step`: its environment's, or its stage's. */
+export const stepGate = (policy: Policy, step: Pick<Step, 'env' | 'stage'>): GatePolicy =>
+  policy.gate(step.env, step.stage);
 
 /** How long a checkpoint on command waits after the previous one (each is shown; none counts). */
 export const ON_DEMAND_EVERY_MS = 60_000;

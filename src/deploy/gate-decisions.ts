@@ -2,8 +2,8 @@
  * Approval gates, decided: a click on a gate's card (who may, what it counts for, whether it opens the gate, the
  * window it waits for), and the scheduler's visits (window opened, expired, a reminder due). Pure.
  */
-import { checkCard, decideClick, shortRules, unsatisfiable } from './approvals.js';
-import { type Context, type Decision, type Record, SYSTEM_ACTOR } from './decision.js';
+import { checkCard, decideClick, gateName, shortRules, unsatisfiable } from './approvals.js';
+import { type Context, type Decision, type Record, SYSTEM_ACTOR, stepGate } from './decision.js';
 import { isRestoreGate, restoreGateEnded } from './restores.js';
 import { nextOpening } from './schedule.js';
 import { changed, finish, isCurrent, passGate, withStep } from './transitions.js';
@@ -38,7 +38,7 @@ export function approvalClicked(run: Run, e: Clicked, ctx: Context): Decision {
   const card = checkCard(run, { r: run.id, i: e.index, d: e.digest }, ctx.digest ?? '');
   if (!card.ok) return refuse(card.refused, card.refresh);
   const env = run.steps[e.index]!.env;
-  const policy = ctx.policy.gate(env);
+  const policy = stepGate(ctx.policy, run.steps[e.index]!);
   const unread = policy.rules.flatMap((r) =>
     r.usergroup && ctx.groups?.failed[r.usergroup] ? [ctx.groups.failed[r.usergroup]!] : [],
   );
@@ -67,6 +67,8 @@ export function approvalClicked(run: Run, e: Clicked, ctx: Context): Decision {
     groups,
   });
   if (!verdict.ok) return refuse(verdict.refused);
+  const earlier = e.decision === 'reject' ? undefined : earlierStage(run, e.index, e.by, ctx);
+  if (earlier) return refuse(earlier);
   if (e.decision !== 'approve' && e.reason === undefined)
     return { ok: true, next: run, effects: [{ type: 'askReason', index: e.index, decision: e.decision }] };
   const records: Record[] = [
@@ -100,6 +102,24 @@ export function approvalClicked(run: Run, e: Clicked, ctx: Context): Decision {
   records.push({ type: 'audit', actor: SYSTEM_ACTOR, action: 'gate.satisfied', detail: { gate: e.index } });
   const resumeAt = opening && opening.toISOString() > e.at ? opening.toISOString() : undefined;
   return withRecords(gateApproved(run, { type: 'gateApproved', index: e.index, at: e.at, resumeAt }, ctx));
+}
+
+/**
+ * One person counts in one stage only: why `user` may not approve stage gate `index`, because they approved an
+ * earlier stage of the same environment in this run (a rejection is always theirs to give), or undefined.
+ */
+function earlierStage(run: Run, index: number, user: string, ctx: Context): string | undefined {
+  const step = run.steps[index]!;
+  if (step.stage === undefined) return undefined;
+  const earlier = (i: number) => {
+    const s = run.steps[i];
+    return i < index && s?.name === 'approval' && s.env === step.env && s.stage !== undefined && !s.purpose;
+  };
+  const given = (ctx.otherGates ?? []).find(
+    (a) => a.user === user && a.decision !== 'reject' && earlier(a.index),
+  );
+  if (!given) return undefined;
+  return `You approved the ${run.steps[given.index]!.stage} stage of ${step.env} ${given.at.slice(0, 16).replace('T', ' ')} UTC, and one person counts in one stage only: someone else must approve the ${step.stage} stage. Nothing was recorded.`;
 }
 
 export function gateApproved(
@@ -137,11 +157,17 @@ export function gateExpired(run: Run, index: number, at: string, ctx?: Context):
 /** Why a gate expired, in a sentence: how far its approvals got, and for a rollback, what stays applied. */
 function whyExpired(run: Run, index: number, ctx?: Context): string {
   const env = run.steps[index]!.env;
+  const stage = run.steps[index]!.stage;
   const given = (ctx?.approvals ?? []).filter((a) => a.decision !== 'reject').length;
-  const needed = ctx ? ctx.policy.gate(env).rules.reduce((n, r) => n + r.count, 0) : 0;
+  const needed = ctx ? stepGate(ctx.policy, run.steps[index]!).rules.reduce((n, r) => n + r.count, 0) : 0;
   const so = given ? ` (${given} of the ${needed} approvals it needs)` : '';
   if (run.steps[index]!.purpose === 'rollback')
     return `The rollback of ${env} was not approved in time${so}: what this run applied there stays applied.`;
+  const name = gateName({ env, stage });
+  if (stage !== undefined)
+    return given
+      ? `The ${stage} stage of ${env} was not fully approved in time${so}.`
+      : `Nobody approved ${name} in time.`;
   return given ? `${env} was not fully approved in time${so}.` : `Nobody approved ${env} in time.`;
 }
 

@@ -13,7 +13,10 @@ export function personFor(ctx: Context, user: string, env: string): Person {
   const oncall = ctx.policy.oncall;
   return {
     id: user,
-    approver: ctx.policy.gate(env).rules.some((r) => ruleMembers(r, members).includes(user)),
+    // In any of its stages' rules (the environment's only rules when they are one list).
+    approver: [undefined, ...(ctx.policy.stages?.(env) ?? [])].some((stage) =>
+      ctx.policy.gate(env, stage).rules.some((r) => ruleMembers(r, members).includes(user)),
+    ),
     oncall: !!oncall && (members[oncall] ?? []).includes(user),
   };
 }

@@ -11,6 +11,8 @@ export function planSteps(
   envs: readonly {
     name: string;
     gated: boolean;
+    /** Its approval stages in order (deploy.yml `approvals: { stages }`): a gate each instead of one. */
+    stages?: readonly string[];
     monitored?: boolean;
     backup?: boolean;
     /** Its after: actions: those that run on success follow its last step (docs/after.md). */
@@ -19,7 +21,7 @@ export function planSteps(
   kind: 'deploy' | 'baseline' = 'deploy',
 ): Step[] {
   return envs.flatMap((env) => {
-    const gate = env.gated ? (['approval'] as const) : [];
+    const gate = env.gated && !env.stages?.length ? (['approval'] as const) : [];
     const names: StepName[] =
       kind === 'baseline'
         ? ['preflight', ...gate, 'baseline']
@@ -32,7 +34,19 @@ export function planSteps(
             'verify',
             ...(env.monitored ? (['monitor'] as const) : []),
           ];
-    const steps = names.map((name) => ({ env: env.name, name, status: 'pending' as const }));
+    const steps: Step[] = names.map((name) => ({ env: env.name, name, status: 'pending' as const }));
+    // Stages: one gate per stage, in order, where the single gate would be (right after preflight).
+    if (env.gated && env.stages?.length)
+      steps.splice(
+        1,
+        0,
+        ...env.stages.map((stage) => ({
+          env: env.name,
+          name: 'approval' as const,
+          status: 'pending' as const,
+          stage,
+        })),
+      );
     return kind === 'deploy' ? [...steps, ...afterSteps(env.name, env.after ?? [], 'succeeded')] : steps;
   });
 }

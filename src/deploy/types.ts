@@ -58,6 +58,8 @@ export interface Step {
   readonly purpose?: 'rollback' | 'after';
   /** An after: action's step and its gate: which action, and the outcome it follows. */
   readonly after?: AfterRef;
+  /** A deploy gate of an environment whose approvals are stages: the stage's name (docs/configuration.md). */
+  readonly stage?: string;
   /** An open gate: when its approvers are reminded next, and how many reminders went before. */
   readonly remindAt?: string;
   readonly reminders?: number;

@@ -31,7 +31,10 @@ export async function startBaseline(
   return launchRun(s, input, respond, {
     migration: migration.id,
     envs,
-    steps: planSteps([{ name: cmd.on, gated: s.deps.policy.gated(cmd.on) }], 'baseline'),
+    steps: planSteps(
+      [{ name: cmd.on, gated: s.deps.policy.gated(cmd.on), stages: s.deps.policy.stages?.(cmd.on) }],
+      'baseline',
+    ),
     checksums: checksumsUpTo(migrations, migration.id),
   });
 }

@@ -83,6 +83,7 @@ export async function startDeploy(
       envs.envs.map((name) => ({
         name,
         gated: s.deps.policy.gated(name),
+        stages: s.deps.policy.stages?.(name),
         monitored: !!s.deps.env(name)?.monitor,
         backup: !!s.deps.env(name)?.backup,
         after: s.deps.policy.after?.(name),
@@ -98,8 +99,14 @@ export async function neverApproved(
   envs: readonly string[],
   user: string,
 ): Promise<string | undefined> {
-  for (const name of envs) {
-    const policy = s.deps.policy.gate(name);
+  // Every gate: the environment's rules, or each of its stages'.
+  const gates = envs.flatMap((name) => {
+    const stages = s.deps.policy.stages?.(name) ?? [];
+    return stages.length
+      ? stages.map((stage) => s.deps.policy.gate(name, stage))
+      : [s.deps.policy.gate(name)];
+  });
+  for (const policy of gates) {
     if (!policy.rules.length) continue;
     const groups = await readGroups(
       s.deps.chat,

@@ -12,15 +12,19 @@ const DAY = 86_400_000;
 
 export function policyOf(deploy: DeployConfig): Policy {
   const env = (name: string): Environment | undefined => deploy.environments.find((e) => e.name === name);
-  const gate = (name: string): GatePolicy => ({
+  // A stage no longer in deploy.yml has no rules: nobody can approve it (fail closed; it expires).
+  const gate = (name: string, stage?: string): GatePolicy => ({
     env: name,
-    rules: env(name)?.approvals ?? [],
+    ...(stage === undefined
+      ? { rules: env(name)?.approvals ?? [] }
+      : { stage, rules: env(name)?.stages?.find((s) => s.name === stage)?.rules ?? [] }),
     allowSelfApproval: env(name)?.allowSelfApproval ?? false,
   });
   return {
     gateTtlMs: (name) => env(name)?.expiresAfterMs ?? 3 * DAY,
     gated: (name) => gate(name).rules.length > 0,
     gate,
+    stages: (name) => env(name)?.stages?.map((s) => s.name) ?? [],
     window: (name) => env(name)?.window,
     remindEveryMs: (name) => env(name)?.remindEveryMs ?? 4 * 3_600_000,
     autoRollback: (name) => env(name)?.autoRollback ?? false,
@@ -42,7 +46,9 @@ export function policyOf(deploy: DeployConfig): Policy {
 /** Every user group deploy.yml names (approval rules, on-call). */
 export function groupsNamed(deploy: DeployConfig): string[] {
   const ids = deploy.environments.flatMap((e) =>
-    e.approvals.flatMap((r) => (r.usergroup ? [r.usergroup] : [])),
+    [...e.approvals, ...(e.stages ?? []).flatMap((s) => s.rules)].flatMap((r) =>
+      r.usergroup ? [r.usergroup] : [],
+    ),
   );
   if (deploy.monitoring.oncall) ids.push(deploy.monitoring.oncall);
   return [...new Set(ids)];

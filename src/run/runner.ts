@@ -10,7 +10,7 @@ import { decide } from '../deploy/machine.js';
 import type { Run, RunEvent } from '../deploy/types.js';
 import { inRun } from '../observe/log-context.js';
 import { acknowledge as acknowledgeAlert, findAlert } from '../store/alerts.js';
-import { loadApprovals, recordApproval } from '../store/approvals.js';
+import { allApprovals, loadApprovals, recordApproval } from '../store/approvals.js';
 import type { Tx } from '../store/db.js';
 import * as runs from '../store/runs.js';
 import { digestOf } from '../target/files.js';
@@ -63,6 +63,11 @@ export function createRunner(deps: Deps) {
         approvals:
           event.type === 'approvalClicked' || event.type === 'gateDue'
             ? await loadApprovals(tx, runId, event.index)
+            : undefined,
+        // A stage's gate: who approved the run's other gates (one person counts in one stage only).
+        otherGates:
+          event.type === 'approvalClicked' && run.steps[event.index]?.stage !== undefined
+            ? await allApprovals(tx, runId)
             : undefined,
         // Acknowledgements of a run's alerts are decided under its row lock: this read is the truth.
         alert:

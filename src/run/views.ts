@@ -1,5 +1,5 @@
 /** The run's messages in Slack: its card, its gates' cards, replies in its thread. Views of the state, redrawn. */
-import { progress } from '../deploy/approvals.js';
+import { gateName, progress } from '../deploy/approvals.js';
 import { requesterOf } from '../deploy/gate-decisions.js';
 import { measuredFor } from '../deploy/lock-trace.js';
 import { boundDowns, downFileNames, planRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
@@ -66,7 +66,7 @@ function locksAt(run: Run, results: StepResults, index: number): GateView['locks
 
 export async function gateView(deps: Deps, run: Run, index: number): Promise<GateView> {
   const step = run.steps[index]!;
-  const p = deps.policy.gate(step.env);
+  const p = deps.policy.gate(step.env, step.stage);
   const list = await loadApprovals(deps.db, run.id, index);
   const groups = await readGroups(
     deps.chat,
@@ -121,7 +121,7 @@ export async function renderAll(deps: Deps, run: Run): Promise<void> {
 /** Remind the approvers still needed on an open gate, in the thread. */
 export async function remind(deps: Deps, run: Run, index: number): Promise<void> {
   const view = await gateView(deps, run, index);
-  const p = deps.policy.gate(view.env);
+  const p = deps.policy.gate(view.env, run.steps[index]!.stage);
   const missing = (view.progress?.rules ?? []).filter((r) => r.approvers.length < r.need).map((r) => r.role);
   const mentions = p.rules
     .filter((r) => missing.includes(r.role))
@@ -135,7 +135,7 @@ export async function remind(deps: Deps, run: Run, index: number): Promise<void>
     run,
     `reminder:${index}`,
     textMessage(
-      `⏰ Reminder: run #${run.id} is waiting for approval on ${esc(view.env)} (still needed: ${missing.map(esc).join(', ') || 'none'}). ${mentions.join(' ')}`,
+      `⏰ Reminder: run #${run.id} is waiting for approval on ${esc(gateName(p))} (still needed: ${missing.map(esc).join(', ') || 'none'}). ${mentions.join(' ')}`,
     ),
   );
 }

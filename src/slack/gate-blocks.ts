@@ -61,6 +61,16 @@ export function gateProgressText(g: GateView, names: boolean): string {
     .join(', ');
 }
 
+/** A stage's gate in a title: " · stage 2 of 3: business" (nothing for an environment's only gate). */
+export function stageTitle(run: Run, index: number): string {
+  const step = run.steps[index]!;
+  if (step.stage === undefined) return '';
+  const stages = run.steps.filter(
+    (s) => s.env === step.env && s.name === 'approval' && s.stage !== undefined,
+  );
+  return ` · stage ${stages.indexOf(step) + 1} of ${stages.length}: ${esc(step.stage)}`;
+}
+
 /** The approval card: a thread reply, updated in place after every click. */
 export function approvalCard(run: Run, g: GateView): Message {
   const step = run.steps[g.index]!;
@@ -92,7 +102,7 @@ export function approvalCard(run: Run, g: GateView): Message {
               : `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
           ]
         : [
-            `*${baseline ? 'Baseline approval' : 'Approval'} needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
+            `*${baseline ? 'Baseline approval' : 'Approval'} needed: ${esc(g.env)}${stageTitle(run, g.index)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
             g.files && baseline
               ? `*Baseline:* will mark as applied on *${esc(g.env)}* WITHOUT running ${n === 1 ? 'it' : 'them'} exactly ${n === 1 ? 'this file' : `these ${n} files`} (their SQL never runs; only the ledger records them):\n${files}`
               : g.files
@@ -142,7 +152,7 @@ export function approvalCard(run: Run, g: GateView): Message {
   return {
     text: after
       ? `Approval needed: ${esc(after.label)} after ${esc(g.env)}: run #${run.id} ${esc(run.migration)}`
-      : `${rollback ? 'Rollback approval' : baseline ? 'Baseline approval' : 'Approval'} needed for ${esc(g.env)}: run #${run.id} ${esc(run.migration)}`,
+      : `${rollback ? 'Rollback approval' : baseline ? 'Baseline approval' : 'Approval'} needed for ${esc(g.env)}${stageTitle(run, g.index)}: run #${run.id} ${esc(run.migration)}`,
     blocks,
   };
 }

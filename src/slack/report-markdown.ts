@@ -20,7 +20,10 @@ import { SYSTEM_ACTOR } from './mrkdwn.js';
 import { apply, baselined, monitor, preflight, rollback, verify } from './report-steps.js';
 import { ICON } from './run-card.js';
 
-const stepName = (run: Run, i: number) => `${i + 1} · ${run.steps[i]!.env} ${run.steps[i]!.name}`;
+const stepName = (run: Run, i: number) => {
+  const s = run.steps[i]!;
+  return `${i + 1} · ${s.env} ${s.name}${s.stage === undefined ? '' : `: ${s.stage}`}`;
+};
 
 function statusText(run: Run): string {
   const took = run.finishedAt

@@ -74,6 +74,7 @@ function envLine(d: ReportData, env: string, monitors: Map<number, MonitorFigure
 const gateOf = (run: Run, index: number) => {
   const s = run.steps[index];
   if (s?.after) return `${esc(s.after.label)} after ${esc(s.env)}`;
+  if (s?.stage !== undefined) return `the ${esc(s.stage)} stage of ${esc(s.env)}`;
   return s?.purpose === 'rollback' ? `the rollback on ${esc(s.env)}` : esc(s?.env ?? '');
 };
 

@@ -32,11 +32,16 @@ export const ICON: Record<StepStatus, string> = {
 function stepLabel(s: Step, gate?: GateView, monitor?: string): string {
   if (s.name === 'monitor' && s.status === 'watching' && monitor)
     return `${ICON[s.status]} monitor ${esc(monitor)}`;
+  // A stage's gate says which stage it is: "approval: business".
+  const gateLabel = s.stage === undefined ? 'approval' : `approval: ${esc(s.stage)}`;
   if (s.name === 'approval' && gate && (s.status === 'waiting' || s.status === 'scheduled'))
-    return `${ICON[s.status]} approval (${gateProgressText(gate, false)})${
+    return `${ICON[s.status]} ${gateLabel} (${gateProgressText(gate, false)})${
       s.status === 'scheduled' && s.resumeAt ? ` · proceeds ${when(s.resumeAt)}` : ' · approve in the thread'
     }`;
-  if (s.name === 'approval' && s.status === 'succeeded') return `${ICON[s.status]} approved`;
+  if (s.name === 'approval' && s.status === 'succeeded')
+    return `${ICON[s.status]} approved${s.stage === undefined ? '' : `: ${esc(s.stage)}`}`;
+  if (s.name === 'approval' && s.stage !== undefined)
+    return `${ICON[s.status]} ${gateLabel}${s.summary && s.status !== 'pending' ? ` ${esc(s.summary)}` : ''}`;
   const detail = s.summary && s.status !== 'pending' ? ` ${esc(s.summary)}` : '';
   // An after: action's summary starts with its label (docs/after.md).
   if (s.name === 'after')

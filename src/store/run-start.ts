@@ -109,6 +109,7 @@ async function attemptCreate(
           // An after: action's steps are planned with the run (docs/after.md).
           purpose: s.purpose ?? null,
           after: s.after ?? null,
+          stage: s.stage ?? null,
         })),
       );
       return { ok: true as const, run: toRun(row!, input.steps) };

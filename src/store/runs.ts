@@ -41,6 +41,7 @@ const toStep = (s: typeof steps.$inferSelect): Step => ({
   ...(s.after != null
     ? { after: parseAfterRef(s.after, `run #${s.runId}, step ${s.index + 1}, after`) }
     : {}),
+  ...(s.stage != null ? { stage: s.stage } : {}),
 });
 
 export async function loadRun(db: Tx, id: number, lock = false): Promise<Run | undefined> {
@@ -98,6 +99,7 @@ export async function saveRun(db: Tx, next: Run, expectedVersion: number): Promi
         remindAt: date(s.remindAt),
         reminders: s.reminders ?? 0,
         after: s.after ?? null,
+        stage: s.stage ?? null,
       };
       // A rollback adds steps: insert what is new, update the rest.
       await tx

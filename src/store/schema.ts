@@ -57,6 +57,8 @@ export const steps = stateSchema.table(
     result: jsonb('result'),
     /** An after: action's step and its gate: which action, its label, the outcome it follows (docs/after.md). */
     after: jsonb('after'),
+    /** A deploy gate of an environment whose approvals are stages: the stage's name. */
+    stage: text('stage'),
   },
   (t) => [uniqueIndex('steps_run_idx').on(t.runId, t.index)],
 );
