@@ -1,5 +1,6 @@
 /** The shape of deploy.yml (zod): durations, approval rules, windows, environments and monitoring. */
 import { z } from 'zod';
+import { approvalsSchema } from './config-approvals.js';
 import { afterActionSchema, notifySchema } from './deploy/after-schema.js';
 import { LAYOUT_NAMES } from './deploy/layouts/model.js';
 import { lintSchema } from './deploy/lint-rules.js';
@@ -32,48 +33,6 @@ export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => 
 
 /** How deploy.yml names a secret: ${ENV_VAR}, read from the environment. */
 export const envVarRef = /^\$\{([A-Z_][A-Z0-9_]*)\}$/;
-
-const ruleSchema = z
-  .strictObject({
-    role: z.string().min(1).max(40),
-    users: z
-      .array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids look like U01ABCDEF'))
-      .min(1)
-      .optional(),
-    usergroup: z
-      .string()
-      .regex(/^S[A-Z0-9]{2,}$/, 'Slack user group ids look like S01ABCDEF')
-      .optional(),
-    count: z.int().min(1).max(20).default(1),
-  })
-  .superRefine((r, ctx) => {
-    if (!!r.users === !!r.usergroup)
-      ctx.addIssue({ code: 'custom', message: `rule "${r.role}" needs exactly one of users or usergroup` });
-    if (r.users && new Set(r.users).size < r.count)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['count'],
-        message: `rule "${r.role}" needs ${r.count} approvals but lists ${new Set(r.users).size} user(s): it could never pass`,
-      });
-  });
-
-/** An ordered approval stage: its own card, opened once the stage before it passed (docs/configuration.md). */
-const stageSchema = z.strictObject({
-  name: z.string().min(1).max(40),
-  rules: z.array(ruleSchema).min(1),
-});
-/** A list of rules (one gate), or ordered stages of rules, each its own gate. */
-const approvalsSchema = z.union([
-  z.array(ruleSchema),
-  z
-    .strictObject({ stages: z.array(stageSchema).min(1) })
-    .refine((a) => new Set(a.stages.map((s) => s.name)).size === a.stages.length, {
-      message: 'give each stage its own name',
-      path: ['stages'],
-    }),
-], {
-  error: 'write a list of rules, or stages: a list of { name, rules } (docs/configuration.md, Approvals)',
-});
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'write times as HH:MM, e.g. "02:00"');
 const windowSchema = z
