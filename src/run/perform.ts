@@ -2,6 +2,7 @@
  * perform: carry out what decide() asked for, after the decision is saved. Exhaustive: a new kind of effect does
  * not compile until it is handled here. A step's result is returned as the next event.
  */
+import { gateName } from '../deploy/approvals.js';
 import type { Decision, Effect } from '../deploy/decision.js';
 import type { Run, RunEvent } from '../deploy/types.js';
 import { inStep } from '../observe/log-context.js';
@@ -89,7 +90,8 @@ export function createPerform(deps: Deps, parts: PerformParts) {
             effect.decision,
             { run: run.id, step: effect.index, digest: digestOf(run.checksums) },
             asker.channel ?? run.channel,
-            run.steps[effect.index]!.env,
+            // "production", or "the business stage of production"
+            gateName(run.steps[effect.index]!),
           ),
         );
         return;

@@ -104,6 +104,9 @@ describe('approval stages in Slack', () => {
     await clickAndSettle(TECHNICAL, 'gate.approve', 'U0OPS');
     const goCards = cards(GO).length;
     await clickAndSettle(BUSINESS, 'gate.reject', 'U0PM');
+    expect(JSON.stringify(h.slack.callsTo('views.open').at(-1)?.args)).toContain(
+      'Why reject the business stage of production?',
+    );
     await h.submitModal('U0PM', 'Not before the quarter closes');
     await h.settle();
     const card = current(h.slack, CARD);
