@@ -40,6 +40,7 @@ export function lockWatch(databaseUrl: string, footprints: Footprints): LockWatc
     );
     return (await opened)?.client;
   };
+  const pending = new Set<Promise<unknown>>();
   return {
     warm() {
       void client();
@@ -52,7 +53,10 @@ export function lockWatch(databaseUrl: string, footprints: Footprints): LockWatc
       const look = async () => {
         const c = await client();
         if (!c || stopped) return;
-        const r = await c.query<SeenBlocker>(BLOCKERS_SQL, [pid]).catch(() => undefined);
+        const query = c.query<SeenBlocker>(BLOCKERS_SQL, [pid]).catch(() => undefined);
+        pending.add(query);
+        const r = await query;
+        pending.delete(query);
         if (r?.rows.length && !stopped)
           last = r.rows.map((b) => ({ ...b, transactionMs: Math.round(b.transactionMs) }));
         pause = next(pause);
@@ -78,6 +82,9 @@ export function lockWatch(databaseUrl: string, footprints: Footprints): LockWatc
       return (r?.rows[0]?.n ?? 0) > 0;
     },
     async close() {
+      // A look still running when the attempt ended must finish first: closing under it would leave a statement
+      // PostgreSQL counted but the footprint did not (monitoring would see it as the application's).
+      await Promise.all(pending);
       const t = await opened;
       await t?.end();
     },
