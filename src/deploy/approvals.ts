@@ -197,7 +197,7 @@ export function checkCard(
     (step.status === 'succeeded' || step.status === 'scheduled') &&
     card.d === digest
   )
-    return { ok: false, refused: `${step.env} is already approved; nothing changed.`, refresh: false };
+    return { ok: false, refused: `${startName(step)} is already approved; nothing changed.`, refresh: false };
   if (run.status !== 'running') return { ok: false, refused: describeEnd(run), refresh: true };
   if (step?.name !== 'approval' || step.status !== 'waiting' || card.d !== digest)
     return {

@@ -111,6 +111,11 @@ describe('approval stages', () => {
     ]);
     expect(two.effects).toContainEqual({ type: 'openGate', index: 2 });
     expect(two.effects).toContainEqual({ type: 'renderGate', index: 1 });
+    // A click that lost the race to the approval that passed the stage hears which stage.
+    expect(decide(two.next, click(1, 'U7'), { ...ctx, approvals: [] })).toMatchObject({
+      ok: false,
+      refused: 'The technical stage of production is already approved; nothing changed.',
+    });
   });
 
   it('refuses, with a sentence and nothing recorded, an approval by someone who approved an earlier stage', () => {
