@@ -2,7 +2,7 @@
  * The lock trace `migration-gate plan` shows for each pending file: the one measured by the newest apply of that
  * same text on another environment, as the bot stored it with the apply's step result. Pure.
  */
-import { describeTrace, type RelationSize, type TracedStatement } from './lock-trace.js';
+import { describeTrace, type MeasuredTrace, type RelationSize, type TracedStatement } from './lock-trace.js';
 import type { ApplyResult } from './results.js';
 
 /** An apply step's stored result, with its run's checksums (what text each file had). Newest first. */
@@ -75,4 +75,20 @@ export function traceLines(
     : [
         `${file}: no lock stronger than ROW EXCLUSIVE on an existing table (measured on ${trace.measuredOn}, run #${trace.runId})`,
       ];
+}
+
+/** The approval card's view: the files pending at a gate, each with its known trace or listed as unmeasured. */
+export function measuredFrom(
+  known: ReadonlyMap<string, KnownTrace | null>,
+  pending: readonly { id: string; file?: string }[],
+): MeasuredTrace | undefined {
+  if (!pending.length) return undefined;
+  const name = (p: { id: string; file?: string }) => p.file ?? `${p.id}.sql`;
+  return {
+    files: pending.flatMap((p) => {
+      const k = known.get(p.id);
+      return k ? [{ file: name(p), trace: k.statements, measuredOn: k.measuredOn, runId: k.runId }] : [];
+    }),
+    unmeasured: pending.filter((p) => !known.get(p.id)).map(name),
+  };
 }

@@ -118,40 +118,15 @@ export function describeTrace(
   return out;
 }
 
-/** What one earlier environment measured of the files about to be approved. */
+/** What was measured of the files about to be approved: each file's trace where it was last applied. */
 export interface MeasuredTrace {
-  readonly measuredOn: string;
   /** Files with their traces, in apply order (an empty trace: no strong lock on an existing table). */
-  readonly files: readonly { file: string; trace: readonly TracedStatement[] }[];
-  /** Files pending here that were not applied there in this run (no measurement). */
+  readonly files: readonly {
+    file: string;
+    trace: readonly TracedStatement[];
+    measuredOn: string;
+    runId: number;
+  }[];
+  /** Files pending here that no other environment applied with this text: nothing measured. */
   readonly unmeasured: readonly string[];
 }
-
-/**
- * The lock trace for a gate: from the newest successful apply on another environment before it, of the files
- * pending at this gate. Undefined when nothing was applied elsewhere first.
- */
-export function measuredFor(
-  applies: readonly {
-    env: string;
-    files: readonly { id: string; file?: string; lockTrace?: readonly TracedStatement[] }[];
-  }[],
-  pending: readonly { id: string; file?: string }[],
-): MeasuredTrace | undefined {
-  const source = applies.at(-1);
-  if (!source || !pending.length) return undefined;
-  const byId = new Map(source.files.map((f) => [f.id, f]));
-  return {
-    measuredOn: source.env,
-    files: pending.flatMap((p) => {
-      const f = byId.get(p.id);
-      return f ? [{ file: f.file ?? `${f.id}.sql`, trace: f.lockTrace ?? [] }] : [];
-    }),
-    unmeasured: pending.filter((p) => !byId.has(p.id)).map((p) => p.file ?? `${p.id}.sql`),
-  };
-}
-
-/** Every relation a measured trace names (to read their sizes where the gate is). */
-export const tracedRelations = (m: MeasuredTrace | undefined): string[] => [
-  ...new Set(m?.files.flatMap((f) => f.trace.flatMap((t) => t.locks.map((l) => l.relation))) ?? []),
-];

@@ -123,12 +123,3 @@ export const resultOf = <K extends ResultStep>(
 /** How an error names a stored step result: "run #12, step 3 (staging apply), result". */
 export const whereResult = (runId: number, index: number, step: { env: string; name: string }) =>
   `run #${runId}, step ${index + 1} (${step.env} ${step.name}), result`;
-
-/** Successful applies on other environments before step `index`, oldest first (where its lock trace comes from). */
-export function earlierApplies(run: Pick<Run, 'steps'>, results: StepResults, index: number) {
-  const env = run.steps[index]!.env;
-  return run.steps.flatMap((s, i) => {
-    const r = i < index && s.env !== env ? stepResult(results, i, 'apply') : undefined;
-    return r?.ok ? [{ env: s.env, files: r.files }] : [];
-  });
-}

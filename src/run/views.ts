@@ -1,15 +1,16 @@
 /** The run's messages in Slack: its card, its gates' cards, replies in its thread. Views of the state, redrawn. */
 import { gateName, progress } from '../deploy/approvals.js';
 import { requesterOf } from '../deploy/gate-decisions.js';
-import { measuredFor } from '../deploy/lock-trace.js';
+import { knownTraces, measuredFrom } from '../deploy/known-traces.js';
 import { boundDowns, downFileNames, planRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
-import { earlierApplies, latestResult, resultOf, type StepResults } from '../deploy/step-results.js';
+import { latestResult, resultOf, type StepResults } from '../deploy/step-results.js';
 import type { Run } from '../deploy/types.js';
 import { restoreGateView } from '../slack/backup-blocks.js';
 import { textMessage } from '../slack/blocks.js';
 import { approvalCard, type GateView } from '../slack/gate-blocks.js';
 import { esc, type Message } from '../slack/mrkdwn.js';
 import { runCard } from '../slack/run-card.js';
+import { appliesOf } from '../store/apply-traces.js';
 import { loadApprovals } from '../store/approvals.js';
 import { findMessage, rememberMessage } from '../store/messages.js';
 import { loadStepResults } from '../store/step-results.js';
@@ -57,10 +58,22 @@ export function rollbackPlanAt(
   );
 }
 
-/** The lock trace an earlier environment measured of the files pending at gate `index`, with sizes here. */
-function locksAt(run: Run, results: StepResults, index: number): GateView['locks'] {
+/** The lock trace measured of the files pending at gate `index` (where each was last applied), with sizes here. */
+async function locksAt(
+  deps: Deps,
+  run: Run,
+  results: StepResults,
+  index: number,
+): Promise<GateView['locks']> {
   const preflight = resultOf(run, results, index, 'preflight');
-  const measured = measuredFor(earlierApplies(run, results, index), preflight?.pending ?? []);
+  const pending = preflight?.pending ?? [];
+  const env = run.steps[index]!.env;
+  const { applies } = await appliesOf(
+    deps.db,
+    pending.map((p) => p.id),
+    env,
+  );
+  const measured = measuredFrom(knownTraces(applies, pending, env), pending);
   return measured && { measured, sizes: preflight?.relationSizes };
 }
 
@@ -86,7 +99,7 @@ export async function gateView(deps: Deps, run: Run, index: number): Promise<Gat
       : {
           files: resultOf(run, results, index, 'preflight')?.pending,
           lint: resultOf(run, results, index, 'preflight')?.lint,
-          locks: locksAt(run, results, index),
+          locks: await locksAt(deps, run, results, index),
         }),
   };
 }

@@ -4,11 +4,11 @@ import { runBackup, runRestore } from '../backup-step.js';
 import { runBaseline, runBaselinePreflight } from '../baseline-step.js';
 import type { Environment } from '../config.js';
 import { restorable } from '../deploy/backups.js';
-import { measuredFor, tracedRelations } from '../deploy/lock-trace.js';
+import { knownTraces, relationsOf } from '../deploy/known-traces.js';
 import { isBaseline } from '../deploy/plan.js';
 import { redactDeep } from '../deploy/redact.js';
 import type { StepOutcome } from '../deploy/results.js';
-import { earlierApplies, latestResult, resultOf } from '../deploy/step-results.js';
+import { latestResult, resultOf } from '../deploy/step-results.js';
 import type { Run, RunEvent } from '../deploy/types.js';
 import { lockRetriesOf } from '../observe/run-facts.js';
 import { runRollback } from '../rollback-step.js';
@@ -19,6 +19,7 @@ import { applyReply, preflightReply } from '../slack/blocks.js';
 import { checksReply, rollbackReply } from '../slack/check-blocks.js';
 import type { Message } from '../slack/mrkdwn.js';
 import { runApply, runPreflight } from '../steps.js';
+import { appliesOf } from '../store/apply-traces.js';
 import { findMessage } from '../store/messages.js';
 import * as runs from '../store/runs.js';
 import { loadStepResults, saveStepResult } from '../store/step-results.js';
@@ -48,9 +49,14 @@ async function work(deps: Deps, run: Run, index: number, e: Environment): Promis
         const message = baselinePreflightReply(outcome.result);
         return { outcome, message, nothingToApply: outcome.result.alreadyApplied };
       }
-      // Sizes here of the tables an earlier environment's lock trace names (for this gate's card).
-      const traced = earlierApplies(run, results, index).at(-1);
-      const sizeOf = tracedRelations(traced && measuredFor([traced], traced.files));
+      // Sizes here of the tables the lock traces measured elsewhere name (for this environment's approval card).
+      const files = Object.entries(run.checksums).map(([id, checksum]) => ({ id, checksum }));
+      const { applies } = await appliesOf(
+        deps.db,
+        files.map((f) => f.id),
+        e.name,
+      );
+      const sizeOf = relationsOf(knownTraces(applies, files, e.name).values());
       const outcome = await runPreflight(deploy, e, run.migration, run, footprints, sizeOf);
       return {
         outcome,

@@ -110,7 +110,7 @@ export function approvalCard(run: Run, g: GateView): Message {
                 : `The files pending on *${esc(g.env)}* are not known (its preflight result is missing): do not approve; start a new run.`,
           ];
   if (!rollback && !baseline && !after)
-    lines.push(...approvalLint(g.lint), ...approvalTrace(g.locks?.measured, g.env, g.locks?.sizes));
+    lines.push(...approvalLint(g.lint), ...approvalTrace(g.locks?.measured, g.env, g.locks?.sizes, run.id));
   if (before) lines.push(`So far: ${before}`);
   lines.push(`*Rules:* ${gateProgressText(g, true)}`);
   const conditions = g.approvals.filter((a) => a.decision === 'conditions');

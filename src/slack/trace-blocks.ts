@@ -28,29 +28,36 @@ export function approvalTrace(
   m: MeasuredTrace | undefined,
   here: string,
   sizes: readonly RelationSize[] | undefined,
+  /** The run the card belongs to: a trace measured by another run says which. */
+  runId: number,
 ): string[] {
   if (!m) return [];
-  const lines = m.files.flatMap((f) => describeTrace(f.file, f.trace, m.measuredOn, here, sizes));
+  const where = (f: MeasuredTrace['files'][number]) =>
+    f.runId === runId ? f.measuredOn : `${f.measuredOn} (run #${f.runId})`;
+  const lines = m.files.flatMap((f) => describeTrace(f.file, f.trace, where(f), here, sizes));
+  const envs = esc([...new Set(m.files.map((f) => f.measuredOn))].join(', '));
   const out: string[] = [];
   if (!m.files.length)
-    out.push(`*Locks:* none of these files was applied on ${esc(m.measuredOn)} in this run: not measured.`);
+    out.push(
+      '*Locks:* not measured: no other environment has applied these files with this text yet, so what they lock is unknown.',
+    );
   else if (!lines.length)
     out.push(
-      `*Locks measured on ${esc(m.measuredOn)}:* no statement took a lock stronger than ROW EXCLUSIVE on a table that existed before it.`,
+      `*Locks measured on ${envs}:* no statement took a lock stronger than ROW EXCLUSIVE on a table that existed before it.`,
     );
   else {
     const shown = lines.slice(0, MAX_LINES).map((l) => `• ${esc(l)}`);
     if (lines.length > MAX_LINES)
       shown.push(
-        `… and ${lines.length - MAX_LINES} more in the apply reply on ${esc(m.measuredOn)} (the first ${MAX_REPLY_LINES})`,
+        `… and ${lines.length - MAX_LINES} more in the apply reply on ${envs} (the first ${MAX_REPLY_LINES})`,
       );
     out.push(
-      `*Locks measured on ${esc(m.measuredOn)}* (stronger than ROW EXCLUSIVE, held until commit):\n${shown.join('\n')}`,
+      `*Locks measured on ${envs}* (stronger than ROW EXCLUSIVE, held until commit):\n${shown.join('\n')}`,
     );
   }
   if (m.unmeasured.length && m.files.length)
     out.push(
-      `Not measured (not applied on ${esc(m.measuredOn)} in this run): ${m.unmeasured.map((f) => `\`${esc(f)}\``).join(', ')}`,
+      `Not measured (no other environment applied them with this text): ${m.unmeasured.map((f) => `\`${esc(f)}\``).join(', ')}`,
     );
   return out;
 }

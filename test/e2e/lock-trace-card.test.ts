@@ -49,4 +49,16 @@ describe('the lock trace on the approval card', () => {
       /\*Locks\* stronger than ROW EXCLUSIVE on tables that existed before \(held until commit\):\n• 002_amount\.sql:1 alter table orders add column note text → ACCESS EXCLUSIVE on public\.orders, no rewrite, held \d+ ms on staging\n/,
     );
   });
+
+  it('a later run, with staging already applied, still shows what staging measured and says which run', async () => {
+    await h.slash('cancel #2');
+    await h.settle();
+    await h.slash('002');
+    await h.settle();
+    const card = current(h.slack, APPROVAL);
+    expect(card).toContain('run #3');
+    expect(card).toMatch(
+      /• 002_amount\.sql:2 alter table orders alter column amount type bigint → ACCESS EXCLUSIVE on public\.orders, table rewritten, held \d+ ms on staging \(run #2\); production: ~50\.0 k rows/,
+    );
+  });
 });
