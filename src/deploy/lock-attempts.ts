@@ -92,7 +92,9 @@ export function describeLockWaits(waits: readonly LockWait[]): string | undefine
   for (const w of waits) for (const b of w.blockers) seen.set(b.pid, b);
   const timeouts = waits.map((w) => w.timeoutMs);
   const [lo, hi] = [Math.min(...timeouts), Math.max(...timeouts)];
-  const attempts = `${waits.length} attempt${waits.length === 1 ? '' : 's'} gave up after ${lo === hi ? `${lo} ms` : `${lo}–${hi} ms`}`;
+  const waited = waits.reduce((t, w) => t + (w.waitedMs ?? 0), 0);
+  const attempts = `${waits.length} attempt${waits.length === 1 ? '' : 's'} gave up after ${lo === hi ? `${lo} ms` : `${lo}–${hi} ms`}${waited ? `, then ${duration(waited)} waiting without queueing` : ''}`;
   if (!seen.size) return `${attempts}; the session holding the lock was not seen`;
-  return `waiting for ${[...seen.values()].map(describeBlocker).join('; ')} (${attempts})`;
+  // The blocker's age is as first seen: say so, since the wait after it can be much longer.
+  return `waiting for ${[...seen.values()].map(describeBlocker).join('; ')} when first seen (${attempts})`;
 }

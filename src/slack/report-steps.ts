@@ -1,7 +1,9 @@
 /** The report's part for each kind of step: preflight, the files applied, checks, monitoring, rollback. Pure. */
+
 import type { BaselineResult } from '../deploy/baseline.js';
 import type { CheckResult } from '../deploy/checks.js';
 import { describeCounts } from '../deploy/diff.js';
+import { describeLockWaits } from '../deploy/lock-attempts.js';
 import { fmt, type Judged } from '../deploy/monitoring.js';
 import type { MetricFigures, MonitorFigures, ReportData } from '../deploy/report.js';
 import type {
@@ -92,6 +94,8 @@ export function apply(
       '',
       ...pgError(f.error),
     );
+    const waits = describeLockWaits(f.lockWaits ?? []);
+    if (waits) out.push(`Lock: ${waits}.`, '');
     if (f.outsideTransaction)
       out.push(
         `It ran outside a transaction (${f.outsideTransaction}): ${plural(f.statementsKept, 'statement')} before the failing one stayed applied; the ledger has no row for it.`,
