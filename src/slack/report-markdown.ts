@@ -85,7 +85,7 @@ export function reportMarkdown(d: ReportData): string {
     `- **Requested by:** ${who(run.requestedBy)} at ${at(run.createdAt)}`,
     ...(run.finishedAt ? [`- **Ended:** ${at(run.finishedAt)}`] : []),
     `- **Environments:** ${envsOf(run).join(' → ')}`,
-    `- **Files in this run:** ${Object.keys(run.checksums).length} (each environment lists the ones applied there)`,
+    `- **Files up to the migration, checksums fixed at the start:** ${Object.keys(run.checksums).length} (each environment below lists the ones applied there)`,
     '',
     '## Steps',
     '',
