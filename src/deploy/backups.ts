@@ -2,8 +2,10 @@
  * Backups before apply and restores after a rollback: what the steps store (zod-checked when read back), how a
  * copy is named, what a restore can put back, said in sentences. Pure.
  */
+
 import { z } from 'zod';
 import type { Change } from './backup-plan.js';
+import { formatBytes } from './diff.js';
 import { schemaOf } from './stored.js';
 
 /** The schema in each target that holds the copies (and its catalog table, `backups`). */
@@ -153,17 +155,8 @@ export function restorable(backup: BackupResult | undefined): BackedUpTable[] {
 /** "3 rows", "1,204,300 rows". */
 export const rowsText = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'row' : 'rows'}`;
 
-/** "512 B", "8.0 kB", "180 MB", "1.2 GB". */
-export function sizeText(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
-}
+/** "512 B", "8.0 kB", "180 MB", "1.2 GB": the one byte formatter (diff.ts). */
+export const sizeText = formatBytes;
 
 /** One line per table restore would touch, and what it cannot do (plain text; names in backticks). */
 export function describeRestore(tables: readonly BackedUpTable[]): string[] {

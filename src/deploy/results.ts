@@ -1,6 +1,6 @@
 /** What each step measured: stored with the step, rendered in the thread and the report. Pure data. */
-
 import { z } from 'zod';
+import { type AppliedFile, appliedFile, failedFile, type PgErrorView, pgErrorView } from './applied-files.js';
 import {
   type CheckResult,
   type CheckSummary,
@@ -10,27 +10,11 @@ import {
 import type { NotableChanges, SnapshotCounts } from './diff.js';
 import { type Drift, driftSchema } from './ledger.js';
 import { type LintReport, lintReportSchema } from './lint.js';
-import { type LockWait, lockWaitSchema } from './lock-attempts.js';
-import {
-  type RelationSize,
-  relationSizeSchema,
-  type TracedStatement,
-  tracedStatementSchema,
-} from './lock-trace.js';
+import { type RelationSize, relationSizeSchema } from './lock-trace.js';
 import { type RawSample, rawSampleSchema } from './monitoring.js';
 import { schemaOf } from './stored.js';
 
-export interface PgErrorView {
-  readonly code?: string;
-  readonly message: string;
-  readonly detail?: string;
-  readonly hint?: string;
-  readonly where?: string;
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly statement?: number;
-}
+export type { AppliedFile, PgErrorView };
 
 export interface PreflightResult {
   readonly env: string;
@@ -66,20 +50,6 @@ export interface PreflightResult {
   readonly lint?: LintReport;
   /** Sizes here of the tables an earlier environment's lock trace names (for the approval card). */
   readonly relationSizes?: RelationSize[];
-}
-
-export interface AppliedFile {
-  readonly id: string;
-  /** The file as the folder names it (`0002_x.up.sql`, `20240101_init/migration.sql`); absent in old results. */
-  readonly file?: string;
-  readonly statements: number;
-  readonly durationMs: number;
-  readonly lockRetries: number;
-  readonly outsideTransaction?: string;
-  /** Lock attempts that gave up, and who held the lock (src/deploy/lock-attempts.ts). */
-  readonly lockWaits?: LockWait[];
-  /** The strong locks its statements took and how long they were held (src/deploy/lock-trace.ts). */
-  readonly lockTrace?: TracedStatement[];
 }
 
 export interface ApplyResult {
@@ -163,20 +133,6 @@ const notableChanges = schemaOf<NotableChanges>()(
   }),
 );
 
-const pgErrorView = schemaOf<PgErrorView>()(
-  z.object({
-    code: z.string().optional(),
-    message: z.string(),
-    detail: z.string().optional(),
-    hint: z.string().optional(),
-    where: z.string().optional(),
-    file: z.string(),
-    line: z.number(),
-    column: z.number(),
-    statement: z.number().optional(),
-  }),
-);
-
 export const preflightResultSchema = schemaOf<PreflightResult>()(
   z.object({
     env: z.string(),
@@ -208,19 +164,6 @@ export const preflightResultSchema = schemaOf<PreflightResult>()(
     relationSizes: z.array(relationSizeSchema).optional(),
   }),
 );
-
-const appliedFileFields = {
-  id: z.string(),
-  file: z.string().optional(),
-  statements: z.number(),
-  durationMs: z.number(),
-  lockRetries: z.number(),
-  outsideTransaction: z.string().optional(),
-  lockWaits: z.array(lockWaitSchema).optional(),
-  lockTrace: z.array(tracedStatementSchema).optional(),
-};
-const appliedFile = schemaOf<AppliedFile>()(z.object(appliedFileFields));
-const failedFile = z.object({ ...appliedFileFields, error: pgErrorView, statementsKept: z.number() });
 
 export const applyResultSchema = schemaOf<ApplyResult>()(
   z.object({

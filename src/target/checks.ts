@@ -6,6 +6,7 @@ import { type CheckResult, judgeCatalog } from '../deploy/checks.js';
 import { evaluate, type QueryResult, type Verdict } from '../deploy/expectations.js';
 import type { Footprints } from './footprint.js';
 import { RequestFailed, runHttpCheck } from './http.js';
+import { countRows, ident } from './rows-before.js';
 import { openTracked, trackedPool } from './sessions.js';
 
 export interface RunChecksOptions {
@@ -29,12 +30,6 @@ function pgMessage(e: unknown): string {
   if (err.code === '57014') return `The check ran past its timeout and was cancelled (${err.message}).`;
   return `${err.code ? `${err.code} ` : ''}${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}`;
 }
-
-const ident = (name: string) =>
-  name
-    .split('.')
-    .map((p) => `"${p.replace(/"/g, '""')}"`)
-    .join('.');
 
 async function inTransaction<T>(
   client: pg.PoolClient,
@@ -66,19 +61,6 @@ const one = (text: string, values: unknown[] = []): pg.QueryConfig & { queryMode
 async function arrays(client: pg.ClientBase, sql: string, params: unknown[] = []): Promise<QueryResult> {
   const r = await client.query({ ...one(sql, params), rowMode: 'array' });
   return { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
-}
-
-export async function countRows(
-  client: pg.ClientBase,
-  tables: readonly string[],
-): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  if (!tables.length) return out;
-  for (const t of tables) {
-    const r = await client.query<{ n: string }>(`select count(*) as n from ${ident(t)}`);
-    out[t] = Number(r.rows[0]!.n);
-  }
-  return out;
 }
 
 async function runOne(pool: pg.Pool, url: string, check: Check, opts: RunChecksOptions): Promise<Verdict> {

@@ -1,9 +1,29 @@
 /** Exact row counts preflight records for rows_unchanged checks, read in one read-only transaction. */
 import type pg from 'pg';
-import { countRows } from './checks.js';
 import type { takeSnapshot } from './snapshot.js';
 
 type Snapshot = Awaited<ReturnType<typeof takeSnapshot>>;
+
+/** "schema"."name" from schema.name as a check writes it (each part quoted as written). */
+export const ident = (name: string) =>
+  name
+    .split('.')
+    .map((p) => `"${p.replace(/"/g, '""')}"`)
+    .join('.');
+
+/** Exact row counts of `tables`, one count(*) each, in the caller's transaction. */
+export async function countRows(
+  client: pg.ClientBase,
+  tables: readonly string[],
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  if (!tables.length) return out;
+  for (const t of tables) {
+    const r = await client.query<{ n: string }>(`select count(*) as n from ${ident(t)}`);
+    out[t] = Number(r.rows[0]!.n);
+  }
+  return out;
+}
 
 /**
  * The counts of `wanted` (true: every table) that exist now. Names as a check writes them (schema.name, exact case,

@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type CheckResult, parseChecks } from '../../src/deploy/checks.js';
-import { countRows, runChecks } from '../../src/target/checks.js';
+import { runChecks } from '../../src/target/checks.js';
 import { withTargetClient } from '../../src/target/client.js';
 import { unrecorded } from '../../src/target/footprint.js';
+import { countRows } from '../../src/target/rows-before.js';
 import { createTestDatabase, query } from '../support/pg.js';
 
 const SCHEMA = `
