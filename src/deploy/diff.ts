@@ -128,8 +128,16 @@ export function summarizeCounts(before: SnapshotCounts, after: SnapshotCounts): 
     .join('; ');
 }
 
+/** "1 table, 0 FKs, 2 indexes, 1 function, 0 policies, 8.1 MB": each count with its noun in the right number. */
 export function describeCounts(c: SnapshotCounts): string {
-  return `${c.tables} tables, ${c.foreignKeys} FKs, ${c.indexes} indexes, ${c.functions} functions, ${c.policies} policies, ${formatBytes(c.sizeBytes)}`;
+  return [
+    plural(c.tables, ['table', 'tables']),
+    plural(c.foreignKeys, ['FK', 'FKs']),
+    plural(c.indexes, ['index', 'indexes']),
+    plural(c.functions, ['function', 'functions']),
+    plural(c.policies, ['policy', 'policies']),
+    formatBytes(c.sizeBytes),
+  ].join(', ');
 }
 
 export function formatBytes(n: number): string {

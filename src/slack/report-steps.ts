@@ -13,6 +13,7 @@ import type {
   RollbackResult,
   VerifyResult,
 } from '../deploy/results.js';
+import { CATEGORIES, KEYS } from '../deploy/snapshot.js';
 import { summaryLine } from './check-blocks.js';
 import { lintMarkdown } from './lint-blocks.js';
 import { code, ms, pgError, table } from './markdown.js';
@@ -28,6 +29,13 @@ function fileRows(d: ReportData, files: readonly AppliedFile[]) {
     f.lockRetries,
     f.outsideTransaction ? `outside a transaction (${f.outsideTransaction})` : 'one transaction',
   ]);
+}
+
+/** A category's noun for a list of names: "function" for one, "functions" for more (a stored list says many). */
+function nounOf(many: string, names: readonly string[]): string {
+  if (names.length !== 1) return many;
+  const cat = CATEGORIES.find((c) => KEYS[c].noun[1] === many);
+  return cat ? KEYS[cat].noun[0] : many;
 }
 
 const FILE_HEAD = ['#', 'File', 'sha256', 'Statements', 'Time', 'Lock retries', 'Ran'];
@@ -108,9 +116,11 @@ export function apply(
   if (r.diffSummary && r.files.length)
     out.push(`**Schema:** ${r.diffSummary}${r.countsSummary ? `; ${r.countsSummary}` : ''}`, '');
   for (const c of r.files.length ? (r.changes ?? []) : []) {
-    if (c.added.length) out.push(`**Added ${c.what}:** ${c.added.map(code).join(', ')}`, '');
-    if (c.removed.length) out.push(`**Removed ${c.what}:** ${c.removed.map(code).join(', ')}`, '');
-    if (c.changed.length) out.push(`**Changed ${c.what}:** ${c.changed.map(code).join(', ')}`, '');
+    if (c.added.length) out.push(`**Added ${nounOf(c.what, c.added)}:** ${c.added.map(code).join(', ')}`, '');
+    if (c.removed.length)
+      out.push(`**Removed ${nounOf(c.what, c.removed)}:** ${c.removed.map(code).join(', ')}`, '');
+    if (c.changed.length)
+      out.push(`**Changed ${nounOf(c.what, c.changed)}:** ${c.changed.map(code).join(', ')}`, '');
   }
   return out;
 }
