@@ -4,7 +4,8 @@
  *   2. POST upload_url with the bytes (multipart/form-data, one file field; a raw body works too)
  *   3. files.completeUploadExternal { files: [{ id, title }], channel_id?, thread_ts?, initial_comment?, blocks? }
  *      → the files are shared as one message in the channel (in the thread when thread_ts is given).
- * The uploaded files are kept whole; GET /files/<id> serves one (the page's "View" and the permalinks).
+ * The uploaded files are kept whole; GET /files/<id> serves one with the type its name gives (image/png,
+ * text/markdown; charset=utf-8, …): the page's "View", its inline images and the permalinks.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -142,6 +143,8 @@ export function fakeFiles(channel: Channel, base: () => string): FakeFiles {
           'content-type': `${f.mimetype}${charset}`,
           'content-disposition': `inline; filename="${f.name.replace(/[^\w.-]/g, '_')}"`,
           'cache-control': 'no-store',
+          // the type it was uploaded as, never a browser's guess from the bytes
+          'x-content-type-options': 'nosniff',
         });
         res.end(f.content);
         return true;

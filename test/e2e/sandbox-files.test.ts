@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { webApi } from '@slack/bolt';
 import { chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { channelStore } from '../../src/sandbox/channel-store.js';
 import { type FakeSlack, startFakeSlack } from '../../src/sandbox/fake-slack.js';
@@ -197,6 +198,72 @@ describe('files.uploadV2 against the stand-in', () => {
       expect(await page.locator('#file-title').innerText()).toBe('Run #17 report');
       // shown as text, never as markup
       expect(await page.locator('#file-content').innerText()).toContain('<@U0DBA> & <!channel>');
+    },
+  );
+
+  it.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')(
+    'the sandbox page shows an uploaded PNG as an image, in the message and in View, and a text file as text',
+    async () => {
+      const sandbox = await startSandbox(0, loadSeed(join(ROOT, 'sandbox/seed.yml')), {
+        botToken: TOKEN,
+        signingSecret: 'unused',
+      });
+      closing.push(() => sandbox.close());
+      const image = new PNG({ width: 40, height: 20 });
+      image.data.fill(200);
+      const png = PNG.sync.write(image);
+      const web = client(sandbox.slack);
+      const parent = await web.chat.postMessage({ channel: CHANNEL, text: 'Run #7 · 024 · watching' });
+      await web.files.uploadV2({
+        channel_id: CHANNEL,
+        thread_ts: parent.ts!,
+        initial_comment: 'How each metric moved',
+        filename: 'run-7-monitoring-staging.png',
+        title: 'Run #7: monitoring staging',
+        file: png,
+      });
+      await web.files.uploadV2({
+        channel_id: CHANNEL,
+        thread_ts: parent.ts!,
+        filename: 'notes.txt',
+        title: 'Notes',
+        content: 'plain <b>text</b> ✅\n',
+      });
+      const [chart, notes] = sandbox.slack.files;
+      const served = await fetch(`${sandbox.slack.url}/files/${chart!.id}`);
+      expect(served.headers.get('content-type')).toBe('image/png');
+      expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
+      const text = await fetch(`${sandbox.slack.url}/files/${notes!.id}`);
+      expect(text.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu'],
+      });
+      closing.push(() => browser.close());
+      const page = await browser.newPage();
+      await page.goto(sandbox.slack.url);
+      await page.locator('#messages button.replies').first().click();
+      const file = page.locator(`#thread .file[data-file="${chart!.id}"]`);
+      await expect.poll(() => file.innerText()).toContain('Run #7: monitoring staging');
+      // The message shows the picture itself, decoded by the browser (a broken image has no natural width).
+      const inline = page.locator(`#thread img[src="/files/${chart!.id}"]`).first();
+      await expect.poll(() => inline.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBe(40);
+      expect(await inline.getAttribute('alt')).toBe('Run #7: monitoring staging');
+
+      await file.locator('button[data-view-file]').click();
+      const viewer = page.locator('#file-viewer');
+      await expect.poll(() => viewer.locator('img').isVisible()).toBe(true);
+      expect(await viewer.locator('img').evaluate((i: HTMLImageElement) => i.naturalWidth)).toBe(40);
+      expect(await page.locator('#file-title').innerText()).toBe('Run #7: monitoring staging');
+      // never the PNG's bytes as text
+      expect(await page.locator('#file-content').isVisible()).toBe(false);
+      expect(await viewer.innerText()).not.toContain('PNG');
+      await page.locator('#file-close').click();
+
+      await page.locator(`#thread .file[data-file="${notes!.id}"]`).locator('button[data-view-file]').click();
+      await expect.poll(() => page.locator('#file-content').innerText()).toBe('plain <b>text</b> ✅\n');
+      expect(await viewer.locator('img').isVisible()).toBe(false);
     },
   );
 });

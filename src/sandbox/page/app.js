@@ -37,19 +37,46 @@ function mrkdwn(text) {
 
 const size = (n) => (n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KB`);
 
-/** Files shared in a message (files.completeUploadExternal): a card with the title and a way to read it. */
+/** What the page can show of a file: an image (drawn), text (as text, never as markup), or neither. */
+const isImage = (mime) => /^image\/(png|jpeg|gif|webp)$/.test(mime ?? '');
+const isText = (mime) => /^text\/|json/.test(mime ?? '');
+const ICONS = { markdown: 'MD', png: 'PNG', text: 'TXT' };
+
+/**
+ * Files shared in a message (files.completeUploadExternal): a card with the title and a way to read it; an image
+ * is also shown in the message, as Slack shows one.
+ */
 function renderFiles(message) {
   return (message.files ?? [])
     .map(
       (f) => `<div class="file" data-file="${attr(f.id)}">
-        <div class="file-icon">${f.filetype === 'markdown' ? 'MD' : 'FILE'}</div>
+        <div class="file-icon">${ICONS[f.filetype] ?? 'FILE'}</div>
         <div class="file-info"><div class="file-title">${esc(f.title)}</div>
           <div class="file-meta">${esc(f.name)} · ${size(f.size)}</div></div>
-        <button type="button" data-view-file="${attr(f.id)}" data-title="${attr(f.title)}">View</button>
+        <button type="button" data-view-file="${attr(f.id)}" data-title="${attr(f.title)}" data-mime="${attr(f.mimetype ?? '')}">View</button>
         <a href="/files/${attr(f.id)}" download="${attr(f.name)}">Download</a>
-      </div>`,
+      </div>${isImage(f.mimetype) ? `<img class="file-preview" src="/files/${attr(f.id)}" alt="${attr(f.title)}" />` : ''}`,
     )
     .join('');
+}
+
+/** The View dialog: the image drawn, a text file as text, anything else a sentence pointing at Download. */
+async function viewFile(id, title, mime) {
+  const image = $('file-image');
+  const text = $('file-content');
+  $('file-title').textContent = title;
+  image.hidden = !isImage(mime);
+  text.hidden = isImage(mime);
+  if (isImage(mime)) {
+    image.src = `/files/${id}`;
+    image.alt = title;
+    text.textContent = '';
+  } else if (isText(mime)) {
+    const r = await fetch(`/files/${id}`);
+    text.textContent = r.ok ? await r.text() : `Could not read the file (${r.status}).`;
+  } else
+    text.textContent = `This file (${mime || 'unknown type'}) is neither text nor an image: use Download.`;
+  $('file-viewer').showModal();
 }
 
 function renderBlocks(message) {
@@ -169,12 +196,8 @@ function openModal(view) {
 document.addEventListener('click', async (e) => {
   const t = e.target;
   if (!(t instanceof HTMLElement)) return;
-  if (t.dataset.viewFile) {
-    const r = await fetch(`/files/${t.dataset.viewFile}`);
-    $('file-title').textContent = t.dataset.title;
-    $('file-content').textContent = r.ok ? await r.text() : `Could not read the file (${r.status}).`;
-    $('file-viewer').showModal();
-  } else if (t.dataset.thread) {
+  if (t.dataset.viewFile) await viewFile(t.dataset.viewFile, t.dataset.title, t.dataset.mime);
+  else if (t.dataset.thread) {
     state.thread = t.dataset.thread;
     $('thread').hidden = false;
     render();
