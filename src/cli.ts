@@ -15,6 +15,7 @@ import { STATUS_USAGE, statusCommand } from './cli-status.js';
 import { table } from './cli-table.js';
 import { loadDeployConfig } from './config.js';
 import { ConfigError } from './config-error.js';
+import { durationText } from './deploy/duration-text.js';
 import { findMigration } from './deploy/files.js';
 import { openStore } from './store/db.js';
 import { measureFor, storeFootprints } from './store/footprints.js';
@@ -31,6 +32,8 @@ const USAGE = `Usage: migration-gate verify --env <environment> [--migration <id
   --json       print the results as JSON instead of a table
 
 Exit codes: 0 every blocker passed, 1 a blocker failed, 2 usage or configuration error.`;
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}\n`);
@@ -108,10 +111,10 @@ async function main(argv: string[]): Promise<number> {
             ? 'WARN'
             : 'FAIL';
     process.stdout.write(
-      `${table([['Check', 'Target', 'Actual', 'Status', 'ms'], ...r.results.map((x) => [x.name, x.target, x.error ?? x.actual, icon(x), String(x.durationMs)])])}\n\n`,
+      `${table([['Check', 'Target', 'Actual', 'Status', 'Time'], ...r.results.map((x) => [x.name, x.target, x.error ?? x.actual, icon(x), durationText(x.durationMs)])])}\n\n`,
     );
     process.stdout.write(
-      `${r.summary.passed}/${r.summary.total} pass, ${r.summary.warnings} warning(s), ${r.summary.blockersFailed} blocker(s) failed${r.summary.skipped ? `, ${r.summary.skipped} skipped` : ''} on ${env.name}\n`,
+      `${r.summary.passed}/${r.summary.total} pass, ${count(r.summary.warnings, 'warning')}, ${count(r.summary.blockersFailed, 'blocker')} failed${r.summary.skipped ? `, ${r.summary.skipped} skipped` : ''} on ${env.name}\n`,
     );
   }
   return r.problem ? 2 : outcome.ok ? 0 : 1;

@@ -11,10 +11,11 @@ import {
   sizeText,
   tableName,
 } from '../deploy/backups.js';
+import { durationText } from '../deploy/duration-text.js';
 import { isRestoreGate } from '../deploy/restores.js';
 import { latestResult, type StepResults } from '../deploy/step-results.js';
 import type { Run } from '../deploy/types.js';
-import { button, esc, formatMs, type Message, mention, sections } from './mrkdwn.js';
+import { button, esc, type Message, mention, sections } from './mrkdwn.js';
 import { encodeStepRef } from './refs.js';
 
 /** The buttons a run holding on a restore offer shows (bound in register.ts). */
@@ -40,7 +41,7 @@ const copyLine = (t: BackedUpTable) =>
 export function backupReply(r: BackupResult): Message {
   const head = r.ok
     ? r.tables.length
-      ? `*Backup on ${esc(r.env)}* ✅ ${r.tables.length === 1 ? '1 table' : `${r.tables.length} tables`} copied into \`${BACKUP_SCHEMA}\` in ${formatMs(r.durationMs)}, before apply:`
+      ? `*Backup on ${esc(r.env)}* ✅ ${r.tables.length === 1 ? '1 table' : `${r.tables.length} tables`} copied into \`${BACKUP_SCHEMA}\` in ${durationText(r.durationMs)}, before apply:`
       : `*Backup on ${esc(r.env)}* ✅ nothing to back up: the pending files alter, drop, truncate, update or delete from no table that exists.`
     : `*Backup on ${esc(r.env)}* ❌ ${esc(r.problem ?? 'failed')}`;
   const lines = [head, ...capped(r.tables.map(copyLine))];
@@ -64,7 +65,7 @@ export function restoreOfferLines(tables: readonly BackedUpTable[], env: string)
 export function restoreReply(r: RestoreResult): Message {
   const lines = [
     r.ok
-      ? `*Restore on ${esc(r.env)}* ✅ ${esc(restoreSummary(r))} in ${formatMs(r.durationMs)}`
+      ? `*Restore on ${esc(r.env)}* ✅ ${esc(restoreSummary(r))} in ${durationText(r.durationMs)}`
       : `*Restore on ${esc(r.env)}* ❌ ${esc(r.problem ?? 'failed')}`,
     ...capped(
       r.tables.map((t) => {

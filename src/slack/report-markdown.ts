@@ -3,6 +3,7 @@
  * step, every decision, each environment's applied files in migration order with their sha256, each check once,
  * every monitoring metric against its lines, rollbacks and alerts. Pure.
  */
+import { durationCell, durationsIn, durationText } from '../deploy/duration-text.js';
 import { fmt } from '../deploy/monitoring.js';
 import {
   DECIDED,
@@ -15,7 +16,7 @@ import {
 import type { PreflightResult } from '../deploy/results.js';
 import type { Run, Step } from '../deploy/types.js';
 import { afterReport } from './after-blocks.js';
-import { at, duration, ms, table, who } from './markdown.js';
+import { at, table, who } from './markdown.js';
 import { SYSTEM_ACTOR } from './mrkdwn.js';
 import { apply, baselined, monitor, preflight, rollback, verify } from './report-steps.js';
 import { ICON } from './run-card.js';
@@ -27,7 +28,7 @@ const stepName = (run: Run, i: number) => {
 
 function statusText(run: Run): string {
   const took = run.finishedAt
-    ? ` in ${duration(Date.parse(run.finishedAt) - Date.parse(run.createdAt))}`
+    ? ` in ${durationText(Date.parse(run.finishedAt) - Date.parse(run.createdAt))}`
     : '';
   const by = run.endedBy ? who(run.endedBy) : 'someone';
   const why = run.reason ? `: ${run.reason}` : '';
@@ -97,8 +98,8 @@ export function reportMarkdown(d: ReportData): string {
         `${s.name}${s.purpose && s.name !== s.purpose ? ` (${s.purpose})` : ''}`,
         `${ICON[s.status]} ${s.status}`,
         at(s.startedAt),
-        ms(s.durationMs),
-        s.summary,
+        durationCell(s.durationMs),
+        s.summary && durationsIn(s.summary),
       ]),
     ),
     '## Decisions',

@@ -3,6 +3,7 @@
 import type { BaselineResult } from '../deploy/baseline.js';
 import type { CheckResult } from '../deploy/checks.js';
 import { describeCounts } from '../deploy/diff.js';
+import { durationText, durationCell as ms } from '../deploy/duration-text.js';
 import { describeLockWaits } from '../deploy/lock-attempts.js';
 import { fmt, type Judged } from '../deploy/monitoring.js';
 import type { MetricFigures, MonitorFigures, ReportData } from '../deploy/report.js';
@@ -16,8 +17,8 @@ import type {
 import { CATEGORIES, KEYS } from '../deploy/snapshot.js';
 import { summaryLine } from './check-blocks.js';
 import { lintMarkdown } from './lint-blocks.js';
-import { code, ms, pgError, table } from './markdown.js';
-import { formatMs, plural } from './mrkdwn.js';
+import { code, pgError, table } from './markdown.js';
+import { plural } from './mrkdwn.js';
 
 function fileRows(d: ReportData, files: readonly AppliedFile[]) {
   return files.map((f, i) => [
@@ -57,7 +58,10 @@ export function baselined(env: string, r: BaselineResult | undefined): string[] 
 
 export function preflight(r: PreflightResult): string[] {
   const parts = [r.ok ? '✅' : '❌'];
-  if (r.serverVersion) parts.push(`PostgreSQL ${r.serverVersion}, connected in ${r.connectMs} ms`);
+  if (r.serverVersion)
+    parts.push(
+      `PostgreSQL ${r.serverVersion}${r.connectMs === undefined ? '' : `, connected in ${durationText(r.connectMs)}`}`,
+    );
   parts.push(`${plural(r.pending.length, 'file')} pending`);
   if (r.ok) parts.push(r.drift.length ? `${r.drift.length} drifted` : 'no drift');
   if (r.counts) parts.push(`catalog before: ${describeCounts(r.counts)}`);
@@ -98,7 +102,7 @@ export function apply(
   if (r.failure) {
     const f = r.failure;
     out.push(
-      `**Failed:** ${code(f.file ?? `${f.id}.sql`)} (sha256 ${d.run.checksums[f.id] ?? 'unknown'}) after ${formatMs(f.durationMs)} with ${plural(f.lockRetries, 'lock retry', 'lock retries')}`,
+      `**Failed:** ${code(f.file ?? `${f.id}.sql`)} (sha256 ${d.run.checksums[f.id] ?? 'unknown'}) after ${durationText(f.durationMs)} with ${plural(f.lockRetries, 'lock retry', 'lock retries')}`,
       '',
       ...pgError(f.error),
     );

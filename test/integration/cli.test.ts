@@ -63,9 +63,10 @@ describe('migration-gate verify (CLI)', () => {
   it('exits 0 when every blocker passes, with a readable table', () => {
     const r = cli('verify', '--env', 'staging', '--migration', '001');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^Check\s+Target\s+Actual\s+Status\s+ms$/m);
+    expect(r.out).toMatch(/^Check\s+Target\s+Actual\s+Status\s+Time$/m);
     expect(r.out).toMatch(/^t exists\s+public\.t exists\s+table\s+PASS/m);
-    expect(r.out).toContain('2/2 pass, 0 warning(s), 0 blocker(s) failed on staging');
+    expect(r.out).toMatch(/^t exists\s+public\.t exists\s+table\s+PASS\s+(\d+ ms|\d+\.\d s)$/m);
+    expect(r.out).toContain('2/2 pass, 0 warnings, 0 blockers failed on staging');
   });
 
   it('exits 1 when a blocker fails; JSON has the results and the summary', () => {
@@ -132,7 +133,7 @@ describe('migration-gate verify with the shipped deploy.yml and example migratio
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(
-      /^zero rows lost\s+row counts of 3 tables unchanged\s+skipped: compares with the row counts a deploy takes first\s+SKIP\s+\d+$/m,
+      /^zero rows lost\s+row counts of 3 tables unchanged\s+skipped: compares with the row counts a deploy takes first\s+SKIP\s+\d+ ms$/m,
     );
     expect(r.out).toMatch(/^at least 45 foreign keys .*WARN/m);
     expect(r.out).toContain('1 skipped');
