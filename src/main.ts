@@ -12,6 +12,7 @@ import { ConfigError } from './config-error.js';
 import { type EmbeddedServer, startEmbeddedPostgres } from './embedded.js';
 import { createLogger } from './log.js';
 import { channelStore } from './sandbox/channel-store.js';
+import { choosePort, keepPort, psqlLine } from './sandbox/local-postgres.js';
 import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
 import { loadSeed } from './sandbox/seed.js';
 import { sandboxTargets, targetWarnings, useDemoDatabases } from './sandbox/targets.js';
@@ -55,13 +56,17 @@ async function main(): Promise<void> {
       const pwFile = join(dataDir, 'pg-password');
       if (!existsSync(pwFile)) writeFileSync(pwFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
       const password = readFileSync(pwFile, 'utf8').trim();
+      const chosen = await choosePort(dataDir, join(dataDir, 'pg'));
       embedded = await startEmbeddedPostgres({
         dataDir: join(dataDir, 'pg'),
         persistent: true,
         password,
+        port: chosen.port,
         onNotice: (message) => log.warn(message),
       });
       stops.push(() => embedded!.stop());
+      keepPort(dataDir, chosen.port);
+      if (chosen.note) log.warn(chosen.note);
       if (!env.DATABASE_URL) processEnv.DATABASE_URL = await embedded.createDatabase('migration_gate');
       log.info(
         { dataDir: join(dataDir, 'pg') },
@@ -118,6 +123,15 @@ async function main(): Promise<void> {
         { mode: 'sandbox', url: sandbox.slack.url },
         `Sandbox mode (no SLACK_BOT_TOKEN): open ${sandbox.slack.url.replace('127.0.0.1', 'localhost')}/ and type /deploy-migration 024_atomic_user_behavior_updates. To use a real workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode); see README.md.`,
       );
+      // This machine's terminal only (the logger scrubs URLs): how to reach the embedded database with psql.
+      if (embedded)
+        process.stdout.write(
+          psqlLine(
+            embedded,
+            !env.DATABASE_URL,
+            targets!.demo.map((t) => `mg_demo_${t.name}`),
+          ),
+        );
     } else {
       log.info(
         { mode: bot.mode },
