@@ -136,10 +136,16 @@ export function restoreGateView(
 }
 
 /** The approval card's head for a restore gate. */
-export function restoreGateLines(run: Run, env: string, restore: readonly string[]): string[] {
+export function restoreGateLines(run: Run, env: string, restore?: readonly string[]): string[] {
   return [
     `*Restore approval needed: ${esc(env)}* · run #${run.id} \`${esc(run.migration)}\` · asked by ${mention(run.endedBy ?? '')}, after the rollback (${esc(run.reason ?? '')})`,
-    `Will put back on *${esc(env)}*, in one transaction, from the copies taken before apply:`,
-    ...capped(restore.map((l) => `• ${esc(l)}`)),
+    ...(restore
+      ? [
+          `Will put back on *${esc(env)}*, in one transaction, from the copies taken before apply:`,
+          ...capped(restore.map((l) => `• ${esc(l)}`)),
+        ]
+      : [
+          `Will put back on *${esc(env)}*, in one transaction, what the copies taken before apply hold (the backup's result is missing, so the tables are not listed here).`,
+        ]),
   ];
 }

@@ -1,5 +1,6 @@
 /** Pure renderers for approval gates: the approval card and the reason modal. */
 import type { Approval, GateProgress } from '../deploy/approvals.js';
+import { type GateKind, gateKind } from '../deploy/gate-name.js';
 import type { LintReport } from '../deploy/lint.js';
 import type { MeasuredTrace, RelationSize } from '../deploy/lock-trace.js';
 import { isBaseline } from '../deploy/plan.js';
@@ -71,6 +72,15 @@ export function stageTitle(run: Run, index: number): string {
   return ` · stage ${stages.indexOf(step) + 1} of ${stages.length}: ${esc(step.stage)}`;
 }
 
+/** How a gate's notification text starts, by what it decides. */
+const TEXT_HEAD: Record<GateKind, string> = {
+  deploy: 'Approval',
+  baseline: 'Baseline approval',
+  rollback: 'Rollback approval',
+  restore: 'Restore approval',
+  after: 'Approval',
+};
+
 /** The approval card: a thread reply, updated in place after every click. */
 export function approvalCard(run: Run, g: GateView): Message {
   const step = run.steps[g.index]!;
@@ -88,27 +98,30 @@ export function approvalCard(run: Run, g: GateView): Message {
     .filter((s) => s.status === 'succeeded' && s.name !== 'approval')
     .map((s) => `${esc(s.env)} ${s.name}: ${esc(s.summary ?? 'done')}`)
     .join(' · ');
+  const kind = gateKind(run, g.index);
   const rollback = step.purpose === 'rollback';
   const after = step.after;
-  const lines = g.restore
-    ? restoreGateLines(run, g.env, g.restore)
-    : after
-      ? afterGateLines(run, g.env, after.label, after.outcome)
-      : rollback
-        ? [
-            `*Rollback approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` · asked by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`,
-            g.rollback
-              ? esc(describeRollback(g.rollback, g.env))
-              : `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
-          ]
-        : [
-            `*${baseline ? 'Baseline approval' : 'Approval'} needed: ${esc(g.env)}${stageTitle(run, g.index)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
-            g.files && baseline
-              ? `*Baseline:* will mark as applied on *${esc(g.env)}* WITHOUT running ${n === 1 ? 'it' : 'them'} exactly ${n === 1 ? 'this file' : `these ${n} files`} (their SQL never runs; only the ledger records them):\n${files}`
-              : g.files
-                ? `Will apply on *${esc(g.env)}* exactly ${n === 1 ? 'this file' : `these ${n} files`}, in this order:\n${files}`
-                : `The files pending on *${esc(g.env)}* are not known (its preflight result is missing): do not approve; start a new run.`,
-          ];
+  // A restore's gate is a rollback-purpose step too: it is named by what it decides, whatever its view holds.
+  const lines =
+    kind === 'restore'
+      ? restoreGateLines(run, g.env, g.restore)
+      : after
+        ? afterGateLines(run, g.env, after.label, after.outcome)
+        : rollback
+          ? [
+              `*Rollback approval needed: ${esc(g.env)}* · run #${run.id} \`${esc(run.migration)}\` · asked by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`,
+              g.rollback
+                ? esc(describeRollback(g.rollback, g.env))
+                : `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
+            ]
+          : [
+              `*${baseline ? 'Baseline approval' : 'Approval'} needed: ${esc(g.env)}${stageTitle(run, g.index)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
+              g.files && baseline
+                ? `*Baseline:* will mark as applied on *${esc(g.env)}* WITHOUT running ${n === 1 ? 'it' : 'them'} exactly ${n === 1 ? 'this file' : `these ${n} files`} (their SQL never runs; only the ledger records them):\n${files}`
+                : g.files
+                  ? `Will apply on *${esc(g.env)}* exactly ${n === 1 ? 'this file' : `these ${n} files`}, in this order:\n${files}`
+                  : `The files pending on *${esc(g.env)}* are not known (its preflight result is missing): do not approve; start a new run.`,
+            ];
   if (!rollback && !baseline && !after)
     lines.push(...approvalLint(g.lint), ...approvalTrace(g.locks?.measured, g.env, g.locks?.sizes, run.id));
   if (before) lines.push(`So far: ${before}`);
@@ -152,7 +165,7 @@ export function approvalCard(run: Run, g: GateView): Message {
   return {
     text: after
       ? `Approval needed: ${esc(after.label)} after ${esc(g.env)}: run #${run.id} ${esc(run.migration)}`
-      : `${rollback ? 'Rollback approval' : baseline ? 'Baseline approval' : 'Approval'} needed for ${esc(g.env)}${stageTitle(run, g.index)}: run #${run.id} ${esc(run.migration)}`,
+      : `${TEXT_HEAD[kind]} needed for ${esc(g.env)}${stageTitle(run, g.index)}: run #${run.id} ${esc(run.migration)}`,
     blocks,
   };
 }

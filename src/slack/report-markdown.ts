@@ -4,6 +4,7 @@
  * every monitoring metric against its lines, rollbacks and alerts. Pure.
  */
 import { durationCell, durationsIn, durationText } from '../deploy/duration-text.js';
+import { gateName } from '../deploy/gate-name.js';
 import { fmt } from '../deploy/monitoring.js';
 import {
   DECIDED,
@@ -21,10 +22,14 @@ import { SYSTEM_ACTOR } from './mrkdwn.js';
 import { apply, baselined, monitor, preflight, rollback, verify } from './report-steps.js';
 import { ICON } from './run-card.js';
 
-const stepName = (run: Run, i: number) => {
-  const s = run.steps[i]!;
-  return `${i + 1} · ${s.env} ${s.name}${s.stage === undefined ? '' : `: ${s.stage}`}`;
-};
+/** A gate as the Decisions table names it: "6 · deploy to production", "9 · restore from backup on staging". */
+const gateCell = (run: Run, i: number) => `${i + 1} · ${gateName(run, i)}`;
+
+/** A step as the Steps table names it; a gate says what it decides. */
+const stepCell = (run: Run, s: Step, i: number) =>
+  s.name === 'approval'
+    ? `approval: ${gateName(run, i)}`
+    : `${s.name}${s.purpose && s.name !== s.purpose ? ` (${s.purpose})` : ''}`;
 
 function statusText(run: Run): string {
   const took = run.finishedAt
@@ -95,7 +100,7 @@ export function reportMarkdown(d: ReportData): string {
       run.steps.map((s, i) => [
         i + 1,
         s.env,
-        `${s.name}${s.purpose && s.name !== s.purpose ? ` (${s.purpose})` : ''}`,
+        stepCell(run, s, i),
         `${ICON[s.status]} ${s.status}`,
         at(s.startedAt),
         durationCell(s.durationMs),
@@ -106,9 +111,9 @@ export function reportMarkdown(d: ReportData): string {
     '',
     ...(d.approvals.length
       ? table(
-          ['Step', 'Who', 'Decision', 'When', 'Reason'],
+          ['Gate', 'Who', 'Decision', 'When', 'Reason'],
           d.approvals.map((a) => [
-            stepName(run, a.index),
+            gateCell(run, a.index),
             who(a.user),
             DECIDED[a.decision],
             at(a.at),

@@ -2,6 +2,8 @@
  * The run report in the thread: a short summary (status, one line per environment, decisions) that says where
  * the whole report is: a Markdown file uploaded beside it (report-markdown.ts). Pure.
  */
+
+import { gateName } from '../deploy/gate-name.js';
 import {
   DECIDED,
   envsOf,
@@ -70,14 +72,6 @@ function envLine(d: ReportData, env: string, monitors: Map<number, MonitorFigure
   return `*${esc(env)}:*  ${parts.join('  ·  ')}`;
 }
 
-/** What a gate let through: "production", "the rollback on staging". */
-const gateOf = (run: Run, index: number) => {
-  const s = run.steps[index];
-  if (s?.after) return `${esc(s.after.label)} after ${esc(s.env)}`;
-  if (s?.stage !== undefined) return `the ${esc(s.stage)} stage of ${esc(s.env)}`;
-  return s?.purpose === 'rollback' ? `the rollback on ${esc(s.env)}` : esc(s?.env ?? '');
-};
-
 /**
  * The summary posted in the thread when a run ends. `file` says what became of the uploaded report: its name,
  * and why it could not be uploaded if it could not.
@@ -91,7 +85,7 @@ export function reportSummary(d: ReportData, file?: { name: string; problem?: st
     ...envsOf(run).map((env) => envLine(d, env, monitors)),
     ...d.approvals.map(
       (a) =>
-        `${mention(a.user)} ${DECIDED[a.decision]} ${when(a.at)} for ${gateOf(run, a.index)}${a.reason ? `: ${esc(a.reason)}` : ''}`,
+        `${mention(a.user)} ${DECIDED[a.decision]} ${when(a.at)} for ${esc(gateName(run, a.index))}${a.reason ? `: ${esc(a.reason)}` : ''}`,
     ),
   ];
   if (file?.problem)

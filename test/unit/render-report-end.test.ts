@@ -142,7 +142,7 @@ describe('a rolled-back run', () => {
     expect(md).toContain('The catalog now equals the catalog before apply.');
     expect(md).toContain('- **Status:** ↩️ rolled back by @U0DBA: orphans found');
     expect(tableAfter(md, '## Decisions')).toEqual([
-      ['4 · staging approval', '@U0DBA', 'approved', '2026-03-03 10:15:00 UTC', ' '],
+      ['4 · rollback on staging', '@U0DBA', 'approved', '2026-03-03 10:15:00 UTC', ' '],
     ]);
     expect(md).toMatchSnapshot();
   });
@@ -153,7 +153,7 @@ describe('a rolled-back run', () => {
     );
     expect(text).toContain('↩️ Rolled back by <@U0DBA>: orphans found');
     expect(text).toContain('✅ rolled back 3 files');
-    expect(text).toContain('<@U0DBA> approved 2026-03-03 10:15 UTC for the rollback on staging');
+    expect(text).toContain('<@U0DBA> approved 2026-03-03 10:15 UTC for rollback on staging');
     expect(text).toContain('⚠️ The full report could not be uploaded (An API error occurred: not_in_channel)');
     expect(text).not.toContain('attached below');
   });

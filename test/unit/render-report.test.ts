@@ -86,9 +86,9 @@ describe('a 100-file run over staging and production', () => {
 
   it('records every decision with who, when and why, and every step with its duration', () => {
     expect(tableAfter(md, '## Decisions')).toEqual([
-      ['6 · production approval', '@U0DBA', 'approved', '2026-03-03 10:10:00 UTC', ' '],
+      ['6 · deploy to production', '@U0DBA', 'approved', '2026-03-03 10:10:00 UTC', ' '],
       [
-        '6 · production approval',
+        '6 · deploy to production',
         '@U0PO',
         'approved with conditions',
         '2026-03-03 10:11:00 UTC',
@@ -116,7 +116,7 @@ describe('a 100-file run over staging and production', () => {
     );
     expect(text).toContain('*production:*  ✅ preflight  ·  ✅ approval  ·  ✅ 60 files applied');
     expect(text).toContain(
-      '<@U0PO> approved with conditions 2026-03-03 10:11 UTC for production: watch | the queue',
+      '<@U0PO> approved with conditions 2026-03-03 10:11 UTC for deploy to production: watch | the queue',
     );
     expect(text).toContain('attached below: `run-42-report.md`');
     for (const c of CHECKS) expect(text).not.toContain(c.name);

@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { describeCounts } from '../../src/deploy/diff.js';
 import { durationText } from '../../src/deploy/duration-text.js';
+import type { Run, Step } from '../../src/deploy/types.js';
 import { backupReply, restoreReply } from '../../src/slack/backup-blocks.js';
+import { approvalCard } from '../../src/slack/gate-blocks.js';
+import { reportSummary } from '../../src/slack/report.js';
 import { reportMarkdown } from '../../src/slack/report-markdown.js';
 import {
   applied,
@@ -136,5 +139,88 @@ describe('one way to write a duration', () => {
     expect(textOf(backup)).toContain('in 2 min 5 s, before apply');
     const restore = restoreReply({ env: 'production', ok: true, tables: [], durationMs: 65_000 });
     expect(textOf(restore)).toContain('in 1 min 5 s');
+  });
+});
+
+describe('each gate is named by what it decides and where', () => {
+  const at = '2026-03-03T10:10:00.000Z';
+  const files = ids(1);
+  const gate = (env: string, extra: Partial<Step> = {}): Step => ({
+    env,
+    name: 'approval',
+    status: 'succeeded',
+    ...extra,
+  });
+  const run = endedRun({
+    files,
+    status: 'rolled_back',
+    reason: 'Verification failed on production.',
+    endedBy: 'U0ONCALL',
+    steps: [
+      ...deploySteps('staging'),
+      { env: 'production', name: 'preflight', status: 'succeeded' },
+      gate('production', { stage: 'dba' }),
+      gate('production', { stage: 'business' }),
+      { env: 'production', name: 'apply', status: 'succeeded' },
+      { env: 'production', name: 'verify', status: 'failed' },
+      gate('production', { purpose: 'rollback' }),
+      { env: 'production', name: 'rollback', status: 'succeeded', purpose: 'rollback' },
+      gate('production', { purpose: 'rollback' }),
+      { env: 'production', name: 'restore', status: 'succeeded', purpose: 'rollback' },
+      gate('production', {
+        purpose: 'after',
+        after: { action: 0, label: 'merge acme/app#42', outcome: 'rolled_back' },
+      }),
+    ],
+  });
+  const approved = (index: number, user: string) => ({ index, user, decision: 'approve' as const, at });
+  const d = data(run, {
+    approvals: [
+      approved(5, 'U0DBA'),
+      approved(6, 'U0PO'),
+      approved(9, 'U0DBA'),
+      approved(11, 'U0DBA'),
+      approved(13, 'U0PO'),
+    ],
+  });
+
+  it('in the report file’s Decisions and Steps tables', () => {
+    const md = reportMarkdown(d);
+    expect(tableAfter(md, '## Decisions').map((r) => r[0])).toEqual([
+      '6 · deploy to production, stage 1 of 2: dba',
+      '7 · deploy to production, stage 2 of 2: business',
+      '10 · rollback on production',
+      '12 · restore from backup on production',
+      '14 · merge acme/app#42 after production',
+    ]);
+    expect(md).not.toContain('production approval');
+    expect(tableAfter(md, '## Steps')[11]!.slice(1, 3)).toEqual([
+      'production',
+      'approval: restore from backup on production',
+    ]);
+  });
+
+  it('in the summary posted in the thread', () => {
+    const text = textOf(reportSummary(d, { name: 'run-42-report.md' }));
+    expect(text).toContain(
+      '<@U0DBA> approved 2026-03-03 10:10 UTC for deploy to production, stage 1 of 2: dba',
+    );
+    expect(text).toContain('<@U0DBA> approved 2026-03-03 10:10 UTC for rollback on production');
+    expect(text).toContain('<@U0DBA> approved 2026-03-03 10:10 UTC for restore from backup on production');
+    expect(text).toContain('<@U0PO> approved 2026-03-03 10:10 UTC for merge acme/app#42 after production');
+  });
+
+  it('on a restore gate’s card, even when what it puts back is not known', () => {
+    const open: Run = {
+      ...run,
+      status: 'running',
+      steps: [...run.steps.slice(0, 11), { ...run.steps[11]!, status: 'waiting' }, run.steps[12]!],
+    };
+    const card = approvalCard(open, { env: 'production', index: 11, digest: 'd', approvals: [] });
+    expect(card.text).toBe('Restore approval needed for production: run #42 001_create_partition_1');
+    const text = textOf(card);
+    expect(text).toContain('*Restore approval needed: production*');
+    expect(text).not.toMatch(/rollback approval/i);
+    expect(text).toContain("the backup's result is missing");
   });
 });
