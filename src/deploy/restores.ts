@@ -13,6 +13,10 @@ import type { Run, RunEvent, Step } from './types.js';
 
 type Pressed = Extract<RunEvent, { type: 'restoreRequested' | 'restoreDeclined' }>;
 
+/** The restore step's summary while offered, and once declined: the run card shows "restore <summary>". */
+export const OFFERED = 'from backup offered, waiting for Restore from backup or Finish without restoring';
+export const DECLINED = 'from backup declined: Finish without restoring was pressed';
+
 /** The rollback (step `index` of `steps`) went through and the backup can put data back: hold, offering it. */
 export function offerRestore(run: Run, steps: Step[], index: number, at: string): Decision {
   const env = steps[index]!.env;
@@ -22,7 +26,7 @@ export function offerRestore(run: Run, steps: Step[], index: number, at: string)
     status: 'blocked',
     purpose: 'rollback',
     startedAt: at,
-    summary: 'offered',
+    summary: OFFERED,
   };
   return changed(run, { steps: [...steps.slice(0, index + 1), offer, ...steps.slice(index + 1)] }, [
     { type: 'renderCard' },
@@ -70,7 +74,7 @@ export function restorePressed(run: Run, e: Pressed, ctx: Context): Decision {
   if (no) return no;
   const audit = { type: 'audit' as const, actor: e.by, action, detail: { env: step.env } };
   if (e.type === 'restoreDeclined') {
-    const steps = withStep(run, e.index, { status: 'skipped', finishedAt: e.at, summary: 'not restored' });
+    const steps = withStep(run, e.index, { status: 'skipped', finishedAt: e.at, summary: DECLINED });
     const d = finish(run, steps, 'rolled_back', e.at, run.reason, run.endedBy);
     return { ...d, records: [audit] };
   }

@@ -7,6 +7,7 @@ import type { Decision } from '../../src/deploy/decision.js';
 import { decide } from '../../src/deploy/machine.js';
 import { planSteps } from '../../src/deploy/plan.js';
 import type { Run, RunEvent, Step } from '../../src/deploy/types.js';
+import { runCard } from '../../src/slack/run-card.js';
 import { testContext } from '../support/context.js';
 
 const T0 = '2026-11-21T10:00:00.000Z';
@@ -256,5 +257,38 @@ describe('a rollback that offers Restore from backup', () => {
     const cut = next(decide(running, { type: 'interrupted', at: T2 }, ctx));
     expect(cut.status).toBe('running');
     expect(shape(cut).at(-1)).toBe('restore(rb):blocked');
+  });
+});
+
+describe('the run card says plainly what is offered and what happened', () => {
+  const steps = (env = 'staging'): Step[] => [
+    { env, name: 'preflight', status: 'succeeded' },
+    { env, name: 'backup', status: 'succeeded' },
+    { env, name: 'apply', status: 'succeeded' },
+    { env, name: 'verify', status: 'failed' },
+    { env, name: 'rollback', status: 'running', purpose: 'rollback' },
+  ];
+  const offered = next(
+    decide(
+      runOf(steps(), { reason: 'Verification failed on staging.', endedBy: 'U1' }),
+      { type: 'stepSucceeded', index: 4, at: T1, durationMs: 20, summary: '1 file undone', restorable: true },
+      ctx,
+    ),
+  );
+  const card = (r: Run) => JSON.stringify(runCard(r).blocks);
+
+  it('offered: "restore from backup offered, waiting for …", not "restore offered"', () => {
+    expect(card(offered)).toContain(
+      '⛔ restore from backup offered, waiting for Restore from backup or Finish without restoring',
+    );
+    expect(card(offered)).not.toContain('restore offered');
+  });
+
+  it('declined: "restore from backup declined: Finish without restoring was pressed", not "restore not restored"', () => {
+    const declined = next(
+      decide(offered, { type: 'restoreDeclined', index: 5, at: T2, by: 'U1' } as RunEvent, ctx),
+    );
+    expect(card(declined)).toContain('⏭️ restore from backup declined: Finish without restoring was pressed');
+    expect(card(declined)).not.toContain('not restored');
   });
 });
