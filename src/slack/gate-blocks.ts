@@ -1,9 +1,11 @@
 /** Pure renderers for approval gates: the approval card and the reason modal. */
 import type { Approval, GateProgress } from '../deploy/approvals.js';
+import type { TouchedSet } from '../deploy/backup-plan.js';
 import { type GateKind, gateKind } from '../deploy/gate-name.js';
 import type { LintReport } from '../deploy/lint.js';
 import type { MeasuredTrace, RelationSize } from '../deploy/lock-trace.js';
 import { isBaseline } from '../deploy/plan.js';
+import { describeLoss } from '../deploy/rollback-loss.js';
 import { describeRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
 import { describeWindow, type Window } from '../deploy/schedule.js';
 import type { Run } from '../deploy/types.js';
@@ -47,6 +49,11 @@ export interface GateView {
   readonly locks?: { measured: MeasuredTrace; sizes?: RelationSize[] };
   /** A rollback gate: what the rollback will undo and what stays applied. */
   readonly rollback?: RollbackPlan;
+  /**
+   * A rollback gate: what its down files drop (their parse trees, backup-plan.ts's walk) and how many tables the
+   * backup taken before apply copied there (undefined: none was taken), for the card's data-loss line.
+   */
+  readonly loss?: { readonly down: TouchedSet; readonly backedUp?: number };
   /** A restore gate (after a rollback): what restore from backup will put back, a line per table. */
   readonly restore?: readonly string[];
 }
@@ -70,6 +77,12 @@ export function stageTitle(run: Run, index: number): string {
     (s) => s.env === step.env && s.name === 'approval' && s.stage !== undefined,
   );
   return ` · stage ${stages.indexOf(step) + 1} of ${stages.length}: ${esc(step.stage)}`;
+}
+
+/** The rollback card's warning when its down files drop data, with whether a backup can put it back. */
+function lossLine(g: GateView): string[] {
+  const line = g.loss && describeLoss(g.loss.down, g.env, g.loss.backedUp);
+  return line ? [`⚠️ ${esc(line)}`] : [];
 }
 
 /** How a gate's notification text starts, by what it decides. */
@@ -113,6 +126,7 @@ export function approvalCard(run: Run, g: GateView): Message {
               g.rollback
                 ? esc(describeRollback(g.rollback, g.env))
                 : `Will run on *${esc(g.env)}* the down files of what this run applied there.`,
+              ...lossLine(g),
             ]
           : [
               `*${baseline ? 'Baseline approval' : 'Approval'} needed: ${esc(g.env)}${stageTitle(run, g.index)}* · run #${run.id} \`${esc(run.migration)}\` requested by <@${run.requestedBy}>`,
