@@ -26,6 +26,9 @@ import { ICON } from './run-card.js';
 const gateCell = (run: Run, i: number) => `${i + 1} · ${gateName(run, i)}`;
 
 /** A step as the Steps table names it; a gate says what it decides. */
+/** A Slack user mention inside a sentence the bot wrote: `<@U0123>`. */
+const MENTION = /<@([UW][A-Z0-9]{2,})>/g;
+
 const stepCell = (run: Run, s: Step, i: number) =>
   s.name === 'approval'
     ? `approval: ${gateName(run, i)}`
@@ -143,5 +146,7 @@ export function reportMarkdown(d: ReportData): string {
         )
       : ['No alerts were raised.', '']),
   ];
-  return `${lines.join('\n').trimEnd()}\n`;
+  // A file shows a Slack mention as typed: the user ids that sentences carry (a reason, a refusal) read as @U….
+  // Names would need a users lookup the Chat port does not have.
+  return `${lines.join('\n').trimEnd().replace(MENTION, '@$1')}\n`;
 }

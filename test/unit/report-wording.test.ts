@@ -224,3 +224,21 @@ describe('each gate is named by what it decides and where', () => {
     expect(text).toContain("the backup's result is missing");
   });
 });
+
+describe('people in the report file', () => {
+  it('show as @U… (a file renders no <@U…> mention), in a reason as in a column', () => {
+    const files = ids(1);
+    const run = endedRun({
+      files,
+      status: 'rolled_back',
+      endedBy: 'U0ONCALL',
+      reason: 'The restore of production was rejected by <@U0DBA> (not now): the rollback stands.',
+      steps: deploySteps('production'),
+    });
+    const md = reportMarkdown(data(run));
+    expect(md).toContain(
+      'rolled back by @U0ONCALL: The restore of production was rejected by @U0DBA (not now)',
+    );
+    expect(md).not.toMatch(/<@U/);
+  });
+});
