@@ -50,18 +50,26 @@ function placed(svg: string, y: number, prefix: string): string {
   return `<svg x="0" y="${y}" width="${CHART.width}" height="${height}" viewBox="${viewBox}">${inner}</svg>`;
 }
 
-/** The picture's size in pixels for `panels` metrics. */
-export const chartSize = (panels: number) => ({
+/** The body's height in SVG units: a panel per metric with readings, a short row per metric without. */
+const bodyHeight = (panels: number, empty: number) =>
+  panels + empty ? panels * CHART.panel + empty * CHART.empty : CHART.panel;
+
+/** The picture's size in pixels for `panels` metrics with readings and `empty` without. */
+export const chartSize = (panels: number, empty = 0) => ({
   width: CHART.width * CHART.scale,
-  height: (CHART.header + Math.max(1, panels) * CHART.panel) * CHART.scale,
+  height: (CHART.header + bodyHeight(panels, empty)) * CHART.scale,
 });
 
-/** The whole chart as one SVG: a header (title, what it shows), then one panel per metric. */
+/**
+ * The whole chart as one SVG: a header (title, what it shows), then one panel per metric; a metric with no
+ * reading to draw gets its caption and a line saying why instead of an empty frame.
+ */
 export async function chartSvg(chart: ChartData): Promise<string> {
-  const panels: string[] = [];
-  for (const s of chart.series) panels.push(await svgOf(panelSpec(chart, s)));
-  const { width, header, panel } = CHART;
-  const height = header + Math.max(1, panels.length) * panel;
+  const panels = new Map<number, string>();
+  for (const [i, s] of chart.series.entries())
+    if (s.points.length) panels.set(i, await svgOf(panelSpec(chart, s)));
+  const { width, header } = CHART;
+  const height = header + bodyHeight(panels.size, chart.series.length - panels.size);
   const text = (x: number, y: number, size: number, body: string, extra = '') =>
     `<text x="${x}" y="${y}" font-family="${FONT}" font-size="${size}"${extra}>${xml(body)}</text>`;
   // The legend, right-aligned on the subtitle's row: a symbol and its word each.
@@ -94,19 +102,32 @@ export async function chartSvg(chart: ChartData): Promise<string> {
     text(12, 24, 17, chart.title, ' font-weight="bold" fill="#222"'),
     text(12, 48, 12, chart.subtitle, ' fill="#555"'),
     ...legend,
-    ...panels.flatMap((p, i) => {
-      // Each panel: the metric and its lines in words, then the plot.
-      const top = header + i * panel;
-      const { text: name, subtitle } = caption(chart.series[i]!);
+    ...rows(chart, panels).flatMap(({ top, index, panel }) => {
+      // Each metric: its name and its lines in words, then the plot (or why there is none).
+      const s = chart.series[index]!;
+      const { text: name, subtitle } = caption(s);
       return [
         text(12, top + 16, 14, name, ' font-weight="bold" fill="#222"'),
         text(12, top + 32, 11, subtitle, ' fill="#555"'),
-        placed(p, top + CHART.caption, `p${i}-`),
+        panel
+          ? placed(panel, top + CHART.caption, `p${index}-`)
+          : text(12, top + 52, 12, `no readings (${s.noReadings ?? 'none'})`, ' fill="#666"'),
       ];
     }),
-    panels.length ? '' : text(12, header + 40, 13, 'No metric is monitored.', ' fill="#666"'),
+    chart.series.length ? '' : text(12, header + 40, 13, 'No metric is monitored.', ' fill="#666"'),
     '</svg>',
   ].join('');
+}
+
+/** Where each metric's row starts, with its rendered panel when it has one. */
+function rows(chart: ChartData, panels: ReadonlyMap<number, string>) {
+  let top = CHART.header;
+  return chart.series.map((_, index) => {
+    const panel = panels.get(index);
+    const row = { top, index, panel };
+    top += panel ? CHART.panel : CHART.empty;
+    return row;
+  });
 }
 
 /** The chart as PNG bytes, CHART.scale times the SVG's size. */

@@ -40,6 +40,10 @@ export interface ChartSeries {
   readonly alerts: readonly ChartAlert[];
   /** Readings taken that gave no number (down, not measured, nothing to measure). */
   readonly withoutValue: number;
+  /** Why there is no reading to draw at all (set only then): the panel is this sentence, not an empty frame. */
+  readonly noReadings?: string;
+  /** Low values are the bad ones (its lines are "<" lines): the panel says its lowest, not its highest. */
+  readonly lowIsBad: boolean;
   readonly dryRun: boolean;
 }
 
@@ -100,6 +104,16 @@ function canonical(v: unknown): string {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+/** Why a metric has no reading to draw: no checkpoint yet, readings without a value (the latest's reason), or none. */
+function noReadingsWhy(taken: number, without: readonly Judged[]): string {
+  if (!taken) return 'no checkpoint taken yet';
+  const reason = without.at(-1)?.unavailable ?? without.at(-1)?.quiet;
+  const said = reason && reason.length > 80 ? `${reason.slice(0, 79)}…` : reason;
+  if (without.length)
+    return `${plural(without.length, 'checkpoint')} gave no value${said ? `: ${said}` : ''}`;
+  return `not measured at any of the ${plural(taken, 'checkpoint')} taken`;
+}
+
 /** Whether the step has a reading worth drawing yet. */
 export const hasReadings = (input: ChartInput) => input.checkpoints.some((c) => c.status === 'done');
 
@@ -146,6 +160,7 @@ export function chartData(input: ChartInput): ChartData {
         ? [{ id: a.id, at: a.at, level: a.level }]
         : [],
     );
+    const without = readings.flatMap(({ j }) => (j && j.value === undefined ? [j] : []));
     return {
       key: rule.key,
       unit,
@@ -153,7 +168,9 @@ export function chartData(input: ChartInput): ChartData {
       lines,
       undrawn,
       alerts,
-      withoutValue: readings.filter(({ j }) => j && j.value === undefined).length,
+      withoutValue: without.length,
+      ...(points.length ? {} : { noReadings: noReadingsWhy(taken.length, without) }),
+      lowIsBad: (rule.critical ?? rule.warn)?.op.startsWith('<') ?? false,
       dryRun: rule.dryRun,
     };
   });
@@ -168,11 +185,12 @@ export function chartData(input: ChartInput): ChartData {
   ]
     .filter(Boolean)
     .join(' · ');
+  const end = to && to > input.startedAt ? to : new Date(Date.parse(input.startedAt) + 60_000).toISOString();
   return {
     title: `Run #${input.runId} · monitoring ${input.env}${input.watching ? ' so far' : ''}`,
     subtitle,
     from: input.startedAt,
-    to: to && to > input.startedAt ? to : new Date(Date.parse(input.startedAt) + 60_000).toISOString(),
+    to: end,
     series,
   };
 }

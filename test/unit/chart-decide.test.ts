@@ -175,6 +175,7 @@ describe('chartData: what the chart shows', () => {
       undrawn: [],
       alerts: [{ id: 9, at: at(3), level: 'warn' }],
       withoutValue: 0,
+      lowIsBad: false,
       dryRun: false,
     });
     // A line relative to a baseline never measured is said, not drawn; readings without the metric count as none.
