@@ -75,16 +75,14 @@ function labelPlace(s: ChartSeries, l: ChartSeries['lines'][number]) {
   return { end: l.level === 'warn' ? 'left' : 'right', side: higher ? 'above' : 'below' } as const;
 }
 
-const short = (chart: ChartData) => Date.parse(chart.to) - Date.parse(chart.from) <= 15 * 60_000;
-
 export function panelSpec(chart: ChartData, s: ChartSeries): Record<string, unknown> {
   const x = {
     field: 'at',
     type: 'temporal',
     title: null,
     scale: { type: 'utc', domain: [chart.from, chart.to] },
-    // A watch of a few minutes needs seconds to tell its ticks apart.
-    axis: { format: short(chart) ? '%H:%M:%S' : '%H:%M', labelOverlap: true, grid: true, tickCount: 8 },
+    // A watch of a few minutes, or checkpoints less than a minute apart, need seconds to tell times apart.
+    axis: { format: chart.seconds ? '%H:%M:%S' : '%H:%M', labelOverlap: true, grid: true, tickCount: 8 },
   };
   const y = {
     field: 'value',

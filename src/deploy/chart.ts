@@ -53,6 +53,8 @@ export interface ChartData {
   /** The watch period: the monitor step's start, and its end (or the end of its plan while it watches). */
   readonly from: string;
   readonly to: string;
+  /** Times need seconds: the watch is short, or its checkpoints are less than a minute apart. */
+  readonly seconds: boolean;
   readonly series: readonly ChartSeries[];
 }
 
@@ -112,6 +114,14 @@ function noReadingsWhy(taken: number, without: readonly Judged[]): string {
   if (without.length)
     return `${plural(without.length, 'checkpoint')} gave no value${said ? `: ${said}` : ''}`;
   return `not measured at any of the ${plural(taken, 'checkpoint')} taken`;
+}
+
+/** Whether the closest two checkpoints (taken, or due when not taken) are less than a minute apart. */
+function closeTogether(checkpoints: readonly ChartCheckpoint[]): boolean {
+  const times = [
+    ...new Set(checkpoints.map((c) => Date.parse(c.status === 'done' && c.takenAt ? c.takenAt : c.dueAt))),
+  ].sort((a, b) => a - b);
+  return times.some((t, i) => i > 0 && t - times[i - 1]! < 60_000);
 }
 
 /** Whether the step has a reading worth drawing yet. */
@@ -191,6 +201,7 @@ export function chartData(input: ChartInput): ChartData {
     subtitle,
     from: input.startedAt,
     to: end,
+    seconds: Date.parse(end) - Date.parse(input.startedAt) <= 15 * 60_000 || closeTogether(input.checkpoints),
     series,
   };
 }

@@ -221,4 +221,19 @@ describe('the panels of the chart', () => {
     expect(panelsOf(one)).toHaveLength(0);
     expect(one).toContain('no readings (3 checkpoints gave no value: no replica)');
   });
+
+  it('show seconds on the time axis when checkpoints are less than a minute apart, even over a long watch', async () => {
+    const every30s = watch(30, [{ key: 'mean_ms', critical: '> 10' }], {
+      mean_ms: Array.from({ length: 40 }, (_, i) => 2 + (i % 5)),
+    });
+    expect(Date.parse(every30s.endedAt!) - Date.parse(every30s.startedAt)).toBe(20 * 60_000);
+    const labels = [...(await chartSvg(chartData(every30s))).matchAll(/>(\d\d:\d\d(?::\d\d)?)</g)].map(
+      (m) => m[1],
+    );
+    expect(labels.length).toBeGreaterThan(3);
+    for (const l of labels) expect(l).toMatch(/^\d\d:\d\d:\d\d$/);
+    // Five minutes apart over two hours: minutes are enough.
+    const every5m = [...(await chartSvg(chartData(exampleInput))).matchAll(/>(\d\d:\d\d(?::\d\d)?)</g)];
+    expect(every5m.map((m) => m[1])).toContain('14:30');
+  });
 });
