@@ -1,8 +1,10 @@
 /** The bot's own settings from the environment, and the values that must never be shown. */
+
 import { z } from 'zod';
 import type { DeployConfig } from './config.js';
 import { afterSecrets } from './config-after.js';
 import { ConfigError, zodProblems } from './config-error.js';
+import { databaseUrls } from './targets.js';
 
 const appEnvSchema = z.object({
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must be a bot token (xoxb-…)').optional(),
@@ -46,7 +48,7 @@ export function loadAppEnv(env: Readonly<Record<string, string | undefined>>): A
 /** Values that must never reach Slack, logs or reports. */
 export function secretsOf(env: AppEnv, deploy: DeployConfig | undefined): string[] {
   const out = [env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.SLACK_APP_TOKEN];
-  for (const url of [env.DATABASE_URL, ...(deploy?.environments.map((e) => e.databaseUrl) ?? [])]) {
+  for (const url of [env.DATABASE_URL, ...(deploy ? databaseUrls(deploy) : [])]) {
     if (!url) continue;
     out.push(url);
     try {
@@ -57,8 +59,12 @@ export function secretsOf(env: AppEnv, deploy: DeployConfig | undefined): string
     }
   }
   // The application's and Prometheus's URLs (deploy.yml urls:): the whole URL, its scheme://host:port, its password.
-  for (const e of deploy?.environments ?? [])
-    for (const { url } of Object.values(e.urls ?? {})) {
+  const urlSets = [
+    ...(deploy?.environments ?? []).map((e) => e.urls),
+    ...(deploy?.services ?? []).flatMap((s) => Object.values(s.targets).map((t) => t.urls)),
+  ];
+  for (const urls of urlSets)
+    for (const { url } of Object.values(urls ?? {})) {
       out.push(url);
       try {
         const u = new URL(url);

@@ -79,6 +79,27 @@ export function deployJsonSchema(): Json {
     description:
       'Environments, approvals, windows, checks and monitoring for migration-gate (docs/configuration.md).',
     ...rest,
+    // Each environment names its database, unless services: give one per service (then it must not).
+    if: { not: { type: 'object', properties: { services: {} }, required: ['services'] } },
+    then: {
+      properties: {
+        environments: {
+          type: 'array',
+          items: { type: 'object', properties: { database: {} }, required: ['database'] },
+        },
+      },
+    },
+    else: {
+      properties: {
+        environments: {
+          type: 'array',
+          items: {
+            type: 'object',
+            not: { type: 'object', properties: { database: {} }, required: ['database'] },
+          },
+        },
+      },
+    },
     definitions: { ...(definitions as Json | undefined), ...checks.definitions },
   };
 }

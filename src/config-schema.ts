@@ -1,6 +1,7 @@
 /** The shape of deploy.yml (zod): durations, approval rules, windows, environments and monitoring. */
 import { z } from 'zod';
 import { approvalsSchema } from './config-approvals.js';
+import { SERVICE_NAME, serviceShape } from './config-services.js';
 import { afterActionSchema, notifySchema } from './deploy/after-schema.js';
 import { LAYOUT_NAMES } from './deploy/layouts/model.js';
 import { lintSchema } from './deploy/lint-rules.js';
@@ -95,12 +96,14 @@ const environmentSchema = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'use lowercase letters, digits, - and _ (for example "staging")'),
+  /** The database (absent when deploy.yml has services:, whose databases are given per service). */
   database: z
     .string()
     .regex(
       envVarRef,
       'write ${ENV_VAR} and put the URL in that environment variable (secrets never go in deploy.yml)',
-    ),
+    )
+    .optional(),
   /** The first lock attempt's wait; each later attempt waits twice as long, up to lockTimeout (docs/locks.md). */
   firstLockTimeout: duration.default(100),
   lockTimeout: duration.default(2000),
@@ -159,6 +162,8 @@ const metricSchema = z
     consecutive: z.int().min(1).max(100).default(1),
     rollback: z.boolean().default(false),
     dryRun: z.boolean().default(false),
+    /** With services: the one service this metric watches (its database, its URLs); otherwise every service. */
+    service: z.string().regex(SERVICE_NAME, 'a service name from services:').optional(),
   })
   .superRefine((m, ctx) => {
     metricSourceProblems(m, ctx);
@@ -201,23 +206,64 @@ export const migrationsSchema = z.preprocess(
   ),
 );
 
+/** One service of `services:` (docs/services.md). */
+const serviceSchema = z.strictObject({ ...serviceShape, migrations: migrationsSchema });
+
 /** The whole of deploy.yml. */
-export const fileSchema = z.strictObject({
-  monitoring: monitoringSchema.optional(),
-  /** Each lint rule's level: error, warning or off (docs/lint.md); unknown rule names are refused. */
-  lint: lintSchema.optional(),
-  migrations: migrationsSchema.default({ path: './migrations', layout: 'auto' }),
-  /** Channels told when any run starts, waits for a gate, ends or raises a critical (docs/after.md). */
-  notify: notifySchema.optional(),
-  environments: z
-    .array(environmentSchema)
-    .min(1, 'list at least one environment')
-    .superRefine((envs, ctx) => {
-      const seen = new Set<string>();
+export const fileSchema = z
+  .strictObject({
+    monitoring: monitoringSchema.optional(),
+    /** Each lint rule's level: error, warning or off (docs/lint.md); unknown rule names are refused. */
+    lint: lintSchema.optional(),
+    migrations: migrationsSchema.default({ path: './migrations', layout: 'auto' }),
+    /** Several services' databases in one run, each with its own folder and databases (docs/services.md). */
+    services: z.array(serviceSchema).min(1, 'list at least one service, or leave services: out').optional(),
+    /** Channels told when any run starts, waits for a gate, ends or raises a critical (docs/after.md). */
+    notify: notifySchema.optional(),
+    environments: z
+      .array(environmentSchema)
+      .min(1, 'list at least one environment')
+      .superRefine((envs, ctx) => {
+        const seen = new Set<string>();
+        envs.forEach((e, i) => {
+          if (seen.has(e.name))
+            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${e.name}" is listed twice` });
+          seen.add(e.name);
+        });
+      }),
+  })
+  .superRefine(
+    (file, ctx) => {
+      // With services, each service names its databases; without, each environment names its one database. Run even
+      // when other keys are wrong (`when`), so every problem is reported at once: the input may be half valid here.
+      const envs = Array.isArray(file.environments) ? file.environments : [];
       envs.forEach((e, i) => {
-        if (seen.has(e.name))
-          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${e.name}" is listed twice` });
-        seen.add(e.name);
+        if (!e || typeof e !== 'object') return;
+        if (file.services && e.database !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', i, 'database'],
+            message: `with services:, each service gives its database for ${e.name} (services[].environments.${e.name}.database); remove this line`,
+          });
+        if (!file.services && e.database === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', i, 'database'],
+            message: 'give the database as ${ENV_VAR} (or list services: with a database each)',
+          });
       });
-    }),
-});
+      const names = (Array.isArray(file.services) ? file.services : []).map((s) => s?.name);
+      const metrics = file.monitoring?.metrics;
+      (Array.isArray(metrics) ? metrics : []).forEach((m, k) => {
+        if (m && typeof m.service === 'string' && !names.includes(m.service))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['monitoring', 'metrics', k, 'service'],
+            message: names.length
+              ? `there is no service "${m.service}" in services: (${names.join(', ')})`
+              : 'service: is for a deploy.yml with services:; remove it',
+          });
+      });
+    },
+    { when: () => true },
+  );

@@ -66,20 +66,33 @@ const upper = (s: string) => s.toUpperCase().replace(/-/g, '_');
 export const addUrl = (env: string, name: string) =>
   `add ${name}: \${${upper(env)}_${upper(name)}_URL} to ${env}'s urls: in deploy.yml (and set that variable)`;
 
-/** Every environment that is monitored must name every URL the metrics read. */
+/**
+ * Every environment that is monitored must name every URL the metrics read: its own urls:, or (with services) the
+ * urls: of each service the metric watches there.
+ */
 export function missingUrls(file: File): string[] {
   const metrics = file.monitoring?.metrics ?? [];
+  const services = file.services ?? [];
   return file.environments.flatMap((e, i) =>
     e.monitor === undefined
       ? []
-      : metrics.flatMap((m, k) =>
-          urlsRead(m)
-            .filter((name) => !e.urls?.[name])
-            .map(
-              (name) =>
-                `environments[${i}].urls: monitoring.metrics[${k}] (${m.name ?? m.metric}) reads the URL named ${name}, which ${e.name} does not define; ${addUrl(e.name, name)}`,
-            ),
-        ),
+      : metrics.flatMap((m, k) => {
+          const watched = services.filter((s) => !m.service || s.name === m.service);
+          const scopes = watched.length
+            ? watched.map((s) => ({
+                where: `services: ${s.name}, `,
+                urls: { ...e.urls, ...s.environments[e.name]?.urls },
+              }))
+            : [{ where: '', urls: e.urls ?? {} }];
+          return scopes.flatMap((scope) =>
+            urlsRead(m)
+              .filter((name) => !scope.urls[name])
+              .map(
+                (name) =>
+                  `environments[${i}].urls: monitoring.metrics[${k}] (${m.name ?? m.metric}) reads the URL named ${name}, which ${scope.where}${e.name} does not define; ${addUrl(e.name, name)}`,
+              ),
+          );
+        }),
   );
 }
 

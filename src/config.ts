@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type AfterAction, resolveAfter, resolveNotify } from './config-after.js';
 import { ConfigError, zodProblems } from './config-error.js';
+import { resolveServices, type Service } from './config-services.js';
 import { fileLabel, locateProblem, readYaml } from './config-locate.js';
 import { envVarRef, fileSchema } from './config-schema.js';
 import { CHECK_FAILS, type EnvUrl, metricSourceOf, missingUrls, resolveUrls } from './config-signals.js';
@@ -16,10 +17,13 @@ import { type MetricSource, metricKey } from './deploy/metrics.js';
 import { type MetricRule, type Phase, parseThreshold } from './deploy/monitoring.js';
 import type { Window } from './deploy/schedule.js';
 
-export type { EnvUrl };
+export type { EnvUrl, Service };
 
 export interface Environment {
   readonly name: string;
+  /** The service whose database this is (deploy.yml `services:`; see `targetOf`). */
+  readonly service?: string;
+  /** Empty in a deploy.yml with services: each service's database is `targetOf(deploy, env, service)`'s. */
   readonly databaseUrl: string;
   readonly databaseVar: string;
   readonly firstLockTimeoutMs: number;
@@ -56,6 +60,8 @@ export interface Environment {
 export interface MonitorMetric {
   readonly source: MetricSource;
   readonly rule: MetricRule;
+  /** With services: the one service it watches (absent: every service's monitor step reads it). */
+  readonly service?: string;
 }
 
 export interface Monitoring {
@@ -74,6 +80,8 @@ export interface DeployConfig {
   readonly lint: LintLevels;
   /** Channels told of every run (docs/after.md). */
   readonly notify?: readonly NotifyTarget[];
+  /** Several services' databases, deployed in one run in this order (docs/services.md); absent for one database. */
+  readonly services?: readonly Service[];
 }
 
 function envChecks(raw: unknown[] | undefined, i: number, problems: string[]): Check[] {
@@ -131,13 +139,14 @@ export function parseDeployConfig(
       phases: phases.map((p) => ({ everyMs: p.every, forMs: p.for, untilMs: p.until })),
     };
   };
+  const needs = (name: string) => !options.databasesFor || options.databasesFor.includes(name);
   const environments = parsed.data.environments.map((e, i) => {
-    const variable = envVarRef.exec(e.database)?.[1] ?? '';
+    const variable = e.database ? (envVarRef.exec(e.database)?.[1] ?? '') : '';
     const given = env[variable];
     const url = given && /^postgres(ql)?:\/\//.test(given) ? given : undefined;
-    const needed = !options.databasesFor || options.databasesFor.includes(e.name);
+    const needed = needs(e.name);
     const urls = resolveUrls(e, i, env, needed, problems);
-    if (needed) {
+    if (needed && e.database) {
       if (!given) problems.push(`environments[${i}].database: environment variable ${variable} is not set`);
       else if (!url)
         problems.push(
@@ -171,7 +180,22 @@ export function parseDeployConfig(
   });
   const { path: migrationsPath, layout: migrationsLayout } = parsed.data.migrations;
   const migrationsDir = resolve(dirname(source), migrationsPath);
-  if (!existsSync(migrationsDir)) problems.push(`migrations: folder ${migrationsPath} does not exist`);
+  const services = parsed.data.services
+    ? resolveServices(
+        parsed.data.services,
+        environments.map((e) => e.name),
+        source,
+        env,
+        needs,
+        problems,
+      )
+    : undefined;
+  if ((read.value as { migrations?: unknown } | null)?.migrations !== undefined && services)
+    problems.push(
+      'migrations: with services:, each service names its own folder (services[].migrations); remove this line',
+    );
+  else if (!services && !existsSync(migrationsDir))
+    problems.push(`migrations: folder ${migrationsPath} does not exist`);
   problems.push(...missingUrls(parsed.data));
   if (problems.length) throw invalid(problems);
   const monitoring: Monitoring = {
@@ -189,6 +213,7 @@ export function parseDeployConfig(
           dryRun: m.dryRun,
           ...(m.down ? { down: m.down } : {}),
         },
+        ...(m.service ? { service: m.service } : {}),
       };
     }),
   };
@@ -200,6 +225,7 @@ export function parseDeployConfig(
     monitoring,
     lint: resolveLevels(parsed.data.lint),
     ...(parsed.data.notify ? { notify: resolveNotify(parsed.data.notify) } : {}),
+    ...(services ? { services: Object.freeze(services) } : {}),
   });
 }
 

@@ -8,7 +8,7 @@
  * A click on a run being sampled therefore never waits for the target.
  */
 import { randomUUID } from 'node:crypto';
-import type { Environment } from './config.js';
+import type { Environment, MonitorMetric } from './config.js';
 import { judgeReading, priorOf } from './deploy/judge-reading.js';
 import { metricValue } from './deploy/metrics.js';
 import type { Judged, RawSample } from './deploy/monitoring.js';
@@ -19,6 +19,7 @@ import * as claims from './store/checkpoint-claims.js';
 import * as cps from './store/checkpoints.js';
 import { describeTargetError } from './target/connect-errors.js';
 import { sampleSources } from './target/signals.js';
+import { metricsFor } from './targets.js';
 
 /** Runs taken per batch, and targets sampled at once. */
 export const BATCH = 250;
@@ -59,10 +60,17 @@ export interface Measured {
 type Rows = Awaited<ReturnType<typeof cps.batchContext>>['rows'];
 export type ViewOf = (env: string, rows: Rows, finished: boolean) => MonitorView;
 
-/** Sample every (environment, touched tables) once, a failure being a reading where nothing is available. */
-async function sampleAll(deps: Deps, keys: readonly { env: Environment; touched: string[] }[], now: Date) {
-  const metrics = deps.deploy.monitoring.metrics;
+/**
+ * Sample every (environment or service's database, touched tables) once, a failure being a reading where nothing is
+ * available.
+ */
+async function sampleAll(
+  deps: Deps,
+  keys: readonly { env: Environment; touched: string[]; metrics: readonly MonitorMetric[] }[],
+  now: Date,
+) {
   return mapLimit(keys, PARALLEL, async (p): Promise<RawSample> => {
+    const { metrics } = p;
     try {
       return await sampleSources(
         p.env,
@@ -105,7 +113,6 @@ export async function measureBatch(
   viewOf: ViewOf,
   now: Date,
 ): Promise<{ measured: Measured[]; rows: number; full: boolean }> {
-  const metrics = deps.deploy.monitoring.metrics;
   const claimer = randomUUID();
   const { due, ctx } = await deps.db.transaction(async (tx) => {
     const due = await claims.claimDue(tx, now, BATCH, claimer);
@@ -119,18 +126,24 @@ export async function measureBatch(
   const plan = [...groups.values()].map((g) => {
     const { runId, index } = g[0]!;
     const mine = ctx.stepRows.filter((s) => s.runId === runId);
-    const env = deps.env(mine.find((s) => s.index === index)!.env) as Environment;
+    const step = mine.find((s) => s.index === index)!;
+    // With services, a monitor step watches its service's database (targets.ts) with its metrics.
+    const service = step.service ?? undefined;
+    const env = deps.env(step.env, service) as Environment;
     const results = ctx.results.get(runId) ?? new Map();
     const rows = ctx.rows.filter((r) => r.runId === runId && r.index === index);
-    const touched = (latestResult(results, 'apply', env.name, index)?.touchedTables ?? []).slice().sort();
+    const touched = (latestResult(results, 'apply', env.name, index, service)?.touchedTables ?? [])
+      .slice()
+      .sort();
     return {
       g,
       env,
       rows,
-      baseline: latestResult(results, 'preflight', env.name, index)?.metricsBaseline,
+      metrics: metricsFor(deps.deploy, service),
+      baseline: latestResult(results, 'preflight', env.name, index, service)?.metricsBaseline,
       touched,
       // Every run watching one environment (and the same tables) reads the same numbers at this instant.
-      key: `${env.name}|${touched.join(',')}`,
+      key: `${env.name}|${service ?? ''}|${touched.join(',')}`,
       done: rows.filter((r) => r.status === 'done'),
     };
   });
@@ -146,7 +159,7 @@ export async function measureBatch(
     // Readings taken on command are shown but never count toward `consecutive`.
     const history = (key: string) =>
       p.done.filter((d) => d.seq < cps.EXTRA).map((d) => priorOf(d.judged?.find((j) => j.key === key)));
-    const judged = metrics.map((m) => {
+    const judged = p.metrics.map((m) => {
       const v = metricValue(m.source, prev, cur);
       const base = p.baseline ? metricValue(m.source, undefined, p.baseline).value : undefined;
       return judgeReading(m.rule, v, base, history(m.rule.key));

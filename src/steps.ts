@@ -26,6 +26,7 @@ import { rowCountsBefore } from './target/rows-before.js';
 import { sampleSources } from './target/signals.js';
 import { snapshotDigest, takeSnapshot } from './target/snapshot.js';
 import { loadParser, splitStatements, statementProblems, statementsToRun } from './target/sql.js';
+import { metricsFor } from './targets.js';
 import { checksFor, rowsUnchangedTables } from './verification.js';
 
 /** "3 files to apply: 024, 025, 030" (the first five, then how many more; the approval card lists them all). */
@@ -150,7 +151,9 @@ export async function runPreflight(
       env,
       footprints,
       // A watched check has no baseline: it passes or fails.
-      deploy.monitoring.metrics.map((m) => m.source).filter((s) => s.kind !== 'check'),
+      metricsFor(deploy, env.service)
+        .map((m) => m.source)
+        .filter((s) => s.kind !== 'check'),
       [],
       () => new Date().toISOString(),
       { strict: true },

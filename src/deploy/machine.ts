@@ -19,7 +19,15 @@ import { describeEnd, isBaseline } from './plan.js';
 import { acknowledge, cancel, monitorRequest, verifyNow } from './requests.js';
 import { offerRestore, restorePressed } from './restores.js';
 import { pressed, rerunVerify, resumeRollback, rollbackRequested } from './rollbacks.js';
-import { currentStep, enter, finish, isCurrent, nextPending, withStep } from './transitions.js';
+import {
+  currentStep,
+  enter,
+  finish,
+  isCurrent,
+  nextPending,
+  rollbackGoesOn,
+  withStep,
+} from './transitions.js';
 import type { Run, RunEvent, Step } from './types.js';
 import { chartWhenWatchEnds } from './watch-end.js';
 
@@ -115,18 +123,35 @@ function stepEnded(
   }
   const steps = withStep(run, event.index, { status: ok ? 'succeeded' : 'failed', ...ended });
   if (event.type === 'stepFailed') return finish(run, steps, 'failed', event.at, event.reason);
-  if (event.nothingToApply && step.name === 'preflight') {
-    // Nothing of this run is pending here: no gate opens, nothing is applied, nothing changed to watch.
-    const what = isBaseline(run) ? 'baseline' : 'apply';
-    for (const [i, s] of steps.entries())
-      if (i > event.index && s.env === step.env && !s.purpose && SKIP_WHEN_NOTHING.has(s.name))
-        steps[i] = { ...s, status: 'skipped', summary: `nothing to ${what} on ${s.env}` };
-  }
+  if (event.nothingToApply && step.name === 'preflight') skipNothing(run, steps, event.index);
   // A rollback that left data its down files cannot bring back holds, offering Restore from backup (restores.ts).
   if (step.name === 'rollback' && event.restorable) return offerRestore(run, steps, event.index, event.at);
   if (step.name === 'rollback' || step.name === 'restore')
-    return finish(run, steps, 'rolled_back', event.at, run.reason, run.endedBy);
+    return rollbackGoesOn(run, steps, event.index, event.at, ctx.policy);
   return enter(run, steps, nextPending(steps, event.index), event.at, ctx.policy);
+}
+
+/**
+ * Nothing of this run is pending where preflight `index` looked: that service's (or the environment's) backup,
+ * apply and monitor are skipped, and the environment's gates too once no service has anything to apply there.
+ */
+function skipNothing(run: Run, steps: Step[], index: number): void {
+  const step = steps[index]!;
+  const what = isBaseline(run) ? 'baseline' : 'apply';
+  const here = (s: Step, i: number) =>
+    i > index && s.env === step.env && !s.purpose && SKIP_WHEN_NOTHING.has(s.name);
+  const where = step.service ? `${step.service} on ${step.env}` : step.env;
+  for (const [i, s] of steps.entries())
+    if (here(s, i) && s.service === step.service)
+      steps[i] = { ...s, status: 'skipped', summary: `nothing to ${what} on ${where}` };
+  if (!step.service) return;
+  const applying = steps.some(
+    (s, i) => here(s, i) && (s.name === 'apply' || s.name === 'baseline') && s.status === 'pending',
+  );
+  if (!applying)
+    for (const [i, s] of steps.entries())
+      if (here(s, i) && !s.service && s.status === 'pending')
+        steps[i] = { ...s, status: 'skipped', summary: `nothing to ${what} on ${step.env}` };
 }
 
 function interrupted(run: Run, at: string): Decision {

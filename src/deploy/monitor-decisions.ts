@@ -7,12 +7,14 @@ import { triggerReason } from './judge-reading.js';
 import { actionable } from './monitoring.js';
 import { describeRollback } from './rollback-plan.js';
 import { rollbackRequested } from './rollbacks.js';
-import { enter, isCurrent, nextPending, withStep } from './transitions.js';
+import { changed, enter, isCurrent, nextPending, watchingTogether, withStep } from './transitions.js';
 import type { Run, RunEvent } from './types.js';
 
 export function monitorDone(run: Run, index: number, at: string, summary: string, ctx: Context): Decision {
   if (!isCurrent(run, index, 'watching')) return { ok: false, refused: 'That monitor step is not watching.' };
   const steps = withStep(run, index, { status: 'succeeded', finishedAt: at, summary });
+  // Other services' monitors of this environment still watching: the run goes on once the last one is done.
+  if (watchingTogether(run.steps, index).length > 1) return changed(run, { steps }, [{ type: 'renderCard' }]);
   return enter(run, steps, nextPending(steps, index), at, ctx.policy);
 }
 
@@ -56,7 +58,15 @@ export function checkpointJudged(run: Run, e: CheckpointJudged, ctx: Context): D
     if (!possible || !(automatic || gated)) return { ...watchOn(run, e, [alert], ctx), records };
     const d = rollbackRequested(
       run,
-      { type: 'rollbackRequested', index: e.index, at: e.at, by: SYSTEM_ACTOR, reason, automatic },
+      {
+        type: 'rollbackRequested',
+        index: e.index,
+        at: e.at,
+        by: SYSTEM_ACTOR,
+        reason,
+        automatic,
+        plan: e.rollback,
+      },
       ctx,
     );
     return d.ok ? { ...d, effects: [alert, ...d.effects], records } : d;

@@ -19,6 +19,11 @@ export function planSteps(
     after?: readonly AfterRule[];
   }[],
   kind: 'deploy' | 'baseline' = 'deploy',
+  /**
+   * deploy.yml `services:` this run deploys, in order: each service gets its own preflight, backup, apply, verify
+   * and monitor step (its monitors watch together); the gates and after: actions stay the environment's.
+   */
+  services?: readonly string[],
 ): Step[] {
   return envs.flatMap((env) => {
     const gate = env.gated && !env.stages?.length ? (['approval'] as const) : [];
@@ -34,11 +39,15 @@ export function planSteps(
             'verify',
             ...(env.monitored ? (['monitor'] as const) : []),
           ];
-    const steps: Step[] = names.map((name) => ({ env: env.name, name, status: 'pending' as const }));
+    const steps: Step[] = names.flatMap((name) =>
+      services?.length && name !== 'approval'
+        ? services.map((service) => ({ env: env.name, service, name, status: 'pending' as const }))
+        : [{ env: env.name, name, status: 'pending' as const }],
+    );
     // Stages: one gate per stage, in order, where the single gate would be (right after preflight).
     if (env.gated && env.stages?.length)
       steps.splice(
-        1,
+        services?.length || 1,
         0,
         ...env.stages.map((stage) => ({
           env: env.name,
@@ -70,14 +79,30 @@ export function environmentsFor(
   return { ok: true, envs: all.slice(0, i + 1) };
 }
 
-/** The steps a rollback of `env` adds: its gate when it needs one, then the rollback itself. */
-export function rollbackSteps(env: string, gated: boolean): Step[] {
+/**
+ * The steps a rollback of `env` adds: its gate when it needs one, then the rollback itself; with services, one
+ * rollback step per service it undoes, in the order given (newest first).
+ */
+export function rollbackSteps(env: string, gated: boolean, services?: readonly string[]): Step[] {
   return [
     ...(gated
       ? [{ env, name: 'approval' as const, status: 'pending' as const, purpose: 'rollback' as const }]
       : []),
-    { env, name: 'rollback', status: 'pending', purpose: 'rollback' },
+    ...(services?.length
+      ? services.map((service) => ({
+          env,
+          service,
+          name: 'rollback' as const,
+          status: 'pending' as const,
+          purpose: 'rollback' as const,
+        }))
+      : [{ env, name: 'rollback' as const, status: 'pending' as const, purpose: 'rollback' as const }]),
   ];
+}
+
+/** The services a rollback plan undoes (its files named `service/id`), newest first; none for one database. */
+export function servicesUndone(undo: readonly string[]): string[] {
+  return [...new Set(undo.filter((id) => id.includes('/')).map((id) => id.slice(0, id.indexOf('/'))))];
 }
 
 export function describeEnd(run: Run): string {

@@ -7,9 +7,9 @@
 import { shortRules } from './approvals.js';
 import { type Context, type Decision, SYSTEM_ACTOR } from './decision.js';
 import { forbidden } from './people.js';
-import { rollbackSteps } from './plan.js';
+import { rollbackSteps, servicesUndone } from './plan.js';
 import { describeRollback } from './rollback-plan.js';
-import { enter, isCurrent, withStep } from './transitions.js';
+import { enter, isCurrent, watchingTogether, withStep } from './transitions.js';
 import type { Run, RunEvent } from './types.js';
 
 type Held = Extract<RunEvent, { type: 'rollbackRequested' | 'rerunVerify' | 'resumeRollback' }>;
@@ -97,12 +97,21 @@ export function rollbackRequested(
       refused: 'There is nothing to roll back now: the run is not holding after verification or watching.',
     };
   const env = run.steps[e.index]!.env;
-  // The held step stays failed; the rest of the deploy is skipped; rollback steps follow it.
+  // The held step stays failed; the rest of the deploy is skipped (with services, the other services' monitors
+  // watching beside it stop too); rollback steps follow it, one per service the plan undoes.
+  const stop = new Set(watchingTogether(run.steps, e.index));
   const before = run.steps
     .slice(0, e.index + 1)
-    .map((s, i) => (i === e.index ? { ...s, status: 'failed' as const } : s));
+    .map((s, i) =>
+      i === e.index
+        ? { ...s, status: 'failed' as const }
+        : stop.has(i)
+          ? { ...s, status: 'skipped' as const, finishedAt: e.at, summary: 'stopped for the rollback' }
+          : s,
+    );
   const after = run.steps.slice(e.index + 1).map((s) => ({ ...s, status: 'skipped' as const }));
-  const steps = [...before, ...rollbackSteps(env, ctx.policy.gated(env) && !e.automatic), ...after];
+  const services = servicesUndone(e.plan?.undo ?? []);
+  const steps = [...before, ...rollbackSteps(env, ctx.policy.gated(env) && !e.automatic, services), ...after];
   return enter({ ...run, reason: e.reason, endedBy: e.by }, steps, e.index + 1, e.at, ctx.policy);
 }
 
@@ -110,9 +119,9 @@ export function resumeRollback(run: Run, index: number, at: string, by: string, 
   if (!isCurrent(run, index, 'blocked') || run.steps[index]!.name !== 'rollback')
     return { ok: false, refused: 'There is no interrupted rollback to resume.' };
   // The interrupted step stays as it was (failed); a new rollback (and its gate) follows it.
-  const env = run.steps[index]!.env;
+  const { env, service } = run.steps[index]!;
   const steps = withStep(run, index, { status: 'failed' });
-  steps.splice(index + 1, 0, ...rollbackSteps(env, ctx.policy.gated(env)));
+  steps.splice(index + 1, 0, ...rollbackSteps(env, ctx.policy.gated(env), service ? [service] : undefined));
   return enter({ ...run, endedBy: by }, steps, index + 1, at, ctx.policy);
 }
 

@@ -33,7 +33,13 @@ export type ResultStep = keyof ResultOf;
 
 /** One step's stored result, tagged with its step's name (which says its shape) and environment. */
 export type StepResult = {
-  [K in ResultStep]: { readonly name: K; readonly env: string; readonly result: ResultOf[K] };
+  [K in ResultStep]: {
+    readonly name: K;
+    readonly env: string;
+    /** The service whose database it is (deploy.yml `services:`); absent for one database. */
+    readonly service?: string;
+    readonly result: ResultOf[K];
+  };
 }[ResultStep];
 
 /** A run's stored results by step index (steps that stored none are absent). */
@@ -45,29 +51,33 @@ export type StepResults = ReadonlyMap<number, StepResult>;
  */
 export function parseStepResult(
   where: string,
-  step: { name: string; env: string },
+  step: { name: string; env: string; service?: string | null },
   value: unknown,
 ): StepResult {
-  const { env } = step;
-  switch (step.name) {
+  const env = step.service ? { env: step.env, service: step.service } : { env: step.env };
+  return { ...parseShaped(where, step.name, value), ...env } as StepResult;
+}
+
+function parseShaped(where: string, name: string, value: unknown): Omit<StepResult, 'env'> {
+  switch (name) {
     case 'preflight':
-      return { name: 'preflight', env, result: parseStored(preflightResultSchema, value, where) };
+      return { name: 'preflight', result: parseStored(preflightResultSchema, value, where) };
     case 'apply':
-      return { name: 'apply', env, result: parseStored(applyResultSchema, value, where) };
+      return { name: 'apply', result: parseStored(applyResultSchema, value, where) };
     case 'verify':
-      return { name: 'verify', env, result: parseStored(verifyResultSchema, value, where) };
+      return { name: 'verify', result: parseStored(verifyResultSchema, value, where) };
     case 'rollback':
-      return { name: 'rollback', env, result: parseStored(rollbackResultSchema, value, where) };
+      return { name: 'rollback', result: parseStored(rollbackResultSchema, value, where) };
     case 'baseline':
-      return { name: 'baseline', env, result: parseStored(baselineResultSchema, value, where) };
+      return { name: 'baseline', result: parseStored(baselineResultSchema, value, where) };
     case 'backup':
-      return { name: 'backup', env, result: parseStored(backupResultSchema, value, where) };
+      return { name: 'backup', result: parseStored(backupResultSchema, value, where) };
     case 'restore':
-      return { name: 'restore', env, result: parseStored(restoreResultSchema, value, where) };
+      return { name: 'restore', result: parseStored(restoreResultSchema, value, where) };
     case 'after':
-      return { name: 'after', env, result: parseStored(afterResultSchema, value, where) };
+      return { name: 'after', result: parseStored(afterResultSchema, value, where) };
     default:
-      throw new StoredShapeError(`${where} is stored, but ${step.name} steps store none`);
+      throw new StoredShapeError(`${where} is stored, but ${name} steps store none`);
   }
 }
 
@@ -93,17 +103,19 @@ export function stepResult<K extends ResultStep>(
   return r && pick[name](r);
 }
 
-/** The newest result of a `name` step on `env` among steps before `below`. */
+/** The newest result of a `name` step on `env` (of `service`, with services) among steps before `below`. */
 export function latestResult<K extends ResultStep>(
   results: StepResults,
   name: K,
   env: string,
   below: number,
+  service?: string,
 ): ResultOf[K] | undefined {
   let at = -1;
   let found: ResultOf[K] | undefined;
   for (const [i, r] of results) {
-    const result = i < below && i > at && r.env === env ? pick[name](r) : undefined;
+    const here = r.env === env && r.service === service;
+    const result = i < below && i > at && here ? pick[name](r) : undefined;
     if (result) {
       at = i;
       found = result;
@@ -112,13 +124,17 @@ export function latestResult<K extends ResultStep>(
   return found;
 }
 
-/** The newest result of a `name` step on the environment of step `index`, before it (what it builds on). */
+/**
+ * The newest result of a `name` step on the environment (and service) of step `index`, before it (what it builds
+ * on).
+ */
 export const resultOf = <K extends ResultStep>(
   run: Pick<Run, 'steps'>,
   results: StepResults,
   index: number,
   name: K,
-): ResultOf[K] | undefined => latestResult(results, name, run.steps[index]!.env, index);
+): ResultOf[K] | undefined =>
+  latestResult(results, name, run.steps[index]!.env, index, run.steps[index]!.service);
 
 /** How an error names a stored step result: "run #12, step 3 (staging apply), result". */
 export const whereResult = (runId: number, index: number, step: { env: string; name: string }) =>

@@ -59,8 +59,21 @@ export function enter(
     return changed(run, { steps }, [...extra, { type: 'renderCard' }, { type: 'openGate', index }]);
   }
   if (step.name === 'monitor') {
-    steps[index] = { ...step, status: 'watching', startedAt: when };
-    return changed(run, { steps }, [...extra, { type: 'startMonitor', index }, { type: 'renderCard' }]);
+    // With services, the monitor steps of one environment's services that follow it watch at the same time.
+    const together: number[] = [];
+    for (
+      let k = index;
+      steps[k]?.name === 'monitor' && steps[k]!.env === step.env && steps[k]!.status === 'pending';
+      k++
+    ) {
+      steps[k] = { ...steps[k]!, status: 'watching', startedAt: when };
+      together.push(k);
+    }
+    return changed(run, { steps }, [
+      ...extra,
+      ...together.map((k) => ({ type: 'startMonitor' as const, index: k })),
+      { type: 'renderCard' },
+    ]);
   }
   steps[index] = { ...step, status: 'running', startedAt: when };
   return changed(run, { steps }, [...extra, { type: 'renderCard' }, { type: 'runStep', index }]);
@@ -90,7 +103,44 @@ export function currentStep(run: Run): number {
   );
 }
 
-/** Whether step `index` is the current one, in one of `statuses`. */
+/**
+ * Whether step `index` is the current one, in one of `statuses`. The monitor steps of one environment's services
+ * watch together: each of them is current while they do.
+ */
 export function isCurrent(run: Run, index: number, ...statuses: Step['status'][]): boolean {
-  return index === currentStep(run) && statuses.includes(run.steps[index]!.status);
+  const step = run.steps[index];
+  if (!step || !statuses.includes(step.status)) return false;
+  const current = currentStep(run);
+  if (index === current) return true;
+  return step.status === 'watching' && current !== -1 && watchingTogether(run.steps, current).includes(index);
+}
+
+/** The monitor steps watching together with step `index` (itself included), in order. */
+export function watchingTogether(steps: readonly Step[], index: number): number[] {
+  const step = steps[index];
+  if (step?.name !== 'monitor' || step.status !== 'watching') return [];
+  let first = index;
+  while (first > 0 && steps[first - 1]!.name === 'monitor' && steps[first - 1]!.env === step.env) first--;
+  const out: number[] = [];
+  for (let k = first; steps[k]?.name === 'monitor' && steps[k]!.env === step.env; k++)
+    if (steps[k]!.status === 'watching') out.push(k);
+  return out;
+}
+
+/**
+ * A rollback (or the restore it offered) of step `index` is over: the next service's rollback of the same
+ * rollback goes on (deploy.yml `services:`), or the run ends rolled back.
+ */
+export function rollbackGoesOn(
+  run: Run,
+  steps: Step[],
+  index: number,
+  when: string,
+  policy: Policy,
+): Decision {
+  const next = steps.findIndex(
+    (s, k) => k > index && s.status === 'pending' && s.purpose === 'rollback' && s.name === 'rollback',
+  );
+  if (next !== -1) return enter(run, steps, next, when, policy);
+  return finish(run, steps, 'rolled_back', when, run.reason, run.endedBy);
 }

@@ -43,6 +43,11 @@ export type StepStatus =
 
 export interface Step {
   readonly env: string;
+  /**
+   * A step of one service's database (deploy.yml `services:`): its preflight, backup, apply, verify, monitor and
+   * rollback. Absent for a single-database deploy.yml and for an environment's gates and after: actions.
+   */
+  readonly service?: string;
   readonly name: StepName;
   readonly status: StepStatus;
   readonly startedAt?: string;

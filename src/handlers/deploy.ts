@@ -19,6 +19,7 @@ import { createRun, type Holder, holderOf, reserveRunId } from '../store/run-sta
 import * as runs from '../store/runs.js';
 import { checksumsUpTo, discoverMigrations, type MigrationFile } from '../target/files.js';
 import type { Shell } from './answer.js';
+import { type Picked, pickServices } from './release.js';
 
 const busy = (h: Holder) =>
   `${h.env} is busy: run #${h.runId} started by <@${h.requestedBy}> at ${h.since.slice(0, 19).replace('T', ' ')} UTC is deploying there. Wait for it to finish (\`/deploy-migration status #${h.runId}\`), then run again.`;
@@ -66,9 +67,8 @@ export async function startDeploy(
   respond: Respond,
 ): Promise<void> {
   const { deploy } = s.deps;
-  const picked = pickMigration(deploy, cmd.migration, 'nothing runs');
-  if (!picked.ok) return respond(textMessage(picked.message));
-  const { migrations, migration } = picked;
+  const bound = bindFiles(deploy, cmd);
+  if (!bound.ok) return respond(textMessage(bound.message));
   const envs = environmentsFor(
     deploy.environments.map((e) => e.name),
     cmd.to,
@@ -77,7 +77,7 @@ export async function startDeploy(
   const never = await neverApproved(s, envs.envs, input.user);
   if (never) return respond(textMessage(`Run not started. ${escKeepingMentions(never)}`));
   return launchRun(s, input, respond, {
-    migration: migration.id,
+    migration: bound.migration,
     envs: envs.envs,
     steps: planSteps(
       envs.envs.map((name) => ({
@@ -88,9 +88,30 @@ export async function startDeploy(
         backup: !!s.deps.env(name)?.backup,
         after: s.deps.policy.after?.(name),
       })),
+      'deploy',
+      bound.services,
     ),
-    checksums: checksumsUpTo(migrations, migration.id),
+    checksums: bound.checksums,
   });
+}
+
+/** The files a deploy binds: a migration and those before it, or with services (release.ts) each service's. */
+function bindFiles(deploy: DeployConfig, cmd: Extract<SlashCommand, { kind: 'deploy' }>): Picked {
+  if (deploy.services) return pickServices(deploy, cmd.migration, !!cmd.release);
+  if (cmd.release)
+    return {
+      ok: false,
+      message:
+        '`release` deploys every service listed under `services:` in deploy.yml, and this deploy.yml has none. Name a migration instead, e.g. `/deploy-migration 024_atomic_user_behavior_updates`.',
+    };
+  const picked = pickMigration(deploy, cmd.migration, 'nothing runs');
+  if (!picked.ok) return picked;
+  return {
+    ok: true,
+    migration: picked.migration.id,
+    services: [],
+    checksums: checksumsUpTo(picked.migrations, picked.migration.id),
+  };
 }
 
 /** Why a run by `user` through `envs` could never pass a gate (a rule only they could meet), or undefined. */

@@ -76,12 +76,21 @@ export function healthCheck(store: Store, deploy: DeployConfig, now: () => numbe
     });
   }
 
+  // Each environment's database, or with services each service's there ("staging/community").
+  const places = deploy.services
+    ? deploy.environments.flatMap((e) =>
+        deploy.services!.map((s) => ({
+          name: `${e.name}/${s.name}`,
+          url: s.targets[e.name]?.databaseUrl ?? '',
+        })),
+      )
+    : deploy.environments.map((e) => ({ name: e.name, url: e.databaseUrl }));
   async function check(): Promise<Health> {
     const [storeOk, ...targets] = await Promise.all([
       probe(() => store.pool.query('select 1')),
-      ...deploy.environments.map((e) => target(e.databaseUrl)),
+      ...places.map((p) => target(p.url)),
     ]);
-    const environments = Object.fromEntries(deploy.environments.map((e, i) => [e.name, targets[i]!]));
+    const environments = Object.fromEntries(places.map((p, i) => [p.name, targets[i]!]));
     return {
       ok: storeOk!.ok && targets.every((t) => t.ok),
       store: storeOk!,

@@ -1,4 +1,5 @@
 /** What every part of the shell is handed: built once at start, plain data and ports, no late-bound hooks. */
+
 import type { DeployConfig, Environment } from '../config.js';
 import type { Policy } from '../deploy/decision.js';
 import type { Logger } from '../log.js';
@@ -8,6 +9,7 @@ import type { Db, Store } from '../store/db.js';
 import { measureFor, storeFootprints } from '../store/footprints.js';
 import { type Liveness, liveness } from '../store/liveness.js';
 import type { Footprints } from '../target/footprint.js';
+import { targetOf } from '../targets.js';
 import { policyOf } from './policy.js';
 
 export interface ShellOptions {
@@ -37,7 +39,8 @@ export interface Deps {
   readonly clock: () => Date;
   /** The clock as an ISO string (what events carry). */
   readonly now: () => string;
-  readonly env: (name: string) => Environment | undefined;
+  /** An environment, or with deploy.yml `services:` one service's database there (targets.ts). */
+  readonly env: (name: string, service?: string) => Environment | undefined;
   /** Slow work continues after the Slack ack; failures are logged, never unhandled. */
   readonly background: (what: string, work: () => Promise<unknown>) => void;
   /** Resolves when every piece of background work has finished (tests, graceful shutdown). */
@@ -59,7 +62,7 @@ export function createDeps(o: ShellOptions): Deps {
     metrics: o.metrics ?? createMetrics(o.store.db),
     clock,
     now: () => clock().toISOString(),
-    env: (name) => o.deploy.environments.find((e) => e.name === name),
+    env: (name, service) => targetOf(o.deploy, name, service),
     background(what, work) {
       // setImmediate: let the HTTP acks of requests that arrived together go out before any of their work starts.
       const p = new Promise((resolve) => setImmediate(resolve))

@@ -3,6 +3,7 @@ import { gateName, progress } from '../deploy/approvals.js';
 import { requesterOf } from '../deploy/gate-decisions.js';
 import { knownTraces, measuredFrom } from '../deploy/known-traces.js';
 import { boundDowns, downFileNames, planRollback, type RollbackPlan } from '../deploy/rollback-plan.js';
+import { checksumsOf, serviceKey } from '../deploy/service-files.js';
 import { latestResult, resultOf, type StepResults } from '../deploy/step-results.js';
 import type { Run } from '../deploy/types.js';
 import { restoreGateView } from '../slack/backup-blocks.js';
@@ -15,6 +16,7 @@ import { loadApprovals } from '../store/approvals.js';
 import { findMessage, rememberMessage } from '../store/messages.js';
 import { loadStepResults } from '../store/step-results.js';
 import { digestOf, discoverMigrations } from '../target/files.js';
+import { folderOf } from '../targets.js';
 import type { Deps } from './deps.js';
 import { monitorProgress } from './monitor-view.js';
 import { readGroups } from './policy.js';
@@ -38,22 +40,63 @@ export async function reply(deps: Deps, run: Run, kind: string, message: Message
 
 /**
  * What a rollback of the environment of step `index` would undo: this run's files applied there, newest first,
- * back to the first without a down file the run is bound to.
+ * back to the first without a down file the run is bound to. With services, each service's plan, the service
+ * applied last first, its files named `service/id`.
  */
 export function rollbackPlanAt(
   deps: Deps,
   run: Run,
   results: StepResults,
   index: number,
-  folder = discoverMigrations(deps.deploy.migrationsDir, deps.deploy.migrationsLayout),
+  folder?: ReturnType<typeof discoverMigrations>,
 ): RollbackPlan {
-  // The newest apply on that environment up to and including step `index`.
-  const apply = latestResult(results, 'apply', run.steps[index]!.env, index + 1);
+  const { env } = run.steps[index]!;
+  const services = [
+    ...new Set(
+      run.steps.flatMap((s) => (s.env === env && s.name === 'apply' && s.service ? [s.service] : [])),
+    ),
+  ];
+  if (!services.length)
+    return planFor(
+      run.checksums,
+      latestResult(results, 'apply', env, index + 1),
+      folder ?? discoverMigrations(deps.deploy.migrationsDir, deps.deploy.migrationsLayout),
+    );
+  const plans = services.reverse().map((service) => {
+    const { dir, layout } = folderOf(deps.deploy, service);
+    const plan = planFor(
+      checksumsOf(run.checksums, service),
+      latestResult(results, 'apply', env, index + 1, service),
+      discoverMigrations(dir, layout),
+    );
+    const named = (ids: readonly string[]) => ids.map((id) => serviceKey(service, id));
+    return {
+      undo: named(plan.undo),
+      keep: named(plan.keep),
+      missingDown: named(plan.missingDown),
+      downFiles: Object.fromEntries(
+        Object.entries(plan.downFiles ?? {}).map(([id, name]) => [serviceKey(service, id), name]),
+      ),
+    };
+  });
+  return {
+    undo: plans.flatMap((p) => p.undo),
+    keep: plans.flatMap((p) => p.keep),
+    missingDown: plans.flatMap((p) => p.missingDown),
+    downFiles: Object.assign({}, ...plans.map((p) => p.downFiles)),
+  };
+}
+
+function planFor(
+  checksums: Readonly<Record<string, string>>,
+  apply: { files: readonly { id: string }[] } | undefined,
+  folder: ReturnType<typeof discoverMigrations>,
+): RollbackPlan {
   const applied = apply?.files.map((f) => f.id) ?? [];
   const downs = new Set(folder.migrations.filter((m) => m.downPath).map((m) => m.id));
   return planRollback(
     applied,
-    boundDowns(run.checksums, (id) => downs.has(id)),
+    boundDowns(checksums, (id) => downs.has(id)),
     downFileNames(folder),
   );
 }
@@ -96,11 +139,57 @@ export async function gateView(deps: Deps, run: Run, index: number): Promise<Gat
     window: deps.policy.window(step.env),
     ...(step.purpose === 'rollback'
       ? { rollback: rollbackPlanAt(deps, run, results, index), ...restoreGateView(run, results, index) }
-      : {
-          files: resultOf(run, results, index, 'preflight')?.pending,
-          lint: resultOf(run, results, index, 'preflight')?.lint,
-          locks: await locksAt(deps, run, results, index),
-        }),
+      : servicesAt(run, index).length
+        ? servicesGate(run, results, index)
+        : {
+            files: resultOf(run, results, index, 'preflight')?.pending,
+            lint: resultOf(run, results, index, 'preflight')?.lint,
+            locks: await locksAt(deps, run, results, index),
+          }),
+  };
+}
+
+/** The services whose preflight ran on the environment of step `index`, in order (none for one database). */
+const servicesAt = (run: Run, index: number): string[] =>
+  run.steps.flatMap((s) =>
+    s.env === run.steps[index]!.env && s.name === 'preflight' && s.service && !s.purpose ? [s.service] : [],
+  );
+
+/** A gate of an environment of several services: every service's pending files (`service/…`) and lint, in order. */
+function servicesGate(run: Run, results: StepResults, index: number): Pick<GateView, 'files' | 'lint'> {
+  const env = run.steps[index]!.env;
+  const each = servicesAt(run, index).map((service) => ({
+    service,
+    preflight: latestResult(results, 'preflight', env, index, service),
+  }));
+  const lints = each.flatMap(({ service, preflight }) =>
+    preflight?.lint ? [{ service, lint: preflight.lint }] : [],
+  );
+  const sum = (k: 'files' | 'more' | 'errors' | 'warnings' | 'allowed') =>
+    lints.reduce((t, l) => t + l.lint[k], 0);
+  return {
+    files: each.flatMap(({ service, preflight }) =>
+      (preflight?.pending ?? []).map((p) => ({
+        ...p,
+        id: serviceKey(service, p.id),
+        ...(p.file ? { file: serviceKey(service, p.file) } : {}),
+      })),
+    ),
+    ...(lints.length
+      ? {
+          lint: {
+            files: sum('files'),
+            findings: lints.flatMap(({ service, lint }) =>
+              lint.findings.map((f) => ({ ...f, file: serviceKey(service, f.file) })),
+            ),
+            more: sum('more'),
+            errors: sum('errors'),
+            warnings: sum('warnings'),
+            allowed: sum('allowed'),
+            problems: lints.flatMap(({ service, lint }) => lint.problems.map((p) => `${service}: ${p}`)),
+          },
+        }
+      : {}),
   };
 }
 

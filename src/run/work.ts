@@ -8,6 +8,7 @@ import { knownTraces, relationsOf } from '../deploy/known-traces.js';
 import { isBaseline } from '../deploy/plan.js';
 import { redactDeep } from '../deploy/redact.js';
 import type { StepOutcome } from '../deploy/results.js';
+import { checksumsOf, lastBound } from '../deploy/service-files.js';
 import { latestResult, resultOf } from '../deploy/step-results.js';
 import type { Run, RunEvent } from '../deploy/types.js';
 import { lockRetriesOf } from '../observe/run-facts.js';
@@ -23,7 +24,9 @@ import { appliesOf } from '../store/apply-traces.js';
 import { findMessage } from '../store/messages.js';
 import * as runs from '../store/runs.js';
 import { loadStepResults, saveStepResult } from '../store/step-results.js';
+import { discoverMigrations } from '../target/files.js';
 import { narrowedTo } from '../target/footprint.js';
+import { deployFor } from '../targets.js';
 import { migrationsToVerify, runVerify } from '../verification.js';
 import type { Deps } from './deps.js';
 import { threadLink } from './notify.js';
@@ -141,25 +144,47 @@ async function work(deps: Deps, run: Run, index: number, e: Environment): Promis
   }
 }
 
+/**
+ * The run and deploy.yml as a step of one service sees them (deploy.yml `services:`): that service's folder, its
+ * part of the checksums, and the newest of its files the run binds as the migration it deploys up to.
+ */
+export function scoped(deps: Deps, run: Run, index: number): { deps: Deps; run: Run } {
+  const { service } = run.steps[index]!;
+  if (service === undefined) return { deps, run };
+  const deploy = deployFor(deps.deploy, service);
+  const checksums = checksumsOf(run.checksums, service);
+  const folder = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout).migrations;
+  return {
+    deps: { ...deps, deploy },
+    run: { ...run, checksums, migration: lastBound(folder, checksums) ?? run.migration },
+  };
+}
+
 /** Do step `index` and say how it ended. */
-export async function executeStep(deps: Deps, run: Run, index: number): Promise<RunEvent> {
-  const step = run.steps[index]!;
-  const e = deps.env(step.env);
+export async function executeStep(deps: Deps, whole: Run, index: number): Promise<RunEvent> {
+  const step = whole.steps[index]!;
+  const e = deps.env(step.env, step.service);
+  const { run } = scoped(deps, whole, index);
   const started = performance.now();
   let done: Done = {
     outcome: {
       ok: false,
       summary: 'failed',
-      reason: `Environment ${step.env} is no longer in deploy.yml.`,
+      reason: step.service
+        ? `Service ${step.service} on ${step.env} is no longer in deploy.yml.`
+        : `Environment ${step.env} is no longer in deploy.yml.`,
       result: undefined,
     },
     message: { text: '', blocks: [] },
   };
   if (e) {
-    done = await work(deps, run, index, e);
+    done = await work(scoped(deps, whole, index).deps, run, index, e);
+    // With services, an apply that fails after another service's files went in here holds the run too.
+    if (step.name === 'apply' && !done.outcome.ok && (await appliedBefore(deps, whole, index)))
+      done = { ...done, partial: true };
     deps.metrics.lockRetries(e.name, lockRetriesOf(done.outcome.result));
     await saveStepResult(deps.db, run.id, index, redactDeep(done.outcome.result, deps.secrets));
-    await reply(deps, run, `step:${index}`, done.message);
+    await reply(deps, whole, `step:${index}`, done.message);
   }
   const { outcome } = done;
   const durationMs = Math.round(performance.now() - started);
@@ -185,10 +210,26 @@ export async function executeStep(deps: Deps, run: Run, index: number): Promise<
       };
 }
 
+/** Whether an earlier service's apply of this run on the environment of step `index` applied files. */
+async function appliedBefore(deps: Deps, run: Run, index: number): Promise<boolean> {
+  const { env, service } = run.steps[index]!;
+  if (service === undefined) return false;
+  const results = await loadStepResults(deps.db, run.id);
+  return run.steps.some(
+    (s, i) =>
+      i < index &&
+      s.env === env &&
+      s.name === 'apply' &&
+      s.service !== service &&
+      !!latestResult(results, 'apply', env, i + 1, s.service)?.files.length,
+  );
+}
+
 /** Run a verify step's checks again, now, without changing the run; post the table in the thread. */
-export async function verifyOnDemand(deps: Deps, run: Run, index: number, by: string): Promise<void> {
-  const e = deps.env(run.steps[index]!.env);
+export async function verifyOnDemand(whole: Deps, wholeRun: Run, index: number, by: string): Promise<void> {
+  const e = whole.env(wholeRun.steps[index]!.env, wholeRun.steps[index]!.service);
   if (!e) return;
+  const { deps, run } = scoped(whole, wholeRun, index);
   const results = await loadStepResults(deps.db, run.id);
   const apply = resultOf(run, results, index, 'apply');
   const outcome = await runVerify(

@@ -2,7 +2,8 @@
 import { esc } from './mrkdwn.js';
 
 export type SlashCommand =
-  | { kind: 'deploy'; migration: string; to?: string }
+  /** `release`: every service's newest files (deploy.yml `services:`); a migration may be `service/name`. */
+  | { kind: 'deploy'; migration: string; to?: string; release?: true }
   | { kind: 'baseline'; migration: string; on: string }
   | { kind: 'status'; runId?: number }
   | { kind: 'cancel'; runId: number }
@@ -90,6 +91,11 @@ const parseCancel: Parse = (rest) => {
  */
 const SUBCOMMANDS: readonly { verb: string; parse: Parse; help?: string }[] = [
   {
+    verb: 'release',
+    parse: parseRelease,
+    help: "• `/deploy-migration release [to <environment>]`: with deploy.yml's `services:`, deploy every service's pending migrations in one run (one service's alone: `/deploy-migration community/024_rls`)",
+  },
+  {
     verb: 'baseline',
     parse: parseBaseline,
     help: "• `/deploy-migration baseline <migration> on <environment>`: mark the migrations up to and including it as applied there WITHOUT running them (a database whose schema was made by hand), through the environment's approvals",
@@ -151,6 +157,9 @@ export function parseSlashText(raw: string): ParsedSlash {
   const verb = first.toLowerCase();
   const sub = SUBCOMMANDS.find((s) => s.verb === verb);
   if (sub) return sub.parse(rest, verb);
+  // With deploy.yml services:, a migration of one service is named service/migration.
+  const named = SERVICE_MIGRATION.exec(first);
+  if (named) return deployOf(`${named[1]}/${named[2]}`, rest);
   if (!MIGRATION_START.test(first))
     return usage(
       `I don't know the command ${quote(first)}. Name a migration (e.g. ${EXAMPLE}), or use ${NAMES}.`,
@@ -159,11 +168,23 @@ export function parseSlashText(raw: string): ParsedSlash {
     return usage(
       `${quote(first)} is not a migration name: names look like 024_atomic_user_behavior_updates.`,
     );
-  if (rest.length === 0) return { ok: true, command: { kind: 'deploy', migration: first } };
-  if (rest[0]!.toLowerCase() !== 'to') return extra(rest, first);
+  return deployOf(first, rest);
+}
+
+const SERVICE_MIGRATION = /^([a-z][a-z0-9_-]{0,31})\/((?:\d|[VU]\d)[A-Za-z0-9_.-]{0,199})$/;
+
+/** A deploy of `what`, with `to <environment>` or nothing after it. */
+function deployOf(what: string, rest: readonly string[], release?: true): ParsedSlash {
+  const command = { kind: 'deploy' as const, migration: what, ...(release ? { release } : {}) };
+  if (rest.length === 0) return { ok: true, command };
+  if (rest[0]!.toLowerCase() !== 'to') return extra(rest, what);
   if (rest.length === 1) return usage(`Say which environment after "to", e.g. ${EXAMPLE}.`);
   if (rest.length > 2) return extra(rest.slice(2), `to ${rest[1]}`);
-  return { ok: true, command: { kind: 'deploy', migration: first, to: rest[1]!.toLowerCase() } };
+  return { ok: true, command: { ...command, to: rest[1]!.toLowerCase() } };
+}
+
+function parseRelease(rest: readonly string[]): ParsedSlash {
+  return deployOf('release', rest, true);
 }
 
 function extra(words: readonly string[], after: string): ParsedSlash {

@@ -85,13 +85,22 @@ export function runCard(
   monitors: ReadonlyMap<number, string> = new Map(),
 ): Message {
   const envs = [...new Set(run.steps.map((s) => s.env))];
-  const lines = envs.map(
-    (env) =>
-      `*${esc(env)}:*  ${run.steps
-        .map((s, i) => (s.env === env ? stepLabel(s, gates.get(i), monitors.get(i)) : ''))
-        .filter(Boolean)
-        .join('  ·  ')}`,
-  );
+  const labels = (keep: (s: Step) => boolean) =>
+    run.steps
+      .map((s, i) => (keep(s) ? stepLabel(s, gates.get(i), monitors.get(i)) : ''))
+      .filter(Boolean)
+      .join('  ·  ');
+  // With services: the environment's own steps (its gates, after: actions) on its line, then a row per service.
+  const lines = envs.flatMap((env) => {
+    const services = [...new Set(run.steps.flatMap((s) => (s.env === env && s.service ? [s.service] : [])))];
+    const own = labels((s) => s.env === env && !s.service);
+    return [
+      `*${esc(env)}:*  ${own}`.trimEnd(),
+      ...services.map(
+        (service) => `      ↳ *${esc(service)}:*  ${labels((s) => s.env === env && s.service === service)}`,
+      ),
+    ];
+  });
   const title = `*Run #${run.id}* · \`${esc(run.migration)}\` · requested by <@${run.requestedBy}>`;
   return {
     text: `Run #${run.id} · ${esc(run.migration)} · ${run.status}`,
@@ -127,6 +136,13 @@ function runActions(run: Run): Block[] {
   if (run.status === 'running' && blocked !== -1 && !offer) {
     const v = encodeStepRef({ run: run.id, step: blocked, digest: '' });
     const env = run.steps[blocked]!.env;
+    // With services, a rollback covers every service this run changed there.
+    const services = [
+      ...new Set(
+        run.steps.flatMap((s) => (s.env === env && s.name === 'apply' && s.service ? [s.service] : [])),
+      ),
+    ];
+    const where = services.length ? `${env} (${services.join(', ')})` : env;
     const resume = run.steps[blocked]!.name === 'rollback';
     const label = resume ? 'Resume rollback' : 'Roll back';
     elements.push(
@@ -135,8 +151,8 @@ function runActions(run: Run): Block[] {
         ...confirm(
           `${label} ${env}?`,
           resume
-            ? `This runs the rest of this run's down files on ${env}: the files it applied there that are not rolled back yet are undone, newest first.`
-            : `This runs this run's down files on ${env}: the files it applied there are undone, newest first, back to the first one without a down file.`,
+            ? `This runs the rest of this run's down files on ${where}: the files it applied there that are not rolled back yet are undone, newest first.`
+            : `This runs this run's down files on ${where}: the files it applied there are undone, newest first, back to the first one without a down file.`,
           label,
         ),
       }),

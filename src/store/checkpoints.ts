@@ -64,6 +64,7 @@ export async function batchContext(db: Tx, runIds: readonly number[]) {
       runId: steps.runId,
       index: steps.index,
       env: steps.env,
+      service: steps.service,
       name: steps.name,
       result: steps.result,
     })
@@ -108,7 +109,7 @@ export async function batchContext(db: Tx, runIds: readonly number[]) {
     .from(slackMessages)
     .where(inArray(slackMessages.runId, ids));
   return {
-    stepRows: stepRows.map(({ runId, index, env, name }) => ({ runId, index, env, name })),
+    stepRows: stepRows.map(({ runId, index, env, service, name }) => ({ runId, index, env, service, name })),
     results,
     rows,
     messages,

@@ -110,6 +110,7 @@ async function attemptCreate(
           purpose: s.purpose ?? null,
           after: s.after ?? null,
           stage: s.stage ?? null,
+          service: s.service ?? null,
         })),
       );
       return { ok: true as const, run: toRun(row!, input.steps) };

@@ -42,6 +42,7 @@ const toStep = (s: typeof steps.$inferSelect): Step => ({
     ? { after: parseAfterRef(s.after, `run #${s.runId}, step ${s.index + 1}, after`) }
     : {}),
   ...(s.stage != null ? { stage: s.stage } : {}),
+  ...(s.service != null ? { service: s.service } : {}),
 });
 
 export async function loadRun(db: Tx, id: number, lock = false): Promise<Run | undefined> {
@@ -100,6 +101,7 @@ export async function saveRun(db: Tx, next: Run, expectedVersion: number): Promi
         reminders: s.reminders ?? 0,
         after: s.after ?? null,
         stage: s.stage ?? null,
+        service: s.service ?? null,
       };
       // A rollback adds steps: insert what is new, update the rest.
       await tx

@@ -59,6 +59,8 @@ export const steps = stateSchema.table(
     after: jsonb('after'),
     /** A deploy gate of an environment whose approvals are stages: the stage's name. */
     stage: text('stage'),
+    /** A step of one service's database (deploy.yml `services:`); null for an environment's gates and actions. */
+    service: text('service'),
   },
   (t) => [uniqueIndex('steps_run_idx').on(t.runId, t.index)],
 );

@@ -17,7 +17,13 @@ export async function saveStepResult(db: Tx, runId: number, index: number, resul
  */
 export async function loadStepResults(db: Tx, runId: number): Promise<StepResults> {
   const rows = await db
-    .select({ index: steps.index, env: steps.env, name: steps.name, result: steps.result })
+    .select({
+      index: steps.index,
+      env: steps.env,
+      service: steps.service,
+      name: steps.name,
+      result: steps.result,
+    })
     .from(steps)
     .where(eq(steps.runId, runId))
     .orderBy(asc(steps.index));
@@ -27,7 +33,7 @@ export async function loadStepResults(db: Tx, runId: number): Promise<StepResult
 /** Parse one run's step rows into its results by step index (rows with no result are left out). */
 export function parseResults(
   runId: number,
-  rows: readonly { index: number; env: string; name: string; result: unknown }[],
+  rows: readonly { index: number; env: string; service?: string | null; name: string; result: unknown }[],
 ): StepResults {
   return new Map(
     rows

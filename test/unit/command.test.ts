@@ -43,7 +43,7 @@ describe('parseSlashText', () => {
     expect(r).toEqual({
       ok: false,
       message:
-        'I don\'t know the command "frobnicate". Name a migration (e.g. `/deploy-migration 024_atomic_user_behavior_updates to staging`), or use `baseline`, `status`, `cancel`, `verify`, `watch`, `checkpoint`, `list` or `help`.',
+        'I don\'t know the command "frobnicate". Name a migration (e.g. `/deploy-migration 024_atomic_user_behavior_updates to staging`), or use `release`, `baseline`, `status`, `cancel`, `verify`, `watch`, `checkpoint`, `list` or `help`.',
     });
     for (const verb of ['baseline', 'status', 'cancel', 'verify', 'watch', 'checkpoint', 'list', 'help']) {
       expect(HELP).toContain(`${verb}`);

@@ -46,8 +46,8 @@ describe('deploy.yml problems say file:line:column', () => {
       'deploy.yml:12:5: environments[1].database: write ${ENV_VAR} and put the URL in that environment variable (secrets never go in deploy.yml)',
       'deploy.yml:13:5: environments[1].lockTimeout: "soon" is not a duration; write it like 500ms, 2s, 5m or 1h',
       'deploy.yml:15:36: environments[1].approvals[0].count: rule "dba" needs 2 approvals but lists 1 user(s): it could never pass',
-      'deploy.yml:16:5: environments[2].database: Invalid input: expected string, received undefined',
       'deploy.yml:3:1: (top level): unknown key(s) "colour"',
+      'deploy.yml:16:5: environments[2].database: give the database as ${ENV_VAR} (or list services: with a database each)',
     ]);
     // What the bot prints (and the CLI, and the log) is these lines; `problems` keeps the bare paths.
     expect(e.message).toContain('\n  - deploy.yml:12:5: environments[1].database: write ${ENV_VAR}');

@@ -1,0 +1,1 @@
+ALTER TABLE "migration_gate_state"."steps" ADD COLUMN "service" text;
