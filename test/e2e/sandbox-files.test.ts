@@ -248,13 +248,17 @@ describe('files.uploadV2 against the stand-in', () => {
       await expect.poll(() => file.innerText()).toContain('Run #7: monitoring staging');
       // The message shows the picture itself, decoded by the browser (a broken image has no natural width).
       const inline = page.locator(`#thread img[src="/files/${chart!.id}"]`).first();
-      await expect.poll(() => inline.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBe(40);
+      await expect
+        .poll(() => inline.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth))
+        .toBe(40);
       expect(await inline.getAttribute('alt')).toBe('Run #7: monitoring staging');
 
       await file.locator('button[data-view-file]').click();
       const viewer = page.locator('#file-viewer');
       await expect.poll(() => viewer.locator('img').isVisible()).toBe(true);
-      expect(await viewer.locator('img').evaluate((i: HTMLImageElement) => i.naturalWidth)).toBe(40);
+      expect(
+        await viewer.locator('img').evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+      ).toBe(40);
       expect(await page.locator('#file-title').innerText()).toBe('Run #7: monitoring staging');
       // never the PNG's bytes as text
       expect(await page.locator('#file-content').isVisible()).toBe(false);
