@@ -7,6 +7,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runBaseline, runBaselinePreflight } from './baseline-step.js';
+import { configProblem, sayForCli } from './cli-errors.js';
 import { loadDeployConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { baselineWouldDo } from './deploy/baseline.js';
@@ -57,7 +58,7 @@ export async function baselineCommand(argv: string[]): Promise<number> {
       databasesFor: envName ? [envName] : [],
     });
   } catch (e) {
-    if (e instanceof ConfigError) return usage(e.message);
+    if (e instanceof ConfigError) return usage(configProblem(e));
     throw e;
   }
   const names = deploy.environments.map((e) => e.name);
@@ -76,7 +77,7 @@ export async function baselineCommand(argv: string[]): Promise<number> {
     const checksums = checksumsUpTo(migrations, migration.id);
     const pre = await runBaselinePreflight(deploy, env, migration.id, { id: 0, checksums }, footprints);
     if (!pre.ok) {
-      out(`Nothing was marked. ${pre.reason}`);
+      out(`Nothing was marked. ${sayForCli(pre.reason ?? '')}`);
       return 1;
     }
     const ids = pre.result.pending.map((p) => p.id);
@@ -113,7 +114,7 @@ export async function baselineCommand(argv: string[]): Promise<number> {
         },
       });
     if (!done.ok) {
-      out(`Nothing was marked. ${done.reason}`);
+      out(`Nothing was marked. ${sayForCli(done.reason ?? '')}`);
       return 1;
     }
     const also = done.result.foreign?.length ? ` Also recorded in ${done.result.foreign.join(', ')}.` : '';

@@ -6,6 +6,7 @@
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { configProblem } from './cli-errors.js';
 import { loadDeployConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { findMigration } from './deploy/files.js';
@@ -96,7 +97,7 @@ export async function lintCommand(argv: string[]): Promise<number> {
   try {
     deploy = loadDeployConfig(process.env.DEPLOY_CONFIG ?? './deploy.yml', process.env, { databasesFor: [] });
   } catch (e) {
-    if (e instanceof ConfigError) return usage(e.message);
+    if (e instanceof ConfigError) return usage(configProblem(e));
     throw e;
   }
   const { migrations, problems } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);

@@ -6,6 +6,7 @@
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { sayForCli } from './cli-errors.js';
 import { openProject, table } from './cli-table.js';
 import { type EnvPlan, lintCell } from './deploy/env-plan.js';
 import { findMigration } from './deploy/files.js';
@@ -66,12 +67,12 @@ export async function planCommand(argv: string[]): Promise<number> {
     try {
       read = await readPlan(deploy, env, migrations, upTo.id, footprints, store);
     } catch (e) {
-      process.stderr.write(`${describeTargetError(env, e)}\n`);
+      process.stderr.write(`${sayForCli(describeTargetError(env, e))}\n`);
       return 2;
     }
     const paths = new Map(migrations.map((m) => [m.fileName, relative(process.cwd(), m.path) || m.path]));
     if (values.json) out(JSON.stringify({ ...read.plan, notes: read.notes }, null, 2));
-    else for (const line of text(read.plan, read.notes, (f) => paths.get(f) ?? f)) out(line);
+    else for (const line of text(read.plan, read.notes, (f) => paths.get(f) ?? f)) out(sayForCli(line));
     return read.plan.blockers.length ? 1 : 0;
   } finally {
     await store?.close();
@@ -109,6 +110,7 @@ function text(p: EnvPlan, notes: readonly string[], pathOf: (file: string) => st
     for (const f of p.lint.findings) {
       const level = f.allowed !== undefined ? `${f.level} (allowed: ${f.allowed})` : f.level;
       lines.push(`  ${where({ ...f, file: pathOf(f.file) })}: ${level} ${f.rule}: ${f.message}`);
+      if (f.help) lines.push(`    help: ${f.help}`);
     }
     if (p.lint.more) lines.push(`  … and ${p.lint.more} more findings not listed.`);
   }

@@ -5,6 +5,7 @@
  * docs/ci.md.
  */
 import { parseArgs } from 'node:util';
+import { sayForCli } from './cli-errors.js';
 import { openProject, table } from './cli-table.js';
 import { cellOf, type EnvStatus, envStatus, statusExitCode, unread } from './deploy/env-status.js';
 import { describeUnfinished } from './deploy/foreign-ledger.js';
@@ -69,7 +70,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
           const version = (await c.query<{ v: string }>("select current_setting('server_version') as v"))
             .rows[0]!.v;
           return envStatus(env.name, migrations, await readLedgers(c, migrations), version);
-        }).catch((e: unknown) => unread(env.name, describeTargetError(env, e)));
+        }).catch((e: unknown) => unread(env.name, sayForCli(describeTargetError(env, e))));
       }),
     );
     const names = new Set(envs.map((e) => e.name));
@@ -77,7 +78,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
       ? (await runsInFlight(store.db)).map(inFlight).filter((r) => r.environments.some((e) => names.has(e)))
       : null;
     if (values.json) out(JSON.stringify({ environments: statuses, runsInFlight: runs }, null, 2));
-    else for (const line of text(migrations, statuses, runs)) out(line);
+    else for (const line of text(migrations, statuses, runs)) out(sayForCli(line));
     return statusExitCode(statuses);
   } finally {
     await store?.close();

@@ -1,4 +1,6 @@
 /** What the CLI's commands share: tables for terminals, and the project (deploy.yml, the folder, the environments). */
+
+import { configProblem } from './cli-errors.js';
 import { type DeployConfig, type Environment, loadDeployConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { discoverMigrations, type MigrationFile } from './target/files.js';
@@ -36,7 +38,7 @@ export function openProject(
       databasesFor: named,
     });
   } catch (e) {
-    if (e instanceof ConfigError) return { ok: false, problem: e.message };
+    if (e instanceof ConfigError) return { ok: false, problem: configProblem(e) };
     throw e;
   }
   const names = deploy.environments.map((e) => e.name);

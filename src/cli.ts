@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { BASELINE_USAGE, baselineCommand } from './cli-baseline.js';
+import { configProblem, sayForCli, watchTargetErrors } from './cli-errors.js';
 import { LINT_USAGE, lintCommand } from './cli-lint.js';
 import { PLAN_USAGE, planCommand } from './cli-plan.js';
 import { STATUS_USAGE, statusCommand } from './cli-status.js';
@@ -42,6 +43,7 @@ function fail(message: string): never {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  watchTargetErrors();
   if (!command || command === 'help' || command === '--help') {
     process.stdout.write(
       `${USAGE}\n\n${STATUS_USAGE}\n\n${PLAN_USAGE}\n\n${LINT_USAGE}\n\n${BASELINE_USAGE}\n`,
@@ -70,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
       databasesFor: args.env ? [args.env] : [],
     });
   } catch (e) {
-    if (e instanceof ConfigError) fail(e.message);
+    if (e instanceof ConfigError) fail(configProblem(e));
     throw e;
   }
   const names = deploy.environments.map((e) => e.name);
@@ -101,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.json)
     process.stdout.write(`${JSON.stringify({ migrations: chosen.map((m) => m.id), ...r }, null, 2)}\n`);
   else {
-    if (r.problem) process.stdout.write(`${r.problem}\n`);
+    if (r.problem) process.stdout.write(`${sayForCli(r.problem)}\n`);
     const icon = (x: (typeof r.results)[number]) =>
       x.status === 'pass'
         ? 'PASS'

@@ -184,6 +184,10 @@ describe('migration-gate status and plan', { timeout: 120_000 }, () => {
     );
     expect(r.out).toMatch(/^3\s+004_orders\.sql\s+1\s+one per file\s+no findings\s+not measured$/m);
     expect(r.out).toContain('  migrations/002_email_index.sql:1:1: error require-concurrent-index-creation:');
+    // The help line `lint` prints under a finding, printed by `plan` too.
+    expect(r.out).toMatch(
+      /^ {2}migrations\/002_email_index\.sql:1:1: error require-concurrent-index-creation: .*\n {4}help: Use `concurrently` to avoid blocking writes\.$/m,
+    );
     expect(r.out).toMatch(
       /^ {2}002_email_index\.sql:1 create index users_email on users \(email\) → SHARE on public\.users, no rewrite, held \d+ ms on staging; production: ~1\.0 k rows, \d+ kB$/m,
     );

@@ -143,7 +143,28 @@ describe('migration-gate verify with the shipped deploy.yml and example migratio
   it('still names the variable of the environment asked for when it is missing', () => {
     const r = cliWith({ DEPLOY_CONFIG: join(ROOT, 'deploy.yml') }, 'verify', '--env', 'production');
     expect(r.code).toBe(2);
-    expect(r.err).toContain('environment variable PRODUCTION_DATABASE_URL is not set');
+    expect(r.err).toContain(
+      "The environment variable PRODUCTION_DATABASE_URL is not set (deploy.yml's environments[1].database reads it). Set it in the environment this command runs in: it is an environment variable, not a deploy.yml setting.",
+    );
+    expect(r.err).not.toContain('is not valid');
     expect(r.err).not.toContain('STAGING_DATABASE_URL');
+  });
+
+  it('says what kind of error a target gave, not that a bot log has it (the CLI has none)', () => {
+    const r = cliWith(
+      {
+        DEPLOY_CONFIG: join(ROOT, 'deploy.yml'),
+        STAGING_DATABASE_URL: 'postgres://someone:secret@127.0.0.1:1/nowhere',
+      },
+      'status',
+      '--env',
+      'staging',
+    );
+    expect(r.code).toBe(2);
+    expect(r.out + r.err).toContain(
+      'staging: the database server refused the connection. Check that PostgreSQL is running and that the host and port in STAGING_DATABASE_URL are right (error code ECONNREFUSED).',
+    );
+    expect(r.out + r.err).not.toContain('bot log');
+    expect(r.out + r.err).not.toContain('secret');
   });
 });
