@@ -3,6 +3,7 @@
  * the whole report is: a Markdown file uploaded beside it (report-markdown.ts). Pure.
  */
 
+import { durationText } from '../deploy/duration-text.js';
 import { gateName } from '../deploy/gate-name.js';
 import {
   DECIDED,
@@ -72,6 +73,12 @@ function envLine(d: ReportData, env: string, monitors: Map<number, MonitorFigure
   return `*${esc(env)}:*  ${parts.join('  ·  ')}`;
 }
 
+/** The run's status; a run's length written by durationText (the run card's formatMs says '1200.0 s'). */
+const statusLine = (run: Run) =>
+  run.status === 'succeeded' && run.finishedAt
+    ? `✅ Succeeded in ${durationText(Date.parse(run.finishedAt) - Date.parse(run.createdAt))}`
+    : runStatusLine(run);
+
 /**
  * The summary posted in the thread when a run ends. `file` says what became of the uploaded report: its name,
  * and why it could not be uploaded if it could not.
@@ -81,7 +88,7 @@ export function reportSummary(d: ReportData, file?: { name: string; problem?: st
   const monitors = monitorsOf(d);
   const lines = [
     `*Run #${run.id} report* · \`${esc(run.migration)}\` · requested by ${mention(run.requestedBy)} ${when(run.createdAt)}`,
-    runStatusLine(run),
+    statusLine(run),
     ...envsOf(run).map((env) => envLine(d, env, monitors)),
     ...d.approvals.map(
       (a) =>

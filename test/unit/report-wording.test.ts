@@ -114,6 +114,7 @@ describe('one way to write a duration', () => {
     expect(md).toContain('PostgreSQL 15.18, connected in 1.5 s');
     expect(tableAfter(md, '## Steps')[1]!.slice(5)).toEqual(['8.1 s', '8.1 s (+1 column)']);
     expect(md).not.toMatch(/\d{4,} ms/);
+    expect(textOf(reportSummary(data(run)))).toContain('✅ Succeeded in 20 min 5 s');
   });
 
   it('the backup and restore replies write theirs the same way', () => {
