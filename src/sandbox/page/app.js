@@ -1,18 +1,11 @@
 // The sandbox page: a small Slack-like channel over the fake Web API. Plain browser JavaScript, no framework.
-const $ = (id) => document.getElementById(id);
+import { $, attr, esc, renderFiles, viewFile } from './files.js';
+
 const state = { users: [], usergroups: {}, channel: null, messages: new Map(), thread: null, modal: null };
 const me = () => $('user').value;
 // This page's token: the sandbox answers its API only with it (another site cannot read it from the page).
 const token = document.querySelector('meta[name="sandbox-token"]').content;
 
-const esc = (s) =>
-  s
-    .replace(/&(?!(amp|lt|gt);)/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
-/** For attribute values: also escape quotes. */
-const attr = (s) =>
-  String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const nameOf = (id) => state.users.find((u) => u.id === id)?.name ?? id;
 
 /** Slack mrkdwn → HTML (the subset the bot uses). Input arrives escaped (&lt; &gt; &amp;) as Slack sends it. */
@@ -33,50 +26,6 @@ function mrkdwn(text) {
     .replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1<b>$2</b>')
     .replace(/(^|[\s(])_([^_\n]+)_/g, '$1<i>$2</i>');
   return html.replace(/\u0000(\d+)\u0000/g, (_, i) => blocks[Number(i)]);
-}
-
-const size = (n) => (n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KB`);
-
-/** What the page can show of a file: an image (drawn), text (as text, never as markup), or neither. */
-const isImage = (mime) => /^image\/(png|jpeg|gif|webp)$/.test(mime ?? '');
-const isText = (mime) => /^text\/|json/.test(mime ?? '');
-const ICONS = { markdown: 'MD', png: 'PNG', text: 'TXT' };
-
-/**
- * Files shared in a message (files.completeUploadExternal): a card with the title and a way to read it; an image
- * is also shown in the message, as Slack shows one.
- */
-function renderFiles(message) {
-  return (message.files ?? [])
-    .map(
-      (f) => `<div class="file" data-file="${attr(f.id)}">
-        <div class="file-icon">${ICONS[f.filetype] ?? 'FILE'}</div>
-        <div class="file-info"><div class="file-title">${esc(f.title)}</div>
-          <div class="file-meta">${esc(f.name)} · ${size(f.size)}</div></div>
-        <button type="button" data-view-file="${attr(f.id)}" data-title="${attr(f.title)}" data-mime="${attr(f.mimetype ?? '')}">View</button>
-        <a href="/files/${attr(f.id)}" download="${attr(f.name)}">Download</a>
-      </div>${isImage(f.mimetype) ? `<img class="file-preview" src="/files/${attr(f.id)}" alt="${attr(f.title)}" />` : ''}`,
-    )
-    .join('');
-}
-
-/** The View dialog: the image drawn, a text file as text, anything else a sentence pointing at Download. */
-async function viewFile(id, title, mime) {
-  const image = $('file-image');
-  const text = $('file-content');
-  $('file-title').textContent = title;
-  image.hidden = !isImage(mime);
-  text.hidden = isImage(mime);
-  if (isImage(mime)) {
-    image.src = `/files/${id}`;
-    image.alt = title;
-    text.textContent = '';
-  } else if (isText(mime)) {
-    const r = await fetch(`/files/${id}`);
-    text.textContent = r.ok ? await r.text() : `Could not read the file (${r.status}).`;
-  } else
-    text.textContent = `This file (${mime || 'unknown type'}) is neither text nor an image: use Download.`;
-  $('file-viewer').showModal();
 }
 
 function renderBlocks(message) {
