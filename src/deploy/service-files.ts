@@ -34,3 +34,29 @@ export function lastBound(
 ): string | undefined {
   return folder.filter((m) => checksums[m.id] !== undefined).at(-1)?.id;
 }
+
+/**
+ * What an environment's services hold after one of their applies failed (the run stops there): each service's
+ * files applied, the one that failed, and those not reached. Plain text, ids in backticks.
+ */
+export function describeServicesApply(
+  env: string,
+  services: readonly {
+    service: string;
+    applied: readonly string[];
+    status: 'done' | 'failed' | 'not reached';
+  }[],
+  failure: string,
+): string {
+  const failed = services.find((s) => s.status === 'failed');
+  const files = (ids: readonly string[]) => ids.map((id) => `\`${id}\``).join(', ');
+  const went = services.filter((s) => s.applied.length).map((s) => `${s.service} (${files(s.applied)})`);
+  const notReached = services.filter((s) => s.status === 'not reached').map((s) => s.service);
+  return [
+    `${failed?.service ?? 'A service'} failed on ${env}: ${failure}.`,
+    went.length ? `Applied on ${env}: ${went.join('; ')}.` : `Nothing was applied on ${env}.`,
+    notReached.length ? `Not applied: ${notReached.join(', ')} (stopped at the first failure).` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}

@@ -8,7 +8,7 @@ import { knownTraces, relationsOf } from '../deploy/known-traces.js';
 import { isBaseline } from '../deploy/plan.js';
 import { redactDeep } from '../deploy/redact.js';
 import type { StepOutcome } from '../deploy/results.js';
-import { checksumsOf, lastBound } from '../deploy/service-files.js';
+import { checksumsOf, describeServicesApply, lastBound } from '../deploy/service-files.js';
 import { latestResult, resultOf } from '../deploy/step-results.js';
 import type { Run, RunEvent } from '../deploy/types.js';
 import { lockRetriesOf } from '../observe/run-facts.js';
@@ -179,9 +179,9 @@ export async function executeStep(deps: Deps, whole: Run, index: number): Promis
   };
   if (e) {
     done = await work(scoped(deps, whole, index).deps, run, index, e);
-    // With services, an apply that fails after another service's files went in here holds the run too.
-    if (step.name === 'apply' && !done.outcome.ok && (await appliedBefore(deps, whole, index)))
-      done = { ...done, partial: true };
+    // With services, an apply that fails says what each service holds, and holds the run when any went in.
+    if (step.name === 'apply' && step.service && !done.outcome.ok)
+      done = await servicesApplyFailed(deps, whole, index, done);
     deps.metrics.lockRetries(e.name, lockRetriesOf(done.outcome.result));
     await saveStepResult(deps.db, run.id, index, redactDeep(done.outcome.result, deps.secrets));
     await reply(deps, whole, `step:${index}`, done.message);
@@ -210,19 +210,34 @@ export async function executeStep(deps: Deps, whole: Run, index: number): Promis
       };
 }
 
-/** Whether an earlier service's apply of this run on the environment of step `index` applied files. */
-async function appliedBefore(deps: Deps, run: Run, index: number): Promise<boolean> {
-  const { env, service } = run.steps[index]!;
-  if (service === undefined) return false;
+/** A service's apply failed: the run's reason says what each service of the environment holds now. */
+async function servicesApplyFailed(deps: Deps, run: Run, index: number, done: Done): Promise<Done> {
+  const { env } = run.steps[index]!;
   const results = await loadStepResults(deps.db, run.id);
-  return run.steps.some(
-    (s, i) =>
-      i < index &&
-      s.env === env &&
-      s.name === 'apply' &&
-      s.service !== service &&
-      !!latestResult(results, 'apply', env, i + 1, s.service)?.files.length,
+  const failedFiles = (done.outcome.result as { files?: { id: string }[] } | undefined)?.files ?? [];
+  const services = run.steps.flatMap((s, i) =>
+    s.env === env && s.name === 'apply' && s.service && !s.purpose
+      ? [
+          {
+            service: s.service,
+            applied:
+              i === index
+                ? failedFiles.map((f) => f.id)
+                : i < index
+                  ? (latestResult(results, 'apply', env, i + 1, s.service)?.files.map((f) => f.id) ?? [])
+                  : [],
+            status:
+              i === index ? ('failed' as const) : i < index ? ('done' as const) : ('not reached' as const),
+          },
+        ]
+      : [],
   );
+  const reason = describeServicesApply(env, services, done.outcome.reason ?? 'failed');
+  return {
+    ...done,
+    outcome: { ...done.outcome, reason },
+    partial: services.some((s) => s.applied.length > 0),
+  };
 }
 
 /** Run a verify step's checks again, now, without changing the run; post the table in the thread. */

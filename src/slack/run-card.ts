@@ -57,6 +57,12 @@ export function runStatusLine(run: Run): string {
       const cut = run.steps.find((s) => s.name === 'rollback' && s.status === 'blocked');
       if (cut)
         return `⛔ The bot stopped in the middle of rolling back ${esc(cut.env)}. What it rolled back stays rolled back; Resume rollback finishes the rest (or Cancel to leave ${esc(cut.env)} as it is).`;
+      // Held after a failed verification or a partly applied apply: why, and what the buttons do.
+      const held = run.steps.find(
+        (s) => s.status === 'blocked' && (s.name === 'apply' || s.name === 'verify'),
+      );
+      if (held && run.reason)
+        return `⛔ ${esc(run.reason)} Roll back undoes what this run applied on ${esc(held.env)}; Cancel leaves it as it is.`;
       return `⏳ Running since ${run.createdAt.slice(11, 19)} UTC`;
     }
     case 'succeeded': {

@@ -13,6 +13,7 @@ import { httpDelivery, socketDelivery } from '../../src/sandbox/deliver.js';
 import { type FakeSlack, startFakeSlack } from '../../src/sandbox/fake-slack.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { createTestDatabase } from './pg.js';
+import { type ServicesOption, writeServices } from './services.js';
 
 export const BOT_TOKEN = 'xoxb-test-1234567890-SECRETBOTTOKEN';
 export const SIGNING_SECRET = 'test-signing-secret-5c1e';
@@ -59,6 +60,8 @@ export interface HarnessOptions {
   stateUrl?: string;
   /** Socket Mode (SLACK_APP_TOKEN): commands and clicks arrive as envelopes over the stand-in's WebSocket. */
   socket?: boolean;
+  /** deploy.yml `services:` (support/services.ts): no top-level folder, no database per environment. */
+  services?: ServicesOption;
 }
 
 /** The bot's clock in tests: real time unless a test sets it. */
@@ -78,15 +81,18 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
     } else cpSync(join(import.meta.dirname, '../../migrations'), migrationsDir, { recursive: true });
   }
   const targets: Record<string, string> = reuse?.targets ?? {};
-  for (const e of envNames) targets[e] ??= options.targetUrls?.[e] ?? (await createTestDatabase(`mg_${e}`));
+  const services =
+    options.services && (await writeServices(dir, envNames, options.services, targets, !reuse));
+  if (!services)
+    for (const e of envNames) targets[e] ??= options.targetUrls?.[e] ?? (await createTestDatabase(`mg_${e}`));
   const stateUrl = reuse?.stateUrl ?? options.stateUrl ?? (await createTestDatabase('mg_state'));
   const yaml = [
     options.topYaml ?? '',
-    'migrations: ./migrations',
+    services ? services.yaml : 'migrations: ./migrations',
     'environments:',
     ...envNames.map(
       (e) =>
-        `  - name: ${e}\n    database: \${${e.toUpperCase()}_DATABASE_URL}\n${options.envOptions ?? '    lockTimeout: 500ms\n    retryBackoff: 50ms'}\n${options.envYaml?.[e] ?? ''}`,
+        `  - name: ${e}\n${services ? '' : `    database: \${${e.toUpperCase()}_DATABASE_URL}\n`}${options.envOptions ?? '    lockTimeout: 500ms\n    retryBackoff: 50ms'}\n${options.envYaml?.[e] ?? ''}`,
     ),
   ].join('\n');
   writeFileSync(join(dir, 'deploy.yml'), yaml);
@@ -97,7 +103,9 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
     PORT: '0',
     LOG_LEVEL: 'debug',
     ...(options.socket ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
-    ...Object.fromEntries(envNames.map((e) => [`${e.toUpperCase()}_DATABASE_URL`, targets[e]!])),
+    ...(services
+      ? services.env
+      : Object.fromEntries(envNames.map((e) => [`${e.toUpperCase()}_DATABASE_URL`, targets[e]!]))),
   };
   const slack =
     reuse?.slack ??
