@@ -9,6 +9,7 @@
  * and stall the readers once more); it tries again as soon as that transaction ends.
  */
 import { z } from 'zod';
+import { durationText } from './duration-text.js';
 
 export interface LockSchedule {
   readonly firstLockTimeoutMs: number;
@@ -68,11 +69,10 @@ export const lockWaitSchema = z.object({
   waitedMs: z.number().optional(),
 });
 
-function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
-  return `${(ms / 3_600_000).toFixed(1)} h`;
+/** "100 ms", "100–400 ms", "400 ms–1.6 s": the timeouts the attempts gave up after. */
+function range(lo: number, hi: number): string {
+  if (lo === hi) return durationText(lo);
+  return hi < 1000 ? `${lo}–${hi} ms` : `${durationText(lo)}–${durationText(hi)}`;
 }
 
 /** "pid 4242, reporting-job, idle in transaction for 12 min: select * from hot" */
@@ -80,7 +80,7 @@ export function describeBlocker(b: Blocker): string {
   const who = [
     `pid ${b.pid}`,
     b.application || 'no application_name',
-    `${b.state} for ${duration(b.transactionMs)}`,
+    `${b.state} for ${durationText(b.transactionMs)}`,
   ];
   return `${who.join(', ')}${b.query ? `: ${b.query}` : ''}`;
 }
@@ -93,7 +93,7 @@ export function describeLockWaits(waits: readonly LockWait[]): string | undefine
   const timeouts = waits.map((w) => w.timeoutMs);
   const [lo, hi] = [Math.min(...timeouts), Math.max(...timeouts)];
   const waited = waits.reduce((t, w) => t + (w.waitedMs ?? 0), 0);
-  const attempts = `${waits.length} attempt${waits.length === 1 ? '' : 's'} gave up after ${lo === hi ? `${lo} ms` : `${lo}–${hi} ms`}${waited ? `, then ${duration(waited)} waiting without queueing` : ''}`;
+  const attempts = `${waits.length} attempt${waits.length === 1 ? '' : 's'} gave up after ${range(lo, hi)}${waited ? `, then ${durationText(waited)} waiting without queueing` : ''}`;
   if (!seen.size) return `${attempts}; the session holding the lock was not seen`;
   // The blocker's age is as first seen: say so, since the wait after it can be much longer.
   return `waiting for ${[...seen.values()].map(describeBlocker).join('; ')} when first seen (${attempts})`;

@@ -3,14 +3,17 @@ import type { BaselineResult } from '../deploy/baseline.js';
 import { describeRecorded } from '../deploy/ledger.js';
 import type { PreflightResult } from '../deploy/results.js';
 import { listSections } from './blocks.js';
-import { esc, type Message, mention } from './mrkdwn.js';
+import { esc, formatMs, type Message, mention } from './mrkdwn.js';
 
 const fileLine = (p: { id: string; file?: string; checksum: string }) =>
   `• \`${esc(p.file ?? `${p.id}.sql`)}\` sha256 \`${p.checksum.slice(0, 12)}\``;
 
 export function baselinePreflightReply(r: PreflightResult): Message {
   const head = [`*Preflight of a baseline on ${esc(r.env)}* ${r.ok ? '✅' : '❌'}`];
-  if (r.serverVersion) head.push(`PostgreSQL ${esc(r.serverVersion)} · connected in ${r.connectMs} ms`);
+  if (r.serverVersion)
+    head.push(
+      `PostgreSQL ${esc(r.serverVersion)}${r.connectMs === undefined ? '' : ` · connected in ${formatMs(r.connectMs)}`}`,
+    );
   if (r.pending.length)
     head.push(
       `To mark applied WITHOUT running them (${r.pending.length}), since no ledger here records them:`,

@@ -50,7 +50,10 @@ export function listSections(
 
 export function preflightReply(r: PreflightResult): Message {
   const head = [`*Preflight on ${esc(r.env)}* ${r.ok ? '✅' : '❌'}`];
-  if (r.serverVersion) head.push(`PostgreSQL ${esc(r.serverVersion)} · connected in ${r.connectMs} ms`);
+  if (r.serverVersion)
+    head.push(
+      `PostgreSQL ${esc(r.serverVersion)}${r.connectMs === undefined ? '' : ` · connected in ${formatMs(r.connectMs)}`}`,
+    );
   if (r.pending.length) head.push(`Pending (${r.pending.length}):`);
   else if (r.ok) head.push('Nothing pending: already applied here.');
   const list = r.pending.map(

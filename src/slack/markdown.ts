@@ -1,6 +1,6 @@
 /** Markdown basics for files the bot uploads (reports): tables, code, times, people. Pure. */
+import { durationCell, durationText } from '../deploy/duration-text.js';
 import type { PgErrorView } from '../deploy/results.js';
-import { formatMs } from './mrkdwn.js';
 
 /** A table cell: a pipe would end the cell and a line break the row. */
 const cell = (v: string | number | undefined) =>
@@ -22,15 +22,10 @@ export const fence = (text: string) => {
 export const code = (text: string) => (text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``);
 export const at = (iso: string | undefined) => (iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : '');
 export const who = (user: string) => (/^[UW][A-Z0-9]{2,}$/.test(user) ? `@${user}` : user);
-export const ms = (n: number | undefined) => (n === undefined ? '' : formatMs(n));
-/** A run's length: 840 ms, 12.5 s, 20 min 5 s, 3 h 12 min. */
-export function duration(n: number): string {
-  if (n < 60_000) return formatMs(n);
-  const s = Math.round(n / 1000);
-  return s < 3600
-    ? `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`
-    : `${Math.floor(s / 3600)} h${Math.floor((s % 3600) / 60) ? ` ${Math.floor((s % 3600) / 60)} min` : ''}`;
-}
+/** A table cell's duration (durationText), empty when none was measured. */
+export const ms = durationCell;
+/** A run's length: 840 ms, 12.5 s, 20 min 5 s, 3 h 12 min (durationText). */
+export const duration = durationText;
 
 export function pgError(e: PgErrorView): string[] {
   const lines = [`ERROR${e.code ? ` ${e.code}` : ''}: ${e.message}`];

@@ -1,5 +1,6 @@
 /** Block Kit basics shared by every renderer: text, sections, times, buttons. Pure. */
 import type { types } from '@slack/bolt';
+import { durationText } from '../deploy/duration-text.js';
 import type { RefValue } from './refs.js';
 
 export type Block = types.KnownBlock;
@@ -107,9 +108,8 @@ export const context = (text: string): Block => ({
 
 export const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
-export function formatMs(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
+/** A duration for people, as every message writes it: durationText (840 ms, 8.1 s, 2 min 5 s, 3 h 12 min). */
+export const formatMs = (ms: number): string => durationText(ms);
 
 /** Who acts when nobody pressed a button (automatic rollbacks, scheduler decisions). */
 export const SYSTEM_ACTOR = 'migration-gate';
