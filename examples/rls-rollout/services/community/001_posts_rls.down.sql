@@ -1,0 +1,2 @@
+-- Undo 001_posts_rls: the table goes with its policy and grants (the authenticated role stays: other databases use it).
+drop table posts;
