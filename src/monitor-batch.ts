@@ -58,7 +58,7 @@ export interface Measured {
 }
 
 type Rows = Awaited<ReturnType<typeof cps.batchContext>>['rows'];
-export type ViewOf = (env: string, rows: Rows, finished: boolean) => MonitorView;
+export type ViewOf = (env: string, rows: Rows, finished: boolean, service?: string) => MonitorView;
 
 /**
  * Sample every (environment or service's database, touched tables) once, a failure being a reading where nothing is
@@ -194,7 +194,7 @@ export async function measureBatch(
           !j.down &&
           !p.done.some((d) => d.judged?.find((x) => x.key === j.key)?.unavailable),
       ),
-      view: viewOf(p.env.name, after, false),
+      view: viewOf(p.env.name, after, false, p.env.service),
       pending: after.filter((r) => r.status === 'pending').length,
       messages: ctx.messages.filter((x) => x.runId === newest.runId),
       results: ctx.results.get(newest.runId) ?? new Map(),

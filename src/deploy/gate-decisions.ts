@@ -92,7 +92,11 @@ export function approvalClicked(run: Run, e: Clicked, ctx: Context): Decision {
     d.ok ? { ...d, records: [...records, ...(d.records ?? [])] } : d;
   if (e.decision === 'reject')
     return withRecords(
-      gateRejected(run, { type: 'gateRejected', index: e.index, at: e.at, by: e.by, reason: e.reason ?? '' }),
+      gateRejected(
+        run,
+        { type: 'gateRejected', index: e.index, at: e.at, by: e.by, reason: e.reason ?? '' },
+        ctx,
+      ),
     );
   // Counted, and the gate still needs more: the cards show the new progress.
   if (!verdict.satisfiesGate) return { ok: true, next: run, effects: [{ type: 'renderAll' }], records };
@@ -137,19 +141,23 @@ export function gateApproved(
   return passGate(run, e.index, e.at, ctx.policy);
 }
 
-export function gateRejected(run: Run, e: Extract<RunEvent, { type: 'gateRejected' }>): Decision {
+export function gateRejected(
+  run: Run,
+  e: Extract<RunEvent, { type: 'gateRejected' }>,
+  ctx: Context,
+): Decision {
   if (!isCurrent(run, e.index, 'waiting', 'scheduled'))
     return { ok: false, refused: 'This gate is no longer open.' };
   if (isRestoreGate(run, e.index))
-    return restoreGateEnded(run, e.index, e.at, { rejectedBy: e.by, reason: e.reason });
+    return restoreGateEnded(run, e.index, e.at, { rejectedBy: e.by, reason: e.reason }, ctx.policy);
   const steps = withStep(run, e.index, { status: 'failed', finishedAt: e.at, summary: 'rejected' });
   return finish(run, steps, 'rejected', e.at, e.reason, e.by);
 }
 
-export function gateExpired(run: Run, index: number, at: string, ctx?: Context): Decision {
+export function gateExpired(run: Run, index: number, at: string, ctx: Context): Decision {
   if (!isCurrent(run, index, 'waiting'))
     return { ok: false, refused: 'This gate is not waiting for approvals.' };
-  if (isRestoreGate(run, index)) return restoreGateEnded(run, index, at, 'expired');
+  if (isRestoreGate(run, index)) return restoreGateEnded(run, index, at, 'expired', ctx.policy);
   const steps = withStep(run, index, { status: 'failed', finishedAt: at, summary: 'expired' });
   return finish(run, steps, 'expired', at, whyExpired(run, index, ctx));
 }

@@ -68,9 +68,9 @@ function decideEvent(run: Run, event: RunEvent, ctx: Context): Decision {
     case 'windowOpened':
       return windowOpened(run, event.index, event.at, ctx);
     case 'gateRejected':
-      return gateRejected(run, event);
+      return gateRejected(run, event, ctx);
     case 'gateExpired':
-      return gateExpired(run, event.index, event.at);
+      return gateExpired(run, event.index, event.at, ctx);
     case 'gateDue':
       return gateDue(run, event.index, event.at, ctx);
     case 'rerunVerify':

@@ -30,7 +30,12 @@ export function checkpointJudged(run: Run, e: CheckpointJudged, ctx: Context): D
   const { critical, warn, trigger } = actionable(e.judged, ctx.policy.metrics);
   if (!critical.length && !warn.length && e.pending > 0) return same([{ type: 'renderCard' }]);
   if (trigger) {
-    const reason = triggerReason(trigger, ctx.policy.unit(trigger.key), env);
+    const { service } = run.steps[e.index]!;
+    const reason = triggerReason(
+      trigger,
+      ctx.policy.unit(trigger.key),
+      service ? `${env} · ${service}` : env,
+    );
     const possible = e.rollback.undo.length > 0;
     const automatic = ctx.policy.autoRollback(env);
     const gated = ctx.policy.gated(env);

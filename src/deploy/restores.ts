@@ -6,9 +6,9 @@
  * until someone restores or finishes without restoring. A restore that fails holds it again.
  */
 import { shortRules } from './approvals.js';
-import { type Context, type Decision, SYSTEM_ACTOR } from './decision.js';
+import { type Context, type Decision, type Policy, SYSTEM_ACTOR } from './decision.js';
 import { forbidden } from './people.js';
-import { changed, enter, finish, isCurrent, withStep } from './transitions.js';
+import { changed, enter, isCurrent, rollbackGoesOn, withStep } from './transitions.js';
 import type { Run, RunEvent, Step } from './types.js';
 
 type Pressed = Extract<RunEvent, { type: 'restoreRequested' | 'restoreDeclined' }>;
@@ -43,6 +43,7 @@ export function restoreGateEnded(
   index: number,
   at: string,
   how: { rejectedBy: string; reason: string } | 'expired',
+  policy: Policy,
 ): Decision {
   const env = run.steps[index]!.env;
   const steps = withStep(run, index, {
@@ -54,7 +55,13 @@ export function restoreGateEnded(
     how === 'expired'
       ? `The restore of ${env} was not approved in time: the rollback stands, its data was not restored.`
       : `The restore of ${env} was rejected by <@${how.rejectedBy}> (${how.reason}): the rollback stands, its data was not restored.`;
-  return finish(run, steps, 'rolled_back', at, why, how === 'expired' ? run.endedBy : how.rejectedBy);
+  // With services, the next service's rollback goes on (its restore offer, if any, is its own).
+  if (steps[index + 1]?.name === 'restore' && steps[index + 1]!.status === 'pending')
+    steps[index + 1] = { ...steps[index + 1]!, status: 'skipped', finishedAt: at, summary: 'not restored' };
+  return rollbackGoesOn(run, steps, index + 1, at, policy, {
+    reason: why,
+    by: how === 'expired' ? run.endedBy : how.rejectedBy,
+  });
 }
 
 /** Restore from backup, or Finish without restoring, pressed on the card of a run holding on the offer. */
@@ -75,8 +82,8 @@ export function restorePressed(run: Run, e: Pressed, ctx: Context): Decision {
   const audit = { type: 'audit' as const, actor: e.by, action, detail: { env: step.env } };
   if (e.type === 'restoreDeclined') {
     const steps = withStep(run, e.index, { status: 'skipped', finishedAt: e.at, summary: DECLINED });
-    const d = finish(run, steps, 'rolled_back', e.at, run.reason, run.endedBy);
-    return { ...d, records: [audit] };
+    const d = rollbackGoesOn(run, steps, e.index, e.at, ctx.policy);
+    return d.ok ? { ...d, records: [audit] } : d;
   }
   const gated = ctx.policy.gated(step.env);
   const stuck = gated && e.by !== SYSTEM_ACTOR ? neverApproved(run, e.by, step.env, ctx) : undefined;

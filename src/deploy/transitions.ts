@@ -137,10 +137,12 @@ export function rollbackGoesOn(
   index: number,
   when: string,
   policy: Policy,
+  /** How the run ends when this was its last rollback (default: as the rollback was asked for). */
+  end: { reason?: string; by?: string } = { reason: run.reason, by: run.endedBy },
 ): Decision {
   const next = steps.findIndex(
     (s, k) => k > index && s.status === 'pending' && s.purpose === 'rollback' && s.name === 'rollback',
   );
   if (next !== -1) return enter(run, steps, next, when, policy);
-  return finish(run, steps, 'rolled_back', when, run.reason, run.endedBy);
+  return finish(run, steps, 'rolled_back', when, end.reason, end.by);
 }

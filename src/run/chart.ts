@@ -12,7 +12,9 @@ import type { Run } from '../deploy/types.js';
 import * as cps from '../store/checkpoints.js';
 import { findMessage } from '../store/messages.js';
 import { runAlerts } from '../store/report.js';
+import { metricsFor } from '../targets.js';
 import type { Deps } from './deps.js';
+import { placeOf } from './monitor-view.js';
 
 /** What the chart of monitor step `index` is drawn from: its checkpoints, lines, baseline and alerts. */
 export async function chartInput(deps: Deps, run: Run, index: number): Promise<ChartInput> {
@@ -23,17 +25,18 @@ export async function chartInput(deps: Deps, run: Run, index: number): Promise<C
     'preflight',
     step.env,
     index,
+    step.service,
   )?.metricsBaseline;
   const watching = step.status === 'watching' && run.status === 'running';
   const endedAt = watching ? undefined : (step.finishedAt ?? run.finishedAt ?? deps.now());
   return {
     runId: run.id,
-    env: step.env,
+    env: placeOf(step.env, step.service),
     plan: deps.env(step.env)?.monitor?.plan,
     watching,
     startedAt: step.startedAt ?? deps.now(),
     ...(endedAt ? { endedAt } : {}),
-    metrics: deps.deploy.monitoring.metrics.map(({ source, rule }) => ({
+    metrics: metricsFor(deps.deploy, step.service).map(({ source, rule }) => ({
       rule,
       unit: unitOf(source),
       ...(baseline ? { baseline: metricValue(source, undefined, baseline).value } : {}),
@@ -53,7 +56,10 @@ export async function chartInput(deps: Deps, run: Run, index: number): Promise<C
 }
 
 export const chartFilename = (run: Run, index: number) =>
-  `run-${run.id}-monitoring-${run.steps[index]!.env.replace(/[^\w-]/g, '_')}.png`;
+  `run-${run.id}-monitoring-${[run.steps[index]!.env, run.steps[index]!.service]
+    .filter(Boolean)
+    .join('-')
+    .replace(/[^\w-]/g, '_')}.png`;
 
 /** Draw monitor step `index` and upload the picture to the run's thread (nothing before its first reading). */
 export async function postChart(deps: Deps, run: Run, index: number): Promise<void> {

@@ -20,6 +20,9 @@ import type { Deps } from './deps.js';
 
 type Rows = Awaited<ReturnType<typeof cps.batchContext>>['rows'];
 
+/** Where a monitor step watches: its environment, and with services its service ("staging · community"). */
+export const placeOf = (env: string, service?: string) => (service ? `${env} · ${service}` : env);
+
 /** A reading as people see it: with its unit, and whether its metric only reports (dry run). */
 export const shown = (deps: Deps, j: Judged) => ({
   ...j,
@@ -28,14 +31,21 @@ export const shown = (deps: Deps, j: Judged) => ({
 });
 
 /** Progress and the newest figures, from a step's checkpoint rows. */
-export function viewOf(deps: Deps, env: string, rows: Rows, finished: boolean): MonitorView {
+export function viewOf(
+  deps: Deps,
+  env: string,
+  rows: Rows,
+  finished: boolean,
+  /** With services: whose database it watches ("staging · community" in the message). */
+  service?: string,
+): MonitorView {
   const planned = rows.filter((r) => r.seq < cps.EXTRA);
   const last = rows
     .filter((r) => r.status === 'done')
     .sort((a, b) => a.takenAt!.getTime() - b.takenAt!.getTime())
     .at(-1);
   return {
-    env,
+    env: placeOf(env, service),
     plan: deps.env(env)?.monitor?.plan ?? '?',
     done: planned.filter((r) => r.status === 'done').length,
     missed: planned.filter((r) => r.status === 'missed').length,
@@ -56,6 +66,7 @@ export async function monitorView(deps: Deps, run: Run, index: number): Promise<
     run.steps[index]!.env,
     ctx.rows.filter((r) => r.index === index),
     run.steps[index]!.status !== 'watching',
+    run.steps[index]!.service,
   );
 }
 
@@ -109,7 +120,7 @@ export async function postAlert(
   const alertId = await recordAlert(deps.db, { runId: run.id, stepIndex: index, level, judged });
   const message = alertMessage(
     run,
-    run.steps[index]!.env,
+    placeOf(run.steps[index]!.env, run.steps[index]!.service),
     level,
     judged.map((j) => shown(deps, j)),
     { oncall: deps.policy.oncall, alertId, rollback },

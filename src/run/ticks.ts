@@ -44,7 +44,11 @@ async function tickCheckpoints(
   let taken = 0;
   let rows = 0;
   for (;;) {
-    const batch = await measureBatch(deps, (env, r, finished) => viewOf(deps, env, r, finished), now);
+    const batch = await measureBatch(
+      deps,
+      (env, r, finished, service) => viewOf(deps, env, r, finished, service),
+      now,
+    );
     // The folder as it is now, for every run's rollback plan (what it would undo if a trigger fires).
     const folder = discoverMigrations(deps.deploy.migrationsDir, deps.deploy.migrationsLayout);
     const judged = await runs.loadRuns(deps.db, [...new Set(batch.measured.map((m) => m.runId))]);

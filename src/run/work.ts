@@ -8,7 +8,7 @@ import { knownTraces, relationsOf } from '../deploy/known-traces.js';
 import { isBaseline } from '../deploy/plan.js';
 import { redactDeep } from '../deploy/redact.js';
 import type { StepOutcome } from '../deploy/results.js';
-import { checksumsOf, describeServicesApply, lastBound } from '../deploy/service-files.js';
+import { checksumsOf, describeServicesApply, lastBound, serviceKey } from '../deploy/service-files.js';
 import { latestResult, resultOf } from '../deploy/step-results.js';
 import type { Run, RunEvent } from '../deploy/types.js';
 import { lockRetriesOf } from '../observe/run-facts.js';
@@ -30,16 +30,8 @@ import { deployFor } from '../targets.js';
 import { migrationsToVerify, runVerify } from '../verification.js';
 import type { Deps } from './deps.js';
 import { threadLink } from './notify.js';
+import { type Done, scoped, servicesApplyFailed } from './service-scope.js';
 import { reply } from './views.js';
-
-type Done = {
-  outcome: StepOutcome<unknown>;
-  message: Message;
-  partial?: boolean;
-  nothingToApply?: boolean;
-  /** A rollback after which the backup can put data back (Restore is offered). */
-  restorable?: boolean;
-};
 
 async function work(deps: Deps, run: Run, index: number, e: Environment): Promise<Done> {
   const { deploy, footprints } = deps;
@@ -128,7 +120,17 @@ async function work(deps: Deps, run: Run, index: number, e: Environment): Promis
     }
     case 'after': {
       // docs/after.md: the files applied here and a link to the thread go with a webhook.
-      const files = latestResult(results, 'apply', e.name, index)?.files.map((f) => f.id) ?? [];
+      // With services, every service's files applied here, named service/id.
+      const services = [
+        ...new Set(run.steps.flatMap((s) => (s.env === e.name && s.service ? [s.service] : []))),
+      ];
+      const files = services.length
+        ? services.flatMap(
+            (svc) =>
+              latestResult(results, 'apply', e.name, index, svc)?.files.map((f) => serviceKey(svc, f.id)) ??
+              [],
+          )
+        : (latestResult(results, 'apply', e.name, index)?.files.map((f) => f.id) ?? []);
       const outcome = await runAfter(
         e,
         run,
@@ -142,22 +144,6 @@ async function work(deps: Deps, run: Run, index: number, e: Environment): Promis
     case 'monitor':
       throw new Error(`a${step.name === 'approval' ? 'n approval' : ' monitor'} step is not work`);
   }
-}
-
-/**
- * The run and deploy.yml as a step of one service sees them (deploy.yml `services:`): that service's folder, its
- * part of the checksums, and the newest of its files the run binds as the migration it deploys up to.
- */
-export function scoped(deps: Deps, run: Run, index: number): { deps: Deps; run: Run } {
-  const { service } = run.steps[index]!;
-  if (service === undefined) return { deps, run };
-  const deploy = deployFor(deps.deploy, service);
-  const checksums = checksumsOf(run.checksums, service);
-  const folder = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout).migrations;
-  return {
-    deps: { ...deps, deploy },
-    run: { ...run, checksums, migration: lastBound(folder, checksums) ?? run.migration },
-  };
 }
 
 /** Do step `index` and say how it ended. */
@@ -208,36 +194,6 @@ export async function executeStep(deps: Deps, whole: Run, index: number): Promis
         reason: outcome.reason ?? 'failed',
         ...(done.partial ? { partial: true } : {}),
       };
-}
-
-/** A service's apply failed: the run's reason says what each service of the environment holds now. */
-async function servicesApplyFailed(deps: Deps, run: Run, index: number, done: Done): Promise<Done> {
-  const { env } = run.steps[index]!;
-  const results = await loadStepResults(deps.db, run.id);
-  const failedFiles = (done.outcome.result as { files?: { id: string }[] } | undefined)?.files ?? [];
-  const services = run.steps.flatMap((s, i) =>
-    s.env === env && s.name === 'apply' && s.service && !s.purpose
-      ? [
-          {
-            service: s.service,
-            applied:
-              i === index
-                ? failedFiles.map((f) => f.id)
-                : i < index
-                  ? (latestResult(results, 'apply', env, i + 1, s.service)?.files.map((f) => f.id) ?? [])
-                  : [],
-            status:
-              i === index ? ('failed' as const) : i < index ? ('done' as const) : ('not reached' as const),
-          },
-        ]
-      : [],
-  );
-  const reason = describeServicesApply(env, services, done.outcome.reason ?? 'failed');
-  return {
-    ...done,
-    outcome: { ...done.outcome, reason },
-    partial: services.some((s) => s.applied.length > 0),
-  };
 }
 
 /** Run a verify step's checks again, now, without changing the run; post the table in the thread. */

@@ -84,7 +84,7 @@ describe('preflight and apply replies', () => {
     const text = texts(m).join('\n');
     for (const id of ids(100)) expect(text).toContain(`\`${id}.sql\` sha256 \`${sha(id).slice(0, 12)}\``);
     expect(text.split('runs outside a transaction (CREATE INDEX CONCURRENTLY)')).toHaveLength(11);
-    expect(text).toContain('Catalog: 1 tables');
+    expect(text).toContain('Catalog: 1 table,');
   });
 
   it('5,000 files: more than a message holds, so it says how many more and where they all are', () => {
@@ -93,7 +93,7 @@ describe('preflight and apply replies', () => {
     const text = texts(m).join('\n');
     expect(text).toContain('`001_create_partition_1.sql`');
     expect(text).toMatch(/… and [\d,]+ more files: the run report file lists every one\./);
-    expect(text).toContain('Catalog: 1 tables'); // what follows the list is kept
+    expect(text).toContain('Catalog: 1 table,'); // what follows the list is kept
   });
 
   it('an apply failure keeps the schema line and the whole CONTEXT after 100 files', () => {
