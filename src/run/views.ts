@@ -6,7 +6,6 @@ import { boundDowns, downFileNames, planRollback, type RollbackPlan } from '../d
 import { checksumsOf, serviceKey } from '../deploy/service-files.js';
 import { latestResult, resultOf, type StepResults } from '../deploy/step-results.js';
 import type { Run } from '../deploy/types.js';
-import { restoreGateView } from '../slack/backup-blocks.js';
 import { textMessage } from '../slack/blocks.js';
 import { approvalCard, type GateView } from '../slack/gate-blocks.js';
 import { esc, type Message } from '../slack/mrkdwn.js';
@@ -20,6 +19,7 @@ import { folderOf } from '../targets.js';
 import type { Deps } from './deps.js';
 import { monitorProgress } from './monitor-view.js';
 import { readGroups } from './policy.js';
+import { rollbackGateView } from './rollback-loss-view.js';
 
 export async function update(deps: Deps, runId: number, kind: string, message: Message): Promise<void> {
   const ref = await findMessage(deps.db, runId, kind);
@@ -138,7 +138,7 @@ export async function gateView(deps: Deps, run: Run, index: number): Promise<Gat
     progress: known ? progress(p, list, groups.members) : undefined,
     window: deps.policy.window(step.env),
     ...(step.purpose === 'rollback'
-      ? { rollback: rollbackPlanAt(deps, run, results, index), ...restoreGateView(run, results, index) }
+      ? await rollbackGateView(deps, run, results, index, rollbackPlanAt(deps, run, results, index))
       : servicesAt(run, index).length
         ? servicesGate(run, results, index)
         : {
