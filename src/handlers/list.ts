@@ -2,19 +2,40 @@
 import { adoptForeign, describeUnfinished } from '../deploy/foreign-ledger.js';
 import { describeLayout } from '../deploy/layouts/detect.js';
 import { describeDrift, planPending } from '../deploy/ledger.js';
+import { serviceKey } from '../deploy/service-files.js';
 import { type ListCell, migrationList } from '../slack/blocks.js';
 import type { Respond } from '../slack/chat.js';
 import { withTargetClient } from '../target/client.js';
 import { describeTargetError } from '../target/connect-errors.js';
 import { discoverMigrations } from '../target/files.js';
 import { readLedgers } from '../target/foreign-ledgers.js';
+import { folderOf, targetOf } from '../targets.js';
 import type { Shell } from './answer.js';
 
 export async function listCommand(s: Shell, respond: Respond) {
+  const { deploy } = s.deps;
+  // With services, each service's migrations (named service/id) in its own databases, one after another.
+  const parts = await Promise.all(
+    (deploy.services?.map((x) => x.name) ?? [undefined]).map((service) => listOne(s, service)),
+  );
+  return respond(
+    migrationList(
+      deploy.environments.map((e) => e.name),
+      parts.flatMap((p) => p.rows),
+      parts.flatMap((p) => p.notes),
+      parts.map((p) => p.layout).join('; '),
+    ),
+  );
+}
+
+async function listOne(s: Shell, service: string | undefined) {
   const { deploy, footprints } = s.deps;
-  const { migrations, problems, layout } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
+  const folder = folderOf(deploy, service);
+  const { migrations, problems, layout } = discoverMigrations(folder.dir, folder.layout);
+  const envs = deploy.environments.map((e) => targetOf(deploy, e.name, service)!);
+  const named = (id: string) => (service ? serviceKey(service, id) : id);
   const ledgers = await Promise.all(
-    deploy.environments.map((env) =>
+    envs.map((env) =>
       withTargetClient(env, footprints, (c) => readLedgers(c, migrations)).then(
         (l) => ({ ok: true as const, ...l }),
         (e: unknown) => ({ ok: false as const, problem: describeTargetError(env, e) }),
@@ -22,7 +43,7 @@ export async function listCommand(s: Shell, respond: Respond) {
     ),
   );
   const rows = migrations.map((m) => ({
-    id: m.id,
+    id: named(m.id),
     checksum: m.checksum,
     cells: ledgers.map((l): ListCell => {
       if (!l.ok) return { state: 'unreachable' };
@@ -39,23 +60,16 @@ export async function listCommand(s: Shell, respond: Respond) {
         : { state: 'drift' };
     }),
   }));
-  const notes = [...problems];
+  const notes = problems.map((p) => (service ? `${service}: ${p}` : p));
   for (const [i, l] of ledgers.entries()) {
     const last = migrations.at(-1);
     if (!l.ok) notes.push(l.problem);
     else if (last) {
       const plan = planPending(migrations, l.own, last.id, l.foreign);
-      const env = deploy.environments[i]!.name;
+      const env = service ? `${deploy.environments[i]!.name} (${service})` : deploy.environments[i]!.name;
       for (const d of plan.drift) notes.push(describeDrift(d, env));
       for (const u of plan.unfinished) notes.push(describeUnfinished(u, env));
     }
   }
-  return respond(
-    migrationList(
-      deploy.environments.map((e) => e.name),
-      rows,
-      notes,
-      describeLayout(layout),
-    ),
-  );
+  return { rows, notes, layout: service ? `${service}: ${describeLayout(layout)}` : describeLayout(layout) };
 }

@@ -11,8 +11,10 @@ import type { StepRef } from '../slack/refs.js';
 import { claimClick } from '../store/claims.js';
 import * as runs from '../store/runs.js';
 import { discoverMigrations } from '../target/files.js';
+import { folderOf, targetOf } from '../targets.js';
 import { runVerify } from '../verification.js';
 import { type Asked, actFor, type Shell } from './answer.js';
+import { pickServices } from './release.js';
 
 /** Run verification: one click, one verification, however many replicas Slack's delivery reaches. */
 export async function verifyButton(s: Shell, a: Asked & { ref: StepRef }): Promise<void> {
@@ -60,15 +62,23 @@ export async function verifyCommand(s: Shell, a: Asked, cmd: Extract<SlashComman
       );
     return;
   }
-  const { migrations } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
-  const migration = findMigration(migrations, cmd.migration ?? '');
+  // With services, the migration is named service/migration (or found in the one service that has it).
+  const picked = deploy.services ? pickServices(deploy, cmd.migration ?? '', false) : undefined;
+  if (picked && !picked.ok) return a.respond(textMessage(picked.message));
+  const service = picked?.ok ? picked.services[0] : undefined;
+  const folder = folderOf(deploy, service);
+  const { migrations } = discoverMigrations(folder.dir, folder.layout);
+  const wanted = picked?.ok
+    ? picked.migration.slice(picked.migration.indexOf('/') + 1)
+    : (cmd.migration ?? '');
+  const migration = findMigration(migrations, wanted);
   if (!migration)
     return a.respond(
       textMessage(
         `There is no migration ${esc(JSON.stringify(cmd.migration))}. Available: ${migrations.map((m) => `\`${m.id}\``).join(', ')}.`,
       ),
     );
-  const env = deploy.environments.find((e) => e.name === (cmd.on ?? names[0]))!;
+  const env = targetOf(deploy, cmd.on ?? names[0]!, service)!;
   const groups = await readGroups(s.deps.chat, groupsNamed(deploy));
   const no = forbidden(
     { policy: s.deps.policy, groups },
@@ -88,5 +98,6 @@ export async function verifyCommand(s: Shell, a: Asked, cmd: Extract<SlashComman
     action: 'verify.on_demand',
     detail: { migration: migration.id, env: env.name, summary: outcome.summary },
   });
-  return a.respond(checksReply(outcome.result, `Verification of ${esc(migration.id)} on ${esc(env.name)}`));
+  const what = service ? `${service}/${migration.id}` : migration.id;
+  return a.respond(checksReply(outcome.result, `Verification of ${esc(what)} on ${esc(env.name)}`));
 }

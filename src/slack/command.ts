@@ -49,7 +49,7 @@ const parseVerify: Parse = (rest) => {
     '`/deploy-migration verify 024_atomic_user_behavior_updates on production` or `/deploy-migration verify #17`';
   if (!target || (on !== undefined && (on.toLowerCase() !== 'on' || !env)) || more.length)
     return usage(`Say what to verify, e.g. ${example}.`);
-  if (!run && !MIGRATION.test(target))
+  if (!run && !MIGRATION.test(target) && !SERVICE_MIGRATION.test(target))
     return usage(`${quote(target)} is not a migration or a run: try ${example}.`);
   return {
     ok: true,

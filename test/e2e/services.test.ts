@@ -100,4 +100,24 @@ describe('several services in one run', () => {
     expect(await tables(h.targets['staging/community']!)).not.toContain('tags');
     expect(await tables(h.targets['staging/community']!)).toContain('posts');
   });
+
+  it('list, verify and a single service’s migration, named service/migration', async () => {
+    await h.slash('list');
+    await h.settle();
+    const list = ephemerals(h.slack).at(-1)!;
+    expect(list).toContain('community/001_posts');
+    expect(list).toContain('academy/002_lessons');
+    await h.slash('verify community/001_posts on staging');
+    await h.settle();
+    expect(ephemerals(h.slack).at(-1)).toContain('Verification of community/001_posts on staging');
+    await h.slash('002_nope');
+    await h.settle();
+    expect(ephemerals(h.slack).at(-1)).toMatch(/There is no migration "002_nope"\. Name it as service\/migration/);
+    await h.slash('academy/002_lessons to staging');
+    await h.settle();
+    const card = current(h.slack, CARD);
+    expect(card).toContain('`academy/002_lessons`');
+    expect(card).not.toContain('community');
+    expect(await tables(h.targets['staging/academy']!)).toContain('lessons');
+  });
 });

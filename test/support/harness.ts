@@ -62,6 +62,11 @@ export interface HarnessOptions {
   socket?: boolean;
   /** deploy.yml `services:` (support/services.ts): no top-level folder, no database per environment. */
   services?: ServicesOption;
+  /**
+   * A project folder to copy and run as it is (its own deploy.yml and migrations, e.g. examples/rls-rollout):
+   * every variable it names comes from `extraEnv`.
+   */
+  project?: string;
 }
 
 /** The bot's clock in tests: real time unless a test sets it. */
@@ -71,7 +76,8 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
   const envNames = options.envs ?? ['staging'];
   const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), 'mg-e2e-'));
   const migrationsDir = join(dir, 'migrations');
-  if (!reuse) {
+  if (!reuse && options.project) cpSync(options.project, dir, { recursive: true });
+  else if (!reuse) {
     if (options.migrations) {
       cpSync(join(import.meta.dirname, 'empty'), migrationsDir, { recursive: true });
       for (const [name, text] of Object.entries(options.migrations)) {
@@ -83,7 +89,7 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
   const targets: Record<string, string> = reuse?.targets ?? {};
   const services =
     options.services && (await writeServices(dir, envNames, options.services, targets, !reuse));
-  if (!services)
+  if (!services && !options.project)
     for (const e of envNames) targets[e] ??= options.targetUrls?.[e] ?? (await createTestDatabase(`mg_${e}`));
   const stateUrl = reuse?.stateUrl ?? options.stateUrl ?? (await createTestDatabase('mg_state'));
   const yaml = [
@@ -95,7 +101,7 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
         `  - name: ${e}\n${services ? '' : `    database: \${${e.toUpperCase()}_DATABASE_URL}\n`}${options.envOptions ?? '    lockTimeout: 500ms\n    retryBackoff: 50ms'}\n${options.envYaml?.[e] ?? ''}`,
     ),
   ].join('\n');
-  writeFileSync(join(dir, 'deploy.yml'), yaml);
+  if (!options.project) writeFileSync(join(dir, 'deploy.yml'), yaml);
   const processEnv: Record<string, string> = {
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -105,7 +111,9 @@ export async function startHarness(options: HarnessOptions = {}, reuse?: Harness
     ...(options.socket ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
     ...(services
       ? services.env
-      : Object.fromEntries(envNames.map((e) => [`${e.toUpperCase()}_DATABASE_URL`, targets[e]!]))),
+      : options.project
+        ? {}
+        : Object.fromEntries(envNames.map((e) => [`${e.toUpperCase()}_DATABASE_URL`, targets[e]!]))),
   };
   const slack =
     reuse?.slack ??

@@ -42,8 +42,14 @@ async function getJson(url: string): Promise<unknown> {
   return res.json();
 }
 
-/** Start Prometheus scraping `targets` (host:port) every 500 ms; resolves once each target is up. */
-export async function startPrometheus(targets: readonly string[]): Promise<Prometheus> {
+/**
+ * Start Prometheus scraping `targets` (host:port) every 500 ms; resolves once each target is up. `labels` (one per
+ * target) are added to its series, e.g. { service: 'community' }.
+ */
+export async function startPrometheus(
+  targets: readonly string[],
+  labels?: readonly Record<string, string>[],
+): Promise<Prometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'mg-prometheus-'));
   const config = join(dir, 'prometheus.yml');
   writeFileSync(
@@ -55,7 +61,14 @@ export async function startPrometheus(targets: readonly string[]): Promise<Prome
       'scrape_configs:',
       '  - job_name: app',
       '    static_configs:',
-      `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
+      ...(labels
+        ? targets.flatMap((t, i) => [
+            `      - targets: ['${t}']`,
+            `        labels: { ${Object.entries(labels[i] ?? {})
+              .map(([k, v]) => `${k}: '${v}'`)
+              .join(', ')} }`,
+          ])
+        : [`      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`]),
       '',
     ].join('\n'),
   );
