@@ -7,7 +7,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runBaseline, runBaselinePreflight } from './baseline-step.js';
-import { configProblem, sayForCli } from './cli-errors.js';
+import { configProblem, sayForCli, servicesNotInCli } from './cli-errors.js';
 import { loadDeployConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { baselineWouldDo } from './deploy/baseline.js';
@@ -65,6 +65,7 @@ export async function baselineCommand(argv: string[]): Promise<number> {
   if (!envName) return usage(`Say which environment with --env (${names.join(', ')}).`);
   const env = deploy.environments.find((e) => e.name === envName);
   if (!env) return usage(`There is no environment "${envName}" in deploy.yml (${names.join(', ')}).`);
+  if (deploy.services) return usage(servicesNotInCli('baseline'));
   const { migrations, problems } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
   if (problems.length)
     return usage(`The migrations folder has files with bad names:\n  ${problems.join('\n  ')}`);

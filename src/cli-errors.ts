@@ -76,3 +76,10 @@ export function sayForCli(text: string): string {
   const env = [...last.keys()].find((name) => text.startsWith(`${name}: `));
   return text.replace(BOT_LOG, env === undefined ? '.' : ` (${errorKind(last.get(env))}).`);
 }
+
+/**
+ * The CLI reads one migrations folder and one database per environment; a deploy.yml with services: is refused with
+ * a sentence (docs/services.md) rather than read wrongly.
+ */
+export const servicesNotInCli = (command: string): string =>
+  `deploy.yml lists services:, and the CLI's ${command} reads one migrations folder and one database per environment; it does not handle services yet. In Slack, /deploy-migration list and verify <service>/<migration> do.`;

@@ -6,7 +6,7 @@
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { configProblem } from './cli-errors.js';
+import { configProblem, servicesNotInCli } from './cli-errors.js';
 import { loadDeployConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { findMigration } from './deploy/files.js';
@@ -100,6 +100,7 @@ export async function lintCommand(argv: string[]): Promise<number> {
     if (e instanceof ConfigError) return usage(configProblem(e));
     throw e;
   }
+  if (deploy.services) return usage(servicesNotInCli('lint'));
   const { migrations, problems } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
   if (problems.length)
     return usage(`The migrations folder has files with bad names:\n  ${problems.join('\n  ')}`);

@@ -1,6 +1,6 @@
 /** What the CLI's commands share: tables for terminals, and the project (deploy.yml, the folder, the environments). */
 
-import { configProblem } from './cli-errors.js';
+import { configProblem, servicesNotInCli } from './cli-errors.js';
 import { type DeployConfig, type Environment, loadDeployConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { discoverMigrations, type MigrationFile } from './target/files.js';
@@ -41,6 +41,7 @@ export function openProject(
     if (e instanceof ConfigError) return { ok: false, problem: configProblem(e) };
     throw e;
   }
+  if (deploy.services) return { ok: false, problem: servicesNotInCli('status and plan') };
   const names = deploy.environments.map((e) => e.name);
   const envs: Environment[] = [];
   for (const name of named) {

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { BASELINE_USAGE, baselineCommand } from './cli-baseline.js';
-import { configProblem, sayForCli, watchTargetErrors } from './cli-errors.js';
+import { configProblem, sayForCli, servicesNotInCli, watchTargetErrors } from './cli-errors.js';
 import { LINT_USAGE, lintCommand } from './cli-lint.js';
 import { PLAN_USAGE, planCommand } from './cli-plan.js';
 import { STATUS_USAGE, statusCommand } from './cli-status.js';
@@ -79,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
   if (!args.env) fail(`Say which environment with --env (${names.join(', ')}).`);
   const env = deploy.environments.find((e) => e.name === args.env);
   if (!env) fail(`There is no environment "${args.env}" in deploy.yml (${names.join(', ')}).`);
+  if (deploy.services) fail(servicesNotInCli('verify'));
   const { migrations, problems } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);
   if (problems.length) fail(`The migrations folder has files with bad names:\n  ${problems.join('\n  ')}`);
   // With the bot's store at hand (DATABASE_URL), what this command does on the target is recorded as the bot's
