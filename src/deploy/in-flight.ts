@@ -1,4 +1,5 @@
 /** A run in flight as `migration-gate status` shows it: where it is now, and which environments it deploys to. Pure. */
+import { gateName } from './gate-name.js';
 import { currentStep } from './transitions.js';
 import type { Run, StepName, StepStatus } from './types.js';
 
@@ -11,7 +12,14 @@ export interface RunInFlight {
   /** Every environment its steps go through, in order. */
   readonly environments: string[];
   /** The step working, waiting, scheduled, blocked or watching now; else the next one to start (`pending`). */
-  readonly step: { index: number; env: string; name: StepName; status: StepStatus } | null;
+  readonly step: {
+    index: number;
+    env: string;
+    name: StepName;
+    status: StepStatus;
+    /** A gate's name (deploy/gate-name.ts: "deploy to production", "rollback on staging"); null for other steps. */
+    gate: string | null;
+  } | null;
 }
 
 export function inFlight(run: Run): RunInFlight {
@@ -24,10 +32,21 @@ export function inFlight(run: Run): RunInFlight {
     requestedBy: run.requestedBy,
     startedAt: run.createdAt,
     environments: [...new Set(run.steps.map((s) => s.env))],
-    step: step ? { index, env: step.env, name: step.name, status: step.status } : null,
+    step: step
+      ? {
+          index,
+          env: step.env,
+          name: step.name,
+          status: step.status,
+          gate: step.name === 'approval' ? gateName(run, index) : null,
+        }
+      : null,
   };
 }
 
-/** "production approval (waiting)" */
-export const whereNow = (r: RunInFlight): string =>
-  r.step ? `${r.step.env} ${r.step.name} (${r.step.status})` : 'between steps';
+/** "approval: deploy to production (waiting)", "approval: rollback on staging (waiting)", "production apply (running)" */
+export function whereNow(r: RunInFlight): string {
+  if (!r.step) return 'between steps';
+  const { env, name, status, gate } = r.step;
+  return `${gate ? `approval: ${gate}` : `${env} ${name}`} (${status})`;
+}

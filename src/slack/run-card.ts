@@ -1,4 +1,5 @@
 /** The run card: one message in the channel per run, updated in place as the run moves, and its buttons. Pure. */
+import { gateKind } from '../deploy/gate-name.js';
 import type { Run, Step, StepStatus } from '../deploy/types.js';
 import { restoreButtons, restoreOfferStatus } from './backup-blocks.js';
 import { type GateView, gateProgressText } from './gate-blocks.js';
@@ -29,20 +30,36 @@ export const ICON: Record<StepStatus, string> = {
   skipped: '⏭️',
 };
 
-function stepLabel(s: Step, gate?: GateView, monitor?: string): string {
+/**
+ * A gate's name on its environment's row, by what it decides: "approval", a stage's "approval: business", an
+ * after: action's "approval: merge acme/app#42", "rollback approval", "restore approval"; and once it passed.
+ */
+function gateLabels(run: Run, index: number): { open: string; passed: string } {
+  const s = run.steps[index]!;
+  const kind = gateKind(run, index);
+  if (kind === 'rollback' || kind === 'restore')
+    return { open: `${kind} approval`, passed: `${kind} approved` };
+  const what = kind === 'after' ? s.after?.label : s.stage;
+  const suffix = what === undefined ? '' : `: ${esc(what)}`;
+  return { open: `approval${suffix}`, passed: `approved${suffix}` };
+}
+
+function stepLabel(run: Run, index: number, gate?: GateView, monitor?: string): string {
+  const s = run.steps[index]!;
   if (s.name === 'monitor' && s.status === 'watching' && monitor)
     return `${ICON[s.status]} monitor ${esc(monitor)}`;
-  // A stage's gate says which stage it is: "approval: business".
-  const gateLabel = s.stage === undefined ? 'approval' : `approval: ${esc(s.stage)}`;
-  if (s.name === 'approval' && gate && (s.status === 'waiting' || s.status === 'scheduled'))
-    return `${ICON[s.status]} ${gateLabel} (${gateProgressText(gate, false)})${
-      s.status === 'scheduled' && s.resumeAt ? ` · proceeds ${when(s.resumeAt)}` : ' · approve in the thread'
-    }`;
-  if (s.name === 'approval' && s.status === 'succeeded')
-    return `${ICON[s.status]} approved${s.stage === undefined ? '' : `: ${esc(s.stage)}`}`;
-  if (s.name === 'approval' && s.stage !== undefined)
-    return `${ICON[s.status]} ${gateLabel}${s.summary && s.status !== 'pending' ? ` ${esc(s.summary)}` : ''}`;
   const detail = s.summary && s.status !== 'pending' ? ` ${esc(s.summary)}` : '';
+  if (s.name === 'approval') {
+    const label = gateLabels(run, index);
+    if (gate && (s.status === 'waiting' || s.status === 'scheduled'))
+      return `${ICON[s.status]} ${label.open} (${gateProgressText(gate, false)})${
+        s.status === 'scheduled' && s.resumeAt
+          ? ` · proceeds ${when(s.resumeAt)}`
+          : ' · approve in the thread'
+      }`;
+    if (s.status === 'succeeded') return `${ICON[s.status]} ${label.passed}`;
+    return `${ICON[s.status]} ${label.open}${detail}`;
+  }
   // An after: action's summary starts with its label (docs/after.md).
   if (s.name === 'after')
     return `${ICON[s.status]} after: ${esc(detail ? s.summary! : (s.after?.label ?? ''))}`;
@@ -93,7 +110,7 @@ export function runCard(
   const envs = [...new Set(run.steps.map((s) => s.env))];
   const labels = (keep: (s: Step) => boolean) =>
     run.steps
-      .map((s, i) => (keep(s) ? stepLabel(s, gates.get(i), monitors.get(i)) : ''))
+      .map((s, i) => (keep(s) ? stepLabel(run, i, gates.get(i), monitors.get(i)) : ''))
       .filter(Boolean)
       .join('  ·  ');
   // With services: the environment's own steps (its gates, after: actions) on its line, then a row per service.

@@ -45,6 +45,10 @@ describe('the rollback card says what rolling back loses', () => {
 
     await h.click(CARD, ACTIONS.rollback, 'U0REQUESTER');
     await h.settle();
+    // The run card names the gate by what it decides.
+    expect(current(h.slack, CARD)).toMatch(
+      /⏸ rollback approval \(dba 0\/1\) · approve in the thread {2}· {2}▫️ rollback/,
+    );
     const gate = current(h.slack, GATE);
     expect(gate).toContain(
       'Will undo on production, newest first: `001_nickname` (`001_nickname.down.sql`).',
@@ -55,6 +59,7 @@ describe('the rollback card says what rolling back loses', () => {
     // The card is a warning, not a refusal: approving still rolls back.
     await h.click(GATE, ACTIONS.approve, 'U0DBA');
     await h.settle();
+    expect(current(h.slack, CARD)).toMatch(/✅ rollback approved {2}· {2}✅ rollback/);
     expect(
       await query(
         h.targets.production!,

@@ -82,7 +82,13 @@ describe('migration-gate status and plan', { timeout: 120_000 }, () => {
         requestedBy: 'U0ALICE',
         startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         environments: ['staging', 'production'],
-        step: { index: 4, env: 'production', name: 'approval', status: 'waiting' },
+        step: {
+          index: 4,
+          env: 'production',
+          name: 'approval',
+          status: 'waiting',
+          gate: 'deploy to production',
+        },
       },
     ]);
   });
@@ -110,7 +116,7 @@ describe('migration-gate status and plan', { timeout: 120_000 }, () => {
     expect(r.out).toMatch(/^002_email_index\s+applied \S+ \S+\s+pending\s+not read$/m);
     expect(r.out).toContain('legacy: not read, LEGACY_DATABASE_URL is not set');
     expect(r.out).toMatch(
-      /^#\d+\s+003_user_name\s+U0ALICE\s+.+UTC\s+production approval \(waiting\)\s+staging → production$/m,
+      /^#\d+\s+003_user_name\s+U0ALICE\s+.+UTC\s+approval: deploy to production \(waiting\)\s+staging → production$/m,
     );
   });
 

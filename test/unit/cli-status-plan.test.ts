@@ -102,7 +102,22 @@ describe('status: a run in flight', () => {
       environments: ['staging', 'production'],
       step: { index: 1, name: 'approval' },
     });
-    expect(whereNow(r)).toBe('production approval (waiting)');
+    expect(whereNow(r)).toBe('approval: deploy to production (waiting)');
+  });
+  it("a gate is named by what it decides: a rollback's, a stage's, an after: action's", () => {
+    const at = (step: object) =>
+      whereNow(
+        inFlight({ ...run, steps: [{ env: 'production', name: 'apply', status: 'failed' }, step] } as Run),
+      );
+    expect(at({ env: 'production', name: 'approval', status: 'waiting', purpose: 'rollback' })).toBe(
+      'approval: rollback on production (waiting)',
+    );
+    expect(at({ env: 'production', name: 'approval', status: 'waiting', stage: 'dba' })).toBe(
+      'approval: deploy to production, stage 1 of 1: dba (waiting)',
+    );
+    expect(
+      at({ env: 'production', name: 'approval', status: 'scheduled', after: { label: 'merge acme/app#42' } }),
+    ).toBe('approval: merge acme/app#42 after production (scheduled)');
   });
   it('a run not begun is at its first pending step', () => {
     const fresh = { ...run, steps: run.steps.map((s) => ({ ...s, status: 'pending' })) } as Run;
