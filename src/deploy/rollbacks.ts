@@ -100,8 +100,10 @@ export function rollbackRequested(
   // The held step stays failed; the rest of the deploy is skipped (with services, the other services' monitors
   // watching beside it stop too); rollback steps follow it, one per service the plan undoes.
   const stop = new Set(watchingTogether(run.steps, e.index));
+  // The rollback goes after the last of them, so no watched step moves (charts and checkpoints name steps by index).
+  const last = Math.max(e.index, ...stop);
   const before = run.steps
-    .slice(0, e.index + 1)
+    .slice(0, last + 1)
     .map((s, i) =>
       i === e.index
         ? { ...s, status: 'failed' as const }
@@ -109,10 +111,10 @@ export function rollbackRequested(
           ? { ...s, status: 'skipped' as const, finishedAt: e.at, summary: 'stopped for the rollback' }
           : s,
     );
-  const after = run.steps.slice(e.index + 1).map((s) => ({ ...s, status: 'skipped' as const }));
+  const after = run.steps.slice(last + 1).map((s) => ({ ...s, status: 'skipped' as const }));
   const services = servicesUndone(e.plan?.undo ?? []);
   const steps = [...before, ...rollbackSteps(env, ctx.policy.gated(env) && !e.automatic, services), ...after];
-  return enter({ ...run, reason: e.reason, endedBy: e.by }, steps, e.index + 1, e.at, ctx.policy);
+  return enter({ ...run, reason: e.reason, endedBy: e.by }, steps, last + 1, e.at, ctx.policy);
 }
 
 export function resumeRollback(run: Run, index: number, at: string, by: string, ctx: Context): Decision {

@@ -61,11 +61,9 @@ export function enter(
   if (step.name === 'monitor') {
     // With services, the monitor steps of one environment's services that follow it watch at the same time.
     const together: number[] = [];
-    for (
-      let k = index;
-      steps[k]?.name === 'monitor' && steps[k]!.env === step.env && steps[k]!.status === 'pending';
-      k++
-    ) {
+    // (A service with nothing to apply has its monitor skipped: the ones after it start all the same.)
+    for (let k = index; steps[k]?.name === 'monitor' && steps[k]!.env === step.env; k++) {
+      if (steps[k]!.status !== 'pending') continue;
       steps[k] = { ...steps[k]!, status: 'watching', startedAt: when };
       together.push(k);
     }

@@ -68,3 +68,21 @@ export async function servicesApplyFailed(deps: Deps, run: Run, index: number, d
     partial: services.some((s) => s.applied.length > 0),
   };
 }
+
+/**
+ * A step's thread reply names its service beside its environment ("Verify on staging · community"): the replies'
+ * titles say "<step> on <env>", and three services' replies would otherwise read the same.
+ */
+export function forService(message: Message, env: string, service: string | undefined): Message {
+  if (!service) return message;
+  const from = ` on ${env}`;
+  const to = ` on ${env} · ${service}`;
+  let done = false;
+  const blocks = message.blocks.map((b) => {
+    const json = JSON.stringify(b);
+    if (done || !json.includes(from)) return b;
+    done = true;
+    return JSON.parse(json.replace(from, to)) as typeof b;
+  });
+  return { text: message.text.replace(from, to), blocks };
+}

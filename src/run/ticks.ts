@@ -50,7 +50,10 @@ async function tickCheckpoints(
       now,
     );
     // The folder as it is now, for every run's rollback plan (what it would undo if a trigger fires).
-    const folder = discoverMigrations(deps.deploy.migrationsDir, deps.deploy.migrationsLayout);
+    // (With services, each service's folder is read by rollbackPlanAt itself.)
+    const folder = deps.deploy.services
+      ? undefined
+      : discoverMigrations(deps.deploy.migrationsDir, deps.deploy.migrationsLayout);
     const judged = await runs.loadRuns(deps.db, [...new Set(batch.measured.map((m) => m.runId))]);
     await mapLimit(batch.measured, PARALLEL, (m) =>
       inRun(m.runId, async () => {

@@ -30,7 +30,7 @@ import { deployFor } from '../targets.js';
 import { migrationsToVerify, runVerify } from '../verification.js';
 import type { Deps } from './deps.js';
 import { threadLink } from './notify.js';
-import { type Done, scoped, servicesApplyFailed } from './service-scope.js';
+import { type Done, forService, scoped, servicesApplyFailed } from './service-scope.js';
 import { reply } from './views.js';
 
 async function work(deps: Deps, run: Run, index: number, e: Environment): Promise<Done> {
@@ -170,7 +170,7 @@ export async function executeStep(deps: Deps, whole: Run, index: number): Promis
       done = await servicesApplyFailed(deps, whole, index, done);
     deps.metrics.lockRetries(e.name, lockRetriesOf(done.outcome.result));
     await saveStepResult(deps.db, run.id, index, redactDeep(done.outcome.result, deps.secrets));
-    await reply(deps, whole, `step:${index}`, done.message);
+    await reply(deps, whole, `step:${index}`, forService(done.message, step.env, step.service));
   }
   const { outcome } = done;
   const durationMs = Math.round(performance.now() - started);
