@@ -18,6 +18,12 @@ export async function startBaseline(
   respond: Respond,
 ): Promise<void> {
   const { deploy } = s.deps;
+  if (deploy.services)
+    return respond(
+      textMessage(
+        "Baseline not started: deploy.yml lists services:, and a baseline marks one folder's files on one database; it does not handle services yet (docs/services.md). Nothing was recorded.",
+      ),
+    );
   const picked = pickMigration(deploy, cmd.migration, 'nothing is baselined');
   if (!picked.ok) return respond(textMessage(picked.message));
   const { migrations, migration } = picked;

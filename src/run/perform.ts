@@ -18,6 +18,7 @@ import { postChart } from './chart.js';
 import type { Deps } from './deps.js';
 import { monitorView, postAlert, redrawAlert, startMonitor } from './monitor-view.js';
 import { notify } from './notify.js';
+import { verifySiblings } from './service-scope.js';
 import { gateView, remind, renderAll, renderCard, renderGate, reply } from './views.js';
 import { executeStep, verifyOnDemand } from './work.js';
 
@@ -98,7 +99,9 @@ export function createPerform(deps: Deps, parts: PerformParts) {
       case 'alert':
         return void (await postAlert(deps, run, effect.index, effect.level, effect.judged, effect.rollback));
       case 'verifyNow':
-        return void (await verifyOnDemand(deps, run, effect.index, effect.by));
+        // With services, every service's verification on that environment, one table each.
+        for (const i of verifySiblings(run, effect.index)) await verifyOnDemand(deps, run, i, effect.by);
+        return;
       case 'takeCheckpoint': {
         const now = deps.clock();
         if (!(await addExtraCheckpoint(deps.db, run.id, effect.index, now))) {

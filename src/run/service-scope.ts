@@ -86,3 +86,14 @@ export function forService(message: Message, env: string, service: string | unde
   });
   return { text: message.text.replace(from, to), blocks };
 }
+
+/** Verify step `index` and, with services, every other service's verify step reached on its environment. */
+export function verifySiblings(run: Run, index: number): number[] {
+  const step = run.steps[index]!;
+  if (!step.service) return [index];
+  return run.steps.flatMap((s, i) =>
+    s.name === 'verify' && s.env === step.env && s.service && !['pending', 'skipped'].includes(s.status)
+      ? [i]
+      : [],
+  );
+}

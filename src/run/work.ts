@@ -217,7 +217,11 @@ export async function verifyOnDemand(whole: Deps, wholeRun: Run, index: number, 
     runId: run.id,
     detail: { env: e.name, summary: outcome.summary },
   });
-  const message = checksReply(outcome.result, `Verification on ${e.name}, run now by <@${by}>`);
+  const message = forService(
+    checksReply(outcome.result, `Verification on ${e.name}, run now by <@${by}>`),
+    e.name,
+    e.service,
+  );
   const card = await findMessage(deps.db, run.id, 'card');
   if (card) await deps.chat.post(card.channel, message, card.ts);
 }

@@ -110,6 +110,19 @@ describe('several services in one run', () => {
     await h.slash('verify community/001_posts on staging');
     await h.settle();
     expect(ephemerals(h.slack).at(-1)).toContain('Verification of community/001_posts on staging');
+    // Run verification on a services run: every service's checks on that environment, a table each.
+    const before = h.slack.callsTo('chat.postMessage').length;
+    await h.slash('verify #1 on staging');
+    await h.settle();
+    const tables_ = h.slack
+      .callsTo('chat.postMessage')
+      .slice(before)
+      .map((c) => String(c.args.text));
+    for (const s of ['community', 'marketplace', 'academy'])
+      expect(tables_.some((t) => t.startsWith(`Verification on staging · ${s}, run now by`))).toBe(true);
+    await h.slash('baseline 001_posts on staging');
+    await h.settle();
+    expect(ephemerals(h.slack).at(-1)).toContain('does not handle services yet');
     await h.slash('002_nope');
     await h.settle();
     expect(ephemerals(h.slack).at(-1)).toMatch(/There is no migration "002_nope"\. Name it as service\/migration/);
