@@ -9,6 +9,7 @@ import {
   button,
   context,
   esc,
+  escKeepingMentions,
   formatMs,
   type Message,
   mention,
@@ -66,6 +67,7 @@ function stepLabel(run: Run, index: number, gate?: GateView, monitor?: string): 
   return `${ICON[s.status]} ${s.name}${detail}`;
 }
 
+/** The card's status line; a reason keeps the mentions the bot wrote in it ("rejected by <@U6>"). */
 export function runStatusLine(run: Run): string {
   switch (run.status) {
     case 'running': {
@@ -79,7 +81,7 @@ export function runStatusLine(run: Run): string {
         (s) => s.status === 'blocked' && (s.name === 'apply' || s.name === 'verify'),
       );
       if (held && run.reason)
-        return `⛔ ${esc(run.reason)} Roll back undoes what this run applied on ${esc(held.env)}; Cancel leaves it as it is.`;
+        return `⛔ ${escKeepingMentions(run.reason)} Roll back undoes what this run applied on ${esc(held.env)}; Cancel leaves it as it is.`;
       return `⏳ Running since ${run.createdAt.slice(11, 19)} UTC`;
     }
     case 'succeeded': {
@@ -87,17 +89,17 @@ export function runStatusLine(run: Run): string {
       return `✅ Succeeded in ${formatMs(ms)}`;
     }
     case 'failed':
-      return `❌ Failed: ${esc(run.reason ?? 'see the thread')}`;
+      return `❌ Failed: ${escKeepingMentions(run.reason ?? 'see the thread')}`;
     case 'cancelled':
       return `🚫 Cancelled by ${mention(run.endedBy ?? '')} ${when(run.finishedAt ?? run.createdAt)}`;
     case 'rejected':
-      return `❌ Rejected by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`;
+      return `❌ Rejected by ${mention(run.endedBy ?? '')}: ${escKeepingMentions(run.reason ?? '')}`;
     case 'expired':
-      return `⌛ Expired: ${esc(run.reason ?? 'nobody approved in time')}`;
+      return `⌛ Expired: ${escKeepingMentions(run.reason ?? 'nobody approved in time')}`;
     case 'rolled_back':
       return run.endedBy === SYSTEM_ACTOR
-        ? `↩️ Rolled back automatically: ${esc(run.reason ?? '')}`
-        : `↩️ Rolled back by ${mention(run.endedBy ?? '')}: ${esc(run.reason ?? '')}`;
+        ? `↩️ Rolled back automatically: ${escKeepingMentions(run.reason ?? '')}`
+        : `↩️ Rolled back by ${mention(run.endedBy ?? '')}: ${escKeepingMentions(run.reason ?? '')}`;
   }
 }
 

@@ -4,6 +4,7 @@
  * anyone approves, with what the backup taken before apply can and cannot put back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RESTORE_ACTIONS } from '../../src/slack/backup-blocks.js';
 import { ACTIONS } from '../../src/slack/mrkdwn.js';
 import { current, type Harness, startHarness } from '../support/harness.js';
 import { query } from '../support/pg.js';
@@ -17,7 +18,7 @@ describe('the rollback card says what rolling back loses', () => {
     h = await startHarness({
       envs: ['production'],
       migrations: {
-        '001_nickname.sql': 'alter table users add column nickname text;\n',
+        '001_nickname.sql': 'alter table users add column nickname text;\ndelete from users where id > 15;\n',
         '001_nickname.down.sql': 'alter table users drop column nickname;\n',
         // Verification fails, so the run holds and can be rolled back.
         '001_nickname.checks.yml': '- { name: never true, sql: "select 1", expect: 2 }\n',
@@ -66,5 +67,18 @@ describe('the rollback card says what rolling back loses', () => {
         "select count(*)::int as n from information_schema.columns where table_name = 'users' and column_name = 'nickname'",
       ),
     ).toEqual([{ n: 0 }]);
+  });
+
+  it("a restore rejected: the card's status line names who rejected it as a mention, the reason typed as text", async () => {
+    // The rollback of the first test offered a restore from the backup taken before apply.
+    await h.click(CARD, RESTORE_ACTIONS.restore, 'U0REQUESTER');
+    await h.settle();
+    await h.click('Restore approval needed for production', ACTIONS.reject, 'U0DBA');
+    await h.settle();
+    await h.submitModal('U0DBA', 'Not <now> & not here');
+    await h.settle();
+    expect(current(h.slack, CARD)).toContain(
+      'The restore of production was rejected by <@U0DBA> (Not &lt;now&gt; &amp; not here): the rollback stands, its data was not restored.',
+    );
   });
 });

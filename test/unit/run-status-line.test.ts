@@ -1,0 +1,40 @@
+/** The run card's status line keeps the mentions the bot wrote in a run's reason and escapes everything else. */
+import { describe, expect, it } from 'vitest';
+import type { Run } from '../../src/deploy/types.js';
+import { runStatusLine } from '../../src/slack/run-card.js';
+
+const run = (extra: Partial<Run>): Run => ({
+  id: 7,
+  migration: '001_a',
+  requestedBy: 'U0REQ',
+  channel: 'C1',
+  status: 'running',
+  steps: [{ env: 'production', name: 'apply', status: 'succeeded' }],
+  checksums: {},
+  version: 1,
+  createdAt: '2026-11-22T10:00:00.000Z',
+  ...extra,
+});
+
+describe('the run status line', () => {
+  it('a declined restore names who rejected it as a mention; the reason typed stays text', () => {
+    const line = runStatusLine(
+      run({
+        status: 'rolled_back',
+        endedBy: 'U0REQ',
+        reason:
+          'The restore of production was rejected by <@U0DBA> (not <b>now</b> & not <!channel>): the rollback stands, its data was not restored.',
+      }),
+    );
+    expect(line).toBe(
+      '↩️ Rolled back by <@U0REQ>: The restore of production was rejected by <@U0DBA> (not &lt;b&gt;now&lt;/b&gt; &amp; not &lt;!channel&gt;): the rollback stands, its data was not restored.',
+    );
+  });
+
+  it('a failed, rejected or expired run keeps a mention in its reason too', () => {
+    for (const status of ['failed', 'rejected', 'expired'] as const)
+      expect(runStatusLine(run({ status, endedBy: 'U0OPS', reason: 'held by <@U0DBA>' }))).toContain(
+        'held by <@U0DBA>',
+      );
+  });
+});
