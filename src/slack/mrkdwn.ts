@@ -37,6 +37,19 @@ export function escKeepingMentions(text: string): string {
     .join('');
 }
 
+/**
+ * A sentence the bot wrote around text it did not (a run's reason: "rejected by <@U0DBA> (<what they typed>)"):
+ * everything is escaped except the mentions of `users`, the people the bot itself names there. A mention of
+ * anyone else inside it came from the typed text, a file or a database error, and is shown as text.
+ */
+export function escKeepingMentionsOf(text: string, users: readonly (string | undefined)[]): string {
+  const keep = new Set(users.flatMap((u) => (u && USER_ID.test(u) ? [`<@${u}>`] : [])));
+  return text
+    .split(/(<@[UW][A-Z0-9]{2,}>)/)
+    .map((part, i) => (i % 2 && keep.has(part) ? part : esc(part)))
+    .join('');
+}
+
 /** "1 statement", "3 statements", "1,200 files". */
 export const plural = (n: number, one: string, many = `${one}s`) =>
   `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;

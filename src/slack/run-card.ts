@@ -9,7 +9,7 @@ import {
   button,
   context,
   esc,
-  escKeepingMentions,
+  escKeepingMentionsOf,
   formatMs,
   type Message,
   mention,
@@ -67,8 +67,9 @@ function stepLabel(run: Run, index: number, gate?: GateView, monitor?: string): 
   return `${ICON[s.status]} ${s.name}${detail}`;
 }
 
-/** The card's status line; a reason keeps the mentions the bot wrote in it ("rejected by <@U6>"). */
+/** The card's status line; a reason keeps the mentions the bot wrote in it ("rejected by <@U0DBA>"), of the run's people. */
 export function runStatusLine(run: Run): string {
+  const why = (text: string) => escKeepingMentionsOf(text, [run.endedBy, run.requestedBy]);
   switch (run.status) {
     case 'running': {
       const offer = run.steps.find((s) => s.name === 'restore' && s.status === 'blocked');
@@ -81,7 +82,7 @@ export function runStatusLine(run: Run): string {
         (s) => s.status === 'blocked' && (s.name === 'apply' || s.name === 'verify'),
       );
       if (held && run.reason)
-        return `⛔ ${escKeepingMentions(run.reason)} Roll back undoes what this run applied on ${esc(held.env)}; Cancel leaves it as it is.`;
+        return `⛔ ${why(run.reason)} Roll back undoes what this run applied on ${esc(held.env)}; Cancel leaves it as it is.`;
       return `⏳ Running since ${run.createdAt.slice(11, 19)} UTC`;
     }
     case 'succeeded': {
@@ -89,17 +90,17 @@ export function runStatusLine(run: Run): string {
       return `✅ Succeeded in ${formatMs(ms)}`;
     }
     case 'failed':
-      return `❌ Failed: ${escKeepingMentions(run.reason ?? 'see the thread')}`;
+      return `❌ Failed: ${why(run.reason ?? 'see the thread')}`;
     case 'cancelled':
       return `🚫 Cancelled by ${mention(run.endedBy ?? '')} ${when(run.finishedAt ?? run.createdAt)}`;
     case 'rejected':
-      return `❌ Rejected by ${mention(run.endedBy ?? '')}: ${escKeepingMentions(run.reason ?? '')}`;
+      return `❌ Rejected by ${mention(run.endedBy ?? '')}: ${why(run.reason ?? '')}`;
     case 'expired':
-      return `⌛ Expired: ${escKeepingMentions(run.reason ?? 'nobody approved in time')}`;
+      return `⌛ Expired: ${why(run.reason ?? 'nobody approved in time')}`;
     case 'rolled_back':
       return run.endedBy === SYSTEM_ACTOR
-        ? `↩️ Rolled back automatically: ${escKeepingMentions(run.reason ?? '')}`
-        : `↩️ Rolled back by ${mention(run.endedBy ?? '')}: ${escKeepingMentions(run.reason ?? '')}`;
+        ? `↩️ Rolled back automatically: ${why(run.reason ?? '')}`
+        : `↩️ Rolled back by ${mention(run.endedBy ?? '')}: ${why(run.reason ?? '')}`;
   }
 }
 

@@ -17,23 +17,23 @@ const run = (extra: Partial<Run>): Run => ({
 });
 
 describe('the run status line', () => {
-  it('a declined restore names who rejected it as a mention; the reason typed stays text', () => {
+  it('a rejected restore names who rejected it as a mention; the reason typed stays text, a mention in it too', () => {
     const line = runStatusLine(
       run({
         status: 'rolled_back',
-        endedBy: 'U0REQ',
+        endedBy: 'U0DBA',
         reason:
-          'The restore of production was rejected by <@U0DBA> (not <b>now</b> & not <!channel>): the rollback stands, its data was not restored.',
+          'The restore of production was rejected by <@U0DBA> (not <b>now</b> & not <!channel>, ask <@U0EVIL>): the rollback stands, its data was not restored.',
       }),
     );
     expect(line).toBe(
-      '↩️ Rolled back by <@U0REQ>: The restore of production was rejected by <@U0DBA> (not &lt;b&gt;now&lt;/b&gt; &amp; not &lt;!channel&gt;): the rollback stands, its data was not restored.',
+      '↩️ Rolled back by <@U0DBA>: The restore of production was rejected by <@U0DBA> (not &lt;b&gt;now&lt;/b&gt; &amp; not &lt;!channel&gt;, ask &lt;@U0EVIL&gt;): the rollback stands, its data was not restored.',
     );
   });
 
   it('a failed, rejected or expired run keeps a mention in its reason too', () => {
     for (const status of ['failed', 'rejected', 'expired'] as const)
-      expect(runStatusLine(run({ status, endedBy: 'U0OPS', reason: 'held by <@U0DBA>' }))).toContain(
+      expect(runStatusLine(run({ status, endedBy: 'U0DBA', reason: 'held by <@U0DBA>' }))).toContain(
         'held by <@U0DBA>',
       );
   });
