@@ -16,7 +16,15 @@ import { encodeAlertRef, encodeStepRef } from './refs.js';
 
 export const MONITOR_ACTIONS = { ack: 'alert.ack', keep: 'alert.keep' } as const;
 
-const when = (iso: string) => `${iso.slice(11, 16)} UTC`;
+/**
+ * How the view writes a time: HH:MM, or HH:MM:SS when its checkpoints are less than a minute apart (the newest taken
+ * and the next due), as the chart's axis does (deploy/chart.ts), so two checkpoints never read as the same minute.
+ */
+function clockOf(v: MonitorView): (iso: string) => string {
+  const apart = v.latest && v.nextAt ? Math.abs(Date.parse(v.nextAt) - Date.parse(v.latest.at)) : Infinity;
+  const end = apart < 60_000 ? 19 : 16;
+  return (iso) => `${iso.slice(11, end)} UTC`;
+}
 const ICON = { ok: '✅', warn: '⚠️', critical: '🔴' } as const;
 
 export interface MonitorView {
@@ -36,7 +44,7 @@ export interface MonitorView {
 
 export function progressText(v: MonitorView): string {
   const missed = v.missed ? `, ${v.missed} missed` : '';
-  return `${v.done + v.missed}/${v.total} checkpoint${v.total === 1 ? '' : 's'}${missed}${v.nextAt && !v.finished ? ` · next ${when(v.nextAt)}` : ''}`;
+  return `${v.done + v.missed}/${v.total} checkpoint${v.total === 1 ? '' : 's'}${missed}${v.nextAt && !v.finished ? ` · next ${clockOf(v)(v.nextAt)}` : ''}`;
 }
 
 /**
@@ -75,7 +83,10 @@ export function monitorMessage(runId: number, v: MonitorView): Message {
   const blocks: Block[] = [section(head, 'monitor-head')];
   if (v.latest)
     blocks.push(
-      ...sections([`Checkpoint at ${when(v.latest.at)}:`, ...v.latest.judged.map(reading)], 'monitor-latest'),
+      ...sections(
+        [`Checkpoint at ${clockOf(v)(v.latest.at)}:`, ...v.latest.judged.map(reading)],
+        'monitor-latest',
+      ),
     );
   else blocks.push(context('The first checkpoint is still to come.'));
   return { text: `Monitoring ${esc(v.env)} for run #${runId}: ${progressText(v)}`, blocks };
