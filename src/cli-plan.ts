@@ -125,7 +125,7 @@ function text(p: EnvPlan, notes: readonly string[], pathOf: (file: string) => st
   if (p.heldBy)
     lines.push(
       '',
-      `${p.env} is held by run #${p.heldBy.runId} (requested by ${p.heldBy.requestedBy}): a new deploy there waits until it ends.`,
+      `${p.env} is held by run #${p.heldBy.runId} (requested by ${p.heldBy.requestedBy}): a new deploy there is refused until that run ends.`,
     );
   if (p.unknown.length)
     lines.push(

@@ -6,6 +6,7 @@
 import type { DeployConfig } from '../config.js';
 import { unsatisfiable } from '../deploy/approvals.js';
 import { findMigration } from '../deploy/files.js';
+import { inFlight, whereNow } from '../deploy/in-flight.js';
 import { environmentsFor, isBaseline, planSteps } from '../deploy/plan.js';
 import type { Run, Step } from '../deploy/types.js';
 import { readGroups } from '../run/policy.js';
@@ -21,8 +22,17 @@ import { checksumsUpTo, discoverMigrations, type MigrationFile } from '../target
 import type { Shell } from './answer.js';
 import { type Picked, pickServices } from './release.js';
 
-const busy = (h: Holder) =>
-  `${h.env} is busy: run #${h.runId} started by <@${h.requestedBy}> at ${h.since.slice(0, 19).replace('T', ' ')} UTC is deploying there. Wait for it to finish (\`/deploy-migration status #${h.runId}\`), then run again.`;
+/**
+ * Why a run cannot start: which run holds the environment and what that run is doing now (it may be deploying
+ * elsewhere, or only watching): a run holds every environment it goes to until it ends.
+ */
+const busy = (h: Holder, now?: string) =>
+  `${h.env} is busy: run #${h.runId} started by <@${h.requestedBy}> at ${h.since.slice(0, 19).replace('T', ' ')} UTC holds it until that run ends (a run holds every environment it goes to)${now ? `; it is now at ${now}` : ''}. Wait for it to end (\`/deploy-migration status #${h.runId}\`) or cancel it, then run again.`;
+
+async function busyNow(db: Shell['deps']['db'], h: Holder): Promise<string> {
+  const run = await runs.loadRun(db, h.runId);
+  return busy(h, run ? whereNow(inFlight(run)) : undefined);
+}
 
 /** Why Slack would not take the card, said so the person can fix it. Never the raw error beyond Slack's code. */
 export function cardRefused(channel: string, e: unknown): string {
@@ -157,7 +167,7 @@ export async function launchRun(
       action: 'run.refused',
       detail: { reason: 'busy', holder: h.runId },
     });
-    return respond(textMessage(busy(h)));
+    return respond(textMessage(await busyNow(db, h)));
   };
   const holder = await holderOf(db, plan.envs);
   if (holder) return refuseBusy(holder);
@@ -196,7 +206,11 @@ export async function launchRun(
     if (!created.ok) {
       // Another run took an environment between the check and now: this card says it never started.
       await chat
-        .update(input.channel, ts, textMessage(`Run #${id} did not start: ${busy(created.holder)}`))
+        .update(
+          input.channel,
+          ts,
+          textMessage(`Run #${id} did not start: ${await busyNow(db, created.holder)}`),
+        )
         .catch(() => {});
       return refuseBusy(created.holder);
     }

@@ -86,6 +86,11 @@ describe('what users type, and what must never leak', () => {
     expect(answers[0]).toContain(
       `staging is busy: run #${runs[0]!.id} started by <@${runs[0]!.requested_by}>`,
     );
+    // What the holder is doing now, and that a run holds its environments until it ends (user trial: "is deploying
+    // there" was said of a run only watching).
+    expect(answers[0]).toMatch(
+      /holds it until that run ends \(a run holds every environment it goes to\); it is now at staging \w+ \(\w+\)\. Wait for it to end/,
+    );
     const ledger = await query(
       h.targets.staging!,
       "select id from migration_gate.applied_migrations where id = '002_slow'",
