@@ -77,19 +77,24 @@ export function missingUrls(file: File): string[] {
     e.monitor === undefined
       ? []
       : metrics.flatMap((m, k) => {
-          const watched = services.filter((s) => !m.service || s.name === m.service);
-          const scopes = watched.length
-            ? watched.map((s) => ({
-                where: `services: ${s.name}, `,
-                urls: { ...e.urls, ...s.environments[e.name]?.urls },
-              }))
-            : [{ where: '', urls: e.urls ?? {} }];
-          return scopes.flatMap((scope) =>
-            urlsRead(m)
-              .filter((name) => !scope.urls[name])
+          const what = `monitoring.metrics[${k}] (${m.name ?? m.metric}) reads the URL named`;
+          const watched = services
+            .map((s, j) => ({ s, j }))
+            .filter(({ s }) => !m.service || s.name === m.service);
+          if (!watched.length)
+            return urlsRead(m)
+              .filter((name) => !e.urls?.[name])
               .map(
                 (name) =>
-                  `environments[${i}].urls: monitoring.metrics[${k}] (${m.name ?? m.metric}) reads the URL named ${name}, which ${scope.where}${e.name} does not define; ${addUrl(e.name, name)}`,
+                  `environments[${i}].urls: ${what} ${name}, which ${e.name} does not define; ${addUrl(e.name, name)}`,
+              );
+          // With services: said at the service's entry for this environment, with its own variable to add.
+          return watched.flatMap(({ s, j }) =>
+            urlsRead(m)
+              .filter((name) => !{ ...e.urls, ...s.environments[e.name]?.urls }[name])
+              .map(
+                (name) =>
+                  `services[${j}].environments.${e.name}: ${what} ${name}, which ${s.name} does not define on ${e.name}; add urls: { ${name}: "\${${upper(s.name)}_${upper(e.name)}_${upper(name)}_URL}" } here (and set that variable), or ${name}: to ${e.name}'s urls: for every service`,
               ),
           );
         }),

@@ -262,9 +262,9 @@ ${service('a', 'a', 'staging: { database: "${A_STAGING}", urls: { app: "${A_APP}
 `;
     const [problem, ...more] = located(yaml, { ...env, A_APP: 'https://a.internal' });
     expect(more).toEqual([]);
-    // Said at the environment (line 15), naming the metric, the URL and the service that lacks it.
+    // Said at the service's entry for the environment, naming the metric, the URL, and the variable to add there.
     expect(problem).toMatch(
-      /^deploy\.yml:15:5: environments\[0\]\.urls: monitoring\.metrics\[0\] \(app_up\) reads the URL named app, which services: b, staging does not define; /,
+      /^deploy\.yml:\d+:\d+: services\[1\]\.environments\.staging: monitoring\.metrics\[0\] \(app_up\) reads the URL named app, which b does not define on staging; add urls: \{ app: "\$\{B_STAGING_APP_URL\}" \} here/,
     );
   });
 });
