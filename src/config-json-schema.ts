@@ -81,6 +81,7 @@ export function deployJsonSchema(): Json {
     ...rest,
     // Each environment names its database, unless services: give one per service (then it must not).
     if: { not: { type: 'object', properties: { services: {} }, required: ['services'] } },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, not a thenable.
     then: {
       properties: {
         environments: {

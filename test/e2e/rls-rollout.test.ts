@@ -163,7 +163,9 @@ describe.skipIf(!hasPrometheus)('the RLS rollout of three services (examples/rls
     ]);
     await approve('Approval needed: merge acme/platform#1402', 'U01DBA', 'U01OPS', 'U01QA');
     // Approved after 05:00: the merge waits for the next window (Wednesday 02:00), then goes.
-    expect(current(h.slack, CARD)).toMatch(/🕑 approval: merge acme\/platform#1402 .* proceeds 2026-11-25 02:00 UTC/);
+    expect(current(h.slack, CARD)).toMatch(
+      /🕑 approval: merge acme\/platform#1402 .* proceeds 2026-11-25 02:00 UTC/,
+    );
     expect(github.received).toHaveLength(0);
     at('2026-11-25T02:00:05Z');
     await tick(false);

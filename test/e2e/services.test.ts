@@ -125,7 +125,9 @@ describe('several services in one run', () => {
     expect(ephemerals(h.slack).at(-1)).toContain('does not handle services yet');
     await h.slash('002_nope');
     await h.settle();
-    expect(ephemerals(h.slack).at(-1)).toMatch(/There is no migration "002_nope"\. Name it as service\/migration/);
+    expect(ephemerals(h.slack).at(-1)).toMatch(
+      /There is no migration "002_nope"\. Name it as service\/migration/,
+    );
     await h.slash('academy/002_lessons to staging');
     await h.settle();
     const card = current(h.slack, CARD);
