@@ -86,9 +86,9 @@ describe('approval stages in Slack', () => {
     );
     expect(final).toContain('Succeeded');
     const report = lastPost(h.slack, 'Run #1 report');
-    expect(report).toMatch(/<@U0DBA> approved 20\d\d-.* for the technical stage of production/);
-    expect(report).toMatch(/<@U0PM> approved 20\d\d-.* for the business stage of production/);
-    expect(report).toMatch(/<@U0LEAD> approved 20\d\d-.* for the go\/no-go stage of production/);
+    expect(report).toMatch(/<@U0DBA> approved 20\d\d-.* for deploy to production, stage 1 of 3: technical/);
+    expect(report).toMatch(/<@U0PM> approved 20\d\d-.* for deploy to production, stage 2 of 3: business/);
+    expect(report).toMatch(/<@U0LEAD> approved 20\d\d-.* for deploy to production, stage 3 of 3: go\/no-go/);
     expect(
       await query(
         h.targets.production!,
