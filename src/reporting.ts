@@ -5,6 +5,7 @@
 import type { DeployConfig } from './config.js';
 import { unitOf } from './deploy/metrics.js';
 import type { ReportData, ReportMetric } from './deploy/report.js';
+import { servicesForReport } from './deploy/report-services.js';
 import type { Run } from './deploy/types.js';
 import type { Logger } from './log.js';
 import type { Chat } from './slack/chat.js';
@@ -28,16 +29,20 @@ export async function gatherReport(db: Tx, deploy: DeployConfig, run: Run): Prom
       dryRun: rule.dryRun,
     }),
   );
-  return {
+  // With services, each service's steps are a place of their own in the report (deploy/report-services.ts).
+  const shown = servicesForReport(
     run,
+    await loadStepResults(db, run.id),
+    Object.fromEntries(deploy.environments.flatMap((e) => (e.monitor ? [[e.name, e.monitor.plan]] : []))),
+  );
+  return {
+    run: shown.run,
     approvals: await allApprovals(db, run.id),
-    results: await loadStepResults(db, run.id),
+    results: shown.results,
     checkpoints: await runCheckpoints(db, run.id),
     alerts: await runAlerts(db, run.id),
     metrics,
-    plans: Object.fromEntries(
-      deploy.environments.flatMap((e) => (e.monitor ? [[e.name, e.monitor.plan]] : [])),
-    ),
+    plans: shown.plans,
   };
 }
 

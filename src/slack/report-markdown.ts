@@ -94,7 +94,7 @@ export function reportMarkdown(d: ReportData): string {
     `- **Requested by:** ${who(run.requestedBy)} at ${at(run.createdAt)}`,
     ...(run.finishedAt ? [`- **Ended:** ${at(run.finishedAt)}`] : []),
     `- **Environments:** ${envsOf(run).join(' → ')}`,
-    `- **Files up to the migration, checksums fixed at the start:** ${Object.keys(run.checksums).length} (each environment below lists the ones applied there)`,
+    `- **Files up to the migration, checksums fixed at the start:** ${Object.keys(run.checksums).filter((k) => !/\.(down\.sql|checks\.yml)$/.test(k)).length} (each environment below lists the ones applied there)`,
     '',
     '## Steps',
     '',

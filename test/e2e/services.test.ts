@@ -70,6 +70,13 @@ describe('several services in one run', () => {
       'select count(*)::int as n from migration_gate.applied_migrations',
     );
     expect(ledger[0]!.n).toBe(1);
+    const report = h.slack.files.find((f) => f.name === 'run-1-report.md')!.content.toString('utf8');
+    // Each service's steps are a place of their own, and each file's sha256 is the one the run bound.
+    expect(report).toContain('**Files up to the migration, checksums fixed at the start:** 3');
+    expect(report).toMatch(/\| 4 \| staging · community \| apply \| ✅ succeeded/);
+    expect(report).toContain('### Files applied on staging · marketplace (1, in migration order)');
+    expect(report).toMatch(/\| 1 \| `marketplace\/001_listings\.sql` \| [0-9a-f]{64} \|/);
+    expect(report).not.toContain('(not in this run)');
   });
 
   it('a failing apply in the middle stops there; Roll back undoes the services the run changed', async () => {
