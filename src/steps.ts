@@ -15,7 +15,7 @@ import { blockedBy, blocks } from './deploy/lint.js';
 import { emptyPreflight, noFileDone, preflightFailed } from './deploy/outcomes.js';
 import type { ApplyResult, PreflightResult, StepOutcome } from './deploy/results.js';
 import { lintMigrations } from './lint/lint-files.js';
-import { applyMigrations } from './target/apply.js';
+import { applyMigrations, type OnLockWait } from './target/apply.js';
 import { serverVersionNum, withTargetClient } from './target/client.js';
 import { describeTargetError } from './target/connect-errors.js';
 import { discoverMigrations } from './target/files.js';
@@ -175,6 +175,8 @@ export async function runApply(
     footprints: Footprints;
     /** The ids preflight found pending here, which the approval card listed. */
     expected?: readonly string[];
+    /** Told each time a lock attempt gives up (the thread's lock notice, the held card's sentence). */
+    onLockWait?: OnLockWait;
   },
 ): Promise<StepOutcome<ApplyResult>> {
   const { migrations } = discoverMigrations(deploy.migrationsDir, deploy.migrationsLayout);

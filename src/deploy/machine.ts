@@ -13,12 +13,13 @@ import {
   gateRejected,
   windowOpened,
 } from './gate-decisions.js';
+import { lockHeldSummary } from './lock-held.js';
 import { checkpointJudged, monitorDone } from './monitor-decisions.js';
 import { withNotices } from './notify.js';
 import { describeEnd, isBaseline } from './plan.js';
 import { acknowledge, cancel, monitorRequest, verifyNow } from './requests.js';
 import { offerRestore, restorePressed } from './restores.js';
-import { pressed, rerunVerify, resumeRollback, rollbackRequested } from './rollbacks.js';
+import { pressed, rerunVerify, resumeRollback, retryApply, rollbackRequested } from './rollbacks.js';
 import {
   currentStep,
   enter,
@@ -75,6 +76,8 @@ function decideEvent(run: Run, event: RunEvent, ctx: Context): Decision {
       return gateDue(run, event.index, event.at, ctx);
     case 'rerunVerify':
       return pressed(run, event, ctx, () => rerunVerify(run, event.index, event.at));
+    case 'retryApply':
+      return pressed(run, event, ctx, () => retryApply(run, event.index, event.at));
     case 'rollbackRequested':
       return pressed(run, event, ctx, () => rollbackRequested(run, event, ctx));
     case 'resumeRollback':
@@ -106,9 +109,12 @@ function stepEnded(
   const step = run.steps[event.index]!;
   const ended = { finishedAt: event.at, durationMs: event.durationMs, summary: event.summary };
   const holds = step.name === 'verify' || step.name === 'restore';
-  if (event.type === 'stepFailed' && (holds || (step.name === 'apply' && event.partial))) {
-    // Verification failed (or some files went in): a person decides to roll back, re-run, or cancel.
-    const held = withStep(run, event.index, { status: 'blocked', ...ended });
+  const lockHeld = event.type === 'stepFailed' && step.name === 'apply' && event.lockTimeout;
+  if (event.type === 'stepFailed' && (holds || lockHeld || (step.name === 'apply' && event.partial))) {
+    // Verification failed (or some files went in, or the lock was not granted): a person decides to roll back,
+    // re-run (retry the apply), or cancel.
+    const summary = lockHeld ? lockHeldSummary(!!event.partial) : event.summary;
+    const held = withStep(run, event.index, { status: 'blocked', ...ended, summary });
     return {
       ok: true,
       // (A failed restore keeps the rollback's reason: its own is in its thread reply.)

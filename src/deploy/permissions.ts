@@ -13,6 +13,8 @@ export type Action =
   | 'restore'
   /** Run a held verify step's checks again, as the step's result. */
   | 'rerunVerify'
+  /** Run a held apply again after it could not get its lock (the same people as rerunVerify). */
+  | 'retryApply'
   /** Run checks now, outside the run's steps (slash `verify`, the Run verification button). */
   | 'verifyNow'
   /** Take a monitoring checkpoint now, or read the latest figures. */
@@ -65,6 +67,8 @@ export function may(who: Person, action: Action, s: Subject): true | string {
       );
     case 'rerunVerify':
       return allowed(requester || who.approver, [by, approvers], `re-run verification of${run}`);
+    case 'retryApply':
+      return allowed(requester || who.approver, [by, approvers], `retry the apply of${run} on ${s.env}`);
     case 'verifyNow':
       // Ungated environments are everyone's to check; on a gated one, checks are for the people answerable for it.
       if (!s.gated) return true;

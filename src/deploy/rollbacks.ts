@@ -1,37 +1,50 @@
 /**
- * A run held after a failed verification (or a partly applied apply), or watched: roll it back, re-run its
- * verification, or resume a rollback the bot was stopped in the middle of. Pure; people are checked against the
+ * A run held after a failed verification (or a partly applied apply, or an apply that could not get its lock), or
+ * watched: roll it back, re-run its verification, retry its apply, or resume a rollback the bot was stopped in the
+ * middle of. Pure; people are checked against the
  * permission table, the bot itself is not.
  */
 
 import { shortRules } from './approvals.js';
 import { type Context, type Decision, SYSTEM_ACTOR } from './decision.js';
+import { lockHeld } from './lock-held.js';
 import { forbidden } from './people.js';
 import { rollbackSteps, servicesUndone } from './plan.js';
 import { describeRollback } from './rollback-plan.js';
 import { enter, isCurrent, watchingTogether, withStep } from './transitions.js';
 import type { Run, RunEvent } from './types.js';
 
-type Held = Extract<RunEvent, { type: 'rollbackRequested' | 'rerunVerify' | 'resumeRollback' }>;
+type Held = Extract<
+  RunEvent,
+  { type: 'rollbackRequested' | 'rerunVerify' | 'resumeRollback' | 'retryApply' }
+>;
 
 /** How a person's press on a held run is audited: what happened, or what was refused. */
 const AUDIT = {
   rollbackRequested: ['rollback.requested', 'rollback'],
   resumeRollback: ['rollback.resumed', 'rollback'],
   rerunVerify: ['verify.rerun', 'verify.rerun'],
+  retryApply: ['apply.retried', 'apply.retry'],
+} as const;
+
+/** What a stale card's press hears: the step it names is no longer waiting for that. */
+const STALE = {
+  rollbackRequested: 'verification is not waiting for a decision',
+  resumeRollback: 'verification is not waiting for a decision',
+  rerunVerify: 'verification is not waiting for a decision',
+  retryApply: 'the apply is not waiting to be retried',
 } as const;
 
 /** A person's press on a held run: the card must be current, the person allowed, the rollback possible. */
 export function pressed(run: Run, e: Held, ctx: Context, decide: () => Decision): Decision {
   if (e.by === SYSTEM_ACTOR) return decide();
   const step = run.steps[e.index];
-  const rollback = e.type !== 'rerunVerify';
+  const rollback = e.type === 'rollbackRequested' || e.type === 'resumeRollback';
   const holding = step?.status === 'blocked' || (rollback && step?.status === 'watching');
   const [done, refusedAs] = AUDIT[e.type];
   if (!step || !holding) {
     // Of two presses at once, one took effect; the other finds the run moved on, and is audited as refused.
-    const refused =
-      'That card was out of date: verification is not waiting for a decision. It has been refreshed.';
+    const refused = `That card was out of date: ${STALE[e.type]}. It has been refreshed.`;
     return {
       ok: false,
       refused,
@@ -43,13 +56,13 @@ export function pressed(run: Run, e: Held, ctx: Context, decide: () => Decision)
     ctx,
     run,
     e.by,
-    rollback ? 'rollback' : 'rerunVerify',
+    rollback ? 'rollback' : e.type,
     step.env,
-    rollback ? 'rollback.refused' : 'rerun.refused',
+    rollback ? 'rollback.refused' : e.type === 'retryApply' ? 'apply.retry.refused' : 'rerun.refused',
   );
   if (no) return no;
   // Refused before anything is recorded when no file of this run can be undone here.
-  if (e.type !== 'rerunVerify' && e.plan && !e.plan.undo.length)
+  if (rollback && e.plan && !e.plan.undo.length)
     return { ok: false, refused: describeRollback(e.plan, step.env) };
   // Whoever asks for a rollback may not approve it: refused now when, with this person asking, its gate could
   // never pass (they are the only one who could approve it), saying who else may ask.
@@ -130,6 +143,26 @@ export function resumeRollback(run: Run, index: number, at: string, by: string, 
 export function rerunVerify(run: Run, index: number, at: string): Decision {
   if (!isCurrent(run, index, 'blocked') || run.steps[index]!.name !== 'verify')
     return { ok: false, refused: 'Verification is not waiting to be re-run.' };
+  const steps = withStep(run, index, {
+    status: 'running',
+    startedAt: at,
+    finishedAt: undefined,
+    summary: undefined,
+  });
+  return {
+    ok: true,
+    next: { ...run, steps, reason: undefined, version: run.version + 1 },
+    effects: [{ type: 'renderCard' }, { type: 'runStep', index }],
+  };
+}
+
+/**
+ * Retry apply on an apply held after a lock timeout: the step runs again from where it stopped (the files it
+ * applied stay applied; the ledger skips them).
+ */
+export function retryApply(run: Run, index: number, at: string): Decision {
+  if (!isCurrent(run, index, 'blocked') || !lockHeld(run.steps[index]!))
+    return { ok: false, refused: 'The apply is not waiting to be retried.' };
   const steps = withStep(run, index, {
     status: 'running',
     startedAt: at,

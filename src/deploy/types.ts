@@ -122,6 +122,8 @@ export type RunEvent =
       readonly reason: string;
       /** An apply that failed after earlier files of this run went in: hold the run so they can be rolled back. */
       readonly partial?: boolean;
+      /** An apply that could not get its lock (55P03 after every attempt): hold the run for Retry apply. */
+      readonly lockTimeout?: boolean;
     }
   /** The gate's rules hold. `resumeAt` is set when the deployment window is closed: the gate waits for it. */
   | { readonly type: 'gateApproved'; readonly index: number; readonly at: string; readonly resumeAt?: string }
@@ -140,6 +142,8 @@ export type RunEvent =
   | { readonly type: 'monitorDone'; readonly index: number; readonly at: string; readonly summary: string }
   /** Someone allowed to pressed Re-run verification on a blocked verify step. */
   | { readonly type: 'rerunVerify'; readonly index: number; readonly at: string; readonly by: string }
+  /** Someone allowed to pressed Retry apply on an apply held after a lock timeout: the step runs again. */
+  | { readonly type: 'retryApply'; readonly index: number; readonly at: string; readonly by: string }
   /**
    * Roll back the environment of a blocked verify step or a watching monitor step: through a gate when the
    * environment has approvals, unless `automatic` (a rollback: true metric went critical with autoRollback on).

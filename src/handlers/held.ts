@@ -1,4 +1,4 @@
-/** Cancel (command or button), and Roll back / Re-run verification on a held or watched run's card. */
+/** Cancel (command or button), and Roll back / Re-run verification / Retry apply on a held or watched run's card. */
 
 import { noRun } from '../run/runner.js';
 import { rollbackPlanAt } from '../run/views.js';
@@ -23,7 +23,11 @@ export async function rollbackOrRerun(
   const at = s.deps.now();
   const by = a.user;
   const index = a.ref.step;
-  if (what === 'rerun') return void (await actFor(s, run.id, a, { type: 'rerunVerify', index, at, by }));
+  // Re-run: a held verification's checks, or an apply held after a lock timeout (Retry apply).
+  if (what === 'rerun') {
+    const type = run.steps[index]?.name === 'apply' ? 'retryApply' : 'rerunVerify';
+    return void (await actFor(s, run.id, a, { type, index, at, by }));
+  }
   // What a rollback there would undo, so one that can undo nothing is refused before it is recorded.
   const plan = run.steps[index]
     ? rollbackPlanAt(s.deps, run, await loadStepResults(db, run.id), index)

@@ -15,15 +15,16 @@ import { runRollback } from '../rollback-step.js';
 import { afterReply } from '../slack/after-blocks.js';
 import { backupReply, restoreReply, withRestoreOffer } from '../slack/backup-blocks.js';
 import { baselinePreflightReply, baselineReply } from '../slack/baseline-blocks.js';
-import { applyReply, preflightReply } from '../slack/blocks.js';
+import { preflightReply } from '../slack/blocks.js';
 import { checksReply, rollbackReply } from '../slack/check-blocks.js';
-import { runApply, runPreflight } from '../steps.js';
+import { runPreflight } from '../steps.js';
 import { appliesOf } from '../store/apply-traces.js';
 import { findMessage } from '../store/messages.js';
 import * as runs from '../store/runs.js';
 import { loadStepResults, saveStepResult } from '../store/step-results.js';
 import { narrowedTo } from '../target/footprint.js';
 import { migrationsToVerify, runVerify } from '../verification.js';
+import { applyStep, lockTimedOut, withLockAdvice } from './apply-step.js';
 import type { Deps } from './deps.js';
 import { threadLink } from './notify.js';
 import { type Done, forService, scoped, servicesApplyFailed } from './service-scope.js';
@@ -55,16 +56,8 @@ async function work(deps: Deps, run: Run, index: number, e: Environment): Promis
         nothingToApply: outcome.result.alreadyApplied,
       };
     }
-    case 'apply': {
-      const outcome = await runApply(deploy, e, run.migration, {
-        runId: run.id,
-        appliedBy: run.requestedBy,
-        checksums: run.checksums,
-        footprints,
-        expected: resultOf(run, results, index, 'preflight')?.pending.map((p) => p.id),
-      });
-      return { outcome, message: applyReply(outcome.result), partial: outcome.result.files.length > 0 };
-    }
+    case 'apply':
+      return applyStep(deps, run, index, e, results);
     case 'verify': {
       const apply = resultOf(run, results, index, 'apply');
       const outcome = await runVerify(
@@ -148,6 +141,7 @@ export async function executeStep(deps: Deps, whole: Run, index: number): Promis
   const e = deps.env(step.env, step.service);
   const { run } = scoped(deps, whole, index);
   const started = performance.now();
+  let lockTimeout = false;
   let done: Done = {
     outcome: {
       ok: false,
@@ -164,6 +158,8 @@ export async function executeStep(deps: Deps, whole: Run, index: number): Promis
     // With services, an apply that fails says what each service holds, and holds the run when any went in.
     if (step.name === 'apply' && step.service && !done.outcome.ok)
       done = await servicesApplyFailed(deps, whole, index, done);
+    lockTimeout = lockTimedOut(step, done);
+    if (lockTimeout) done = withLockAdvice(done);
     deps.metrics.lockRetries(e.name, lockRetriesOf(done.outcome.result));
     await saveStepResult(deps.db, run.id, index, redactDeep(done.outcome.result, deps.secrets));
     await reply(deps, whole, `step:${index}`, forService(done.message, step.env, step.service));
@@ -189,6 +185,7 @@ export async function executeStep(deps: Deps, whole: Run, index: number): Promis
         summary: outcome.summary,
         reason: outcome.reason ?? 'failed',
         ...(done.partial ? { partial: true } : {}),
+        ...(lockTimeout ? { lockTimeout: true } : {}),
       };
 }
 

@@ -134,6 +134,7 @@ export const ACTIONS = {
   cancel: 'run.cancel',
   rollback: 'run.rollback',
   rerun: 'run.rerun_verify',
+  retryApply: 'run.retry_apply',
   verifyNow: 'run.verify',
   reasonModal: 'gate.reason',
 } as const;

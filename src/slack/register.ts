@@ -100,6 +100,8 @@ export function registerSlack(app: App, service: Service, chat: Chat, secrets: r
   onButton(ACTIONS.cancel, stepRefValue, service.cancel);
   onButton(ACTIONS.rollback, stepRefValue, service.rollback);
   onButton(ACTIONS.rerun, stepRefValue, service.rerun);
+  // Retry apply re-runs a held apply the way Re-run verification re-runs a held verify (handlers/held.ts).
+  onButton(ACTIONS.retryApply, stepRefValue, service.rerun);
   onButton(ACTIONS.verifyNow, stepRefValue, service.verify);
   onButton(RESTORE_ACTIONS.restore, stepRefValue, (c) => service.restore(c, 'restore'));
   onButton(RESTORE_ACTIONS.finish, stepRefValue, (c) => service.restore(c, 'finish'));

@@ -1,5 +1,6 @@
 /** The run card: one message in the channel per run, updated in place as the run moves, and its buttons. Pure. */
 import { gateKind } from '../deploy/gate-name.js';
+import { lockHeld, lockHeldNothingIn } from '../deploy/lock-held.js';
 import type { Run, Step, StepStatus } from '../deploy/types.js';
 import { restoreButtons, restoreOfferStatus } from './backup-blocks.js';
 import { type GateView, gateProgressText } from './gate-blocks.js';
@@ -171,19 +172,23 @@ function runActions(run: Run): Block[] {
     const where = services.length ? `${env} (${services.join(', ')})` : env;
     const resume = run.steps[blocked]!.name === 'rollback';
     const label = resume ? 'Resume rollback' : 'Roll back';
-    elements.push(
-      button(ACTIONS.rollback, label, v, {
-        style: 'danger',
-        ...confirm(
-          `${label} ${env}?`,
-          resume
-            ? `This runs the rest of this run's down files on ${where}: the files it applied there that are not rolled back yet are undone, newest first.`
-            : `This runs this run's down files on ${where}: the files it applied there are undone, newest first, back to the first one without a down file.`,
-          label,
-        ),
-      }),
-      ...(run.steps[blocked]!.name === 'verify' ? [button(ACTIONS.rerun, 'Re-run verification', v)] : []),
-    );
+    // An apply that could not get its lock: Retry apply first; Roll back only when some file went in there.
+    if (lockHeld(run.steps[blocked]!))
+      elements.push(button(ACTIONS.retryApply, 'Retry apply', v, { style: 'primary' }));
+    if (!lockHeldNothingIn(run.steps[blocked]!))
+      elements.push(
+        button(ACTIONS.rollback, label, v, {
+          style: 'danger',
+          ...confirm(
+            `${label} ${env}?`,
+            resume
+              ? `This runs the rest of this run's down files on ${where}: the files it applied there that are not rolled back yet are undone, newest first.`
+              : `This runs this run's down files on ${where}: the files it applied there are undone, newest first, back to the first one without a down file.`,
+            label,
+          ),
+        }),
+      );
+    if (run.steps[blocked]!.name === 'verify') elements.push(button(ACTIONS.rerun, 'Re-run verification', v));
   }
   if (lastVerify !== undefined && blocked === -1)
     elements.push(

@@ -7,7 +7,7 @@ import { serverVersionNum, withTargetClient } from './client.js';
 import type { MigrationFile } from './files.js';
 import { readLedgers } from './foreign-ledgers.js';
 import { ensureLedger, recordApplied } from './ledger.js';
-import { lockWatch } from './lock-watch.js';
+import { type LockWaitSeen, lockWatch } from './lock-watch.js';
 import {
   type ApplyContext,
   type ApplySettings,
@@ -35,12 +35,15 @@ export type ApplyOutcome =
 
 type CountsSource = Awaited<ReturnType<typeof takeSnapshot>>;
 
+/** An attempt at `file` gave up waiting for its lock (each time one does): who held it, on which table. */
+export type OnLockWait = (w: LockWaitSeen & { readonly file: string }) => void;
+
 /** Apply every pending file up to and including `uptoId` on one target, under the applier lock. */
 export async function applyMigrations(
   env: ApplySettings,
   files: readonly MigrationFile[],
   uptoId: string,
-  ctx: ApplyContext,
+  ctx: ApplyContext & { readonly onLockWait?: OnLockWait },
 ): Promise<ApplyOutcome> {
   await loadParser();
   // Migration files are sent as written (no marker): PostgreSQL's error positions must match the file.
@@ -89,10 +92,17 @@ export async function applyMigrations(
         }
         const before = await takeSnapshot(client);
         const applied: FileResult[] = [];
-        const watch = lockWatch(env.databaseUrl, ctx.footprints);
+        let applying = '';
+        const onLockWait = ctx.onLockWait;
+        const watch = lockWatch(
+          env.databaseUrl,
+          ctx.footprints,
+          onLockWait && ((w) => onLockWait({ ...w, file: applying })),
+        );
         watch.warm();
         try {
           for (const { file, statements } of parsed) {
+            applying = file.fileName;
             const record = recordApplied(file, ctx, ledgers.foreign);
             const r = await applyFile(client, env, file, statements, { ...ctx, lockWatch: watch }, record);
             if (isFailure(r)) {

@@ -68,6 +68,7 @@ export async function withLockRetries(
       const code = codeOf(e);
       if (!code || !RETRYABLE.has(code)) return { retries: made, waits, error: e };
       const seen = blockers.map(({ xact: _, ...b }) => b);
+      rc.watch.gaveUp(blockers);
       if (slot >= schedule.lockRetries) {
         waits.push({ attempt: made + 1, timeoutMs, code, blockers: seen });
         return { retries: made, waits, error: e };

@@ -12,9 +12,12 @@ import { openTracked } from './sessions.js';
 const FIRST_LOOK_MS = 20;
 const next = (pause: number) => Math.min(1000, Math.round(pause * 1.5));
 
+// "table": the relation the applying session waits for (the same on every row).
 const BLOCKERS_SQL = `select a.pid, coalesce(a.application_name, '') as application, coalesce(a.state, '') as state,
   coalesce(extract(epoch from clock_timestamp() - a.xact_start) * 1000, 0)::float8 as "transactionMs",
-  a.xact_start::text as xact, left(split_part(ltrim(coalesce(a.query, '')), E'\\n', 1), 100) as query
+  a.xact_start::text as xact, left(split_part(ltrim(coalesce(a.query, '')), E'\\n', 1), 100) as query,
+  (select string_agg(distinct l.relation::regclass::text, ', ') from pg_locks l
+    where l.pid = $1 and not l.granted and l.relation is not null) as "table"
   from pg_stat_activity a where a.pid = any(pg_blocking_pids($1))`;
 
 /** A blocker and the start of its transaction, to tell later whether that same transaction is still open. */
@@ -22,17 +25,32 @@ export interface SeenBlocker extends Blocker {
   readonly xact: string | null;
 }
 
+/** An attempt that gave up: who held the lock, and on which table (when the bot saw them). */
+export interface LockWaitSeen {
+  readonly table?: string;
+  readonly blockers: Blocker[];
+}
+
 export interface LockWatch {
   /** Open the second connection now, so the first slow attempt is seen from its start. */
   warm(): void;
   /** Watch `pid` until the returned stop() is called; stop() gives the blockers last seen (maybe none). */
   during(pid: number): () => SeenBlocker[];
+  /** An attempt gave up with these blockers last seen: tell whoever listens (the apply's thread notice). */
+  gaveUp(blockers: readonly SeenBlocker[]): void;
+  /** The table the last slow attempt waited for, when seen. */
+  readonly table: string | undefined;
   /** Whether any of these transactions is still open. */
   stillOpen(blockers: readonly SeenBlocker[]): Promise<boolean>;
   close(): Promise<void>;
 }
 
-export function lockWatch(databaseUrl: string, footprints: Footprints): LockWatch {
+export function lockWatch(
+  databaseUrl: string,
+  footprints: Footprints,
+  onWait?: (w: LockWaitSeen) => void,
+): LockWatch {
+  let table: string | undefined;
   let opened: Promise<Awaited<ReturnType<typeof openTracked>> | undefined> | undefined;
   const client = async (): Promise<pg.Client | undefined> => {
     opened ??= openTracked(databaseUrl, footprints, { mark: true, connectionTimeoutMillis: 5000 }).catch(
@@ -53,12 +71,16 @@ export function lockWatch(databaseUrl: string, footprints: Footprints): LockWatc
       const look = async () => {
         const c = await client();
         if (!c || stopped) return;
-        const query = c.query<SeenBlocker>(BLOCKERS_SQL, [pid]).catch(() => undefined);
+        const query = c
+          .query<SeenBlocker & { table: string | null }>(BLOCKERS_SQL, [pid])
+          .catch(() => undefined);
         pending.add(query);
         const r = await query;
         pending.delete(query);
-        if (r?.rows.length && !stopped)
-          last = r.rows.map((b) => ({ ...b, transactionMs: Math.round(b.transactionMs) }));
+        if (r?.rows.length && !stopped) {
+          last = r.rows.map(({ table: _, ...b }) => ({ ...b, transactionMs: Math.round(b.transactionMs) }));
+          table = r.rows[0]!.table ?? table;
+        }
         pause = next(pause);
         if (!stopped) timer = setTimeout(() => void look(), pause);
       };
@@ -68,6 +90,12 @@ export function lockWatch(databaseUrl: string, footprints: Footprints): LockWatc
         clearTimeout(timer);
         return last;
       };
+    },
+    gaveUp(blockers) {
+      onWait?.({ table, blockers: blockers.map(({ xact: _, ...b }) => b) });
+    },
+    get table() {
+      return table;
     },
     async stillOpen(blockers) {
       const c = await client();

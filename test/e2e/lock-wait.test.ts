@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIONS } from '../../src/slack/mrkdwn.js';
 import { type Harness, lastPost, startHarness } from '../support/harness.js';
 import { query } from '../support/pg.js';
 
@@ -51,6 +52,9 @@ describe('a migration waiting for a lock', () => {
     await reader;
     await holder.query('rollback');
     await holder.end();
+    // The run holds for Retry apply (test/e2e/lock-retry.test.ts); cancelled here, it ends and posts its report.
+    await h.click('Run #2 ', ACTIONS.cancel, 'U0REQUESTER');
+    await h.settle();
 
     const apply = lastPost(h.slack, 'Apply on staging');
     expect(apply).toContain('Apply on staging* ❌');
