@@ -6,7 +6,7 @@
 import { loadDeployConfig } from '../config.js';
 
 export interface SandboxTarget {
-  /** The environment's name in deploy.yml. */
+  /** The environment's name in deploy.yml (with services, `<environment>_<service>`). */
   readonly name: string;
   /** The variable deploy.yml reads its URL from. */
   readonly variable: string;
@@ -26,11 +26,19 @@ export function sandboxTargets(
   env: Readonly<Record<string, string | undefined>>,
   useGiven: boolean,
 ): SandboxTargets {
-  const environments = loadDeployConfig(deployConfig, env, { databasesFor: [] }).environments;
+  const deploy = loadDeployConfig(deployConfig, env, { databasesFor: [] });
+  // With services, each service's database on each environment (mg_demo_staging_community).
+  const places = deploy.services
+    ? deploy.environments.flatMap((e) =>
+        deploy.services!.map((s) => ({
+          name: `${e.name}_${s.name}`.replace(/-/g, '_'),
+          variable: s.targets[e.name]?.databaseVar ?? '',
+        })),
+      )
+    : deploy.environments.map((e) => ({ name: e.name, variable: e.databaseVar }));
   const out = { demo: [] as SandboxTarget[], given: [] as SandboxTarget[], ignored: [] as SandboxTarget[] };
-  for (const e of environments) {
-    const target = { name: e.name, variable: e.databaseVar };
-    if (!env[e.databaseVar]) out.demo.push(target);
+  for (const target of places) {
+    if (!env[target.variable]) out.demo.push(target);
     else if (useGiven) out.given.push(target);
     else {
       out.demo.push(target);
