@@ -26,7 +26,7 @@ const run = (status: (s: Step, i: number) => Step['status']): Run => ({
 });
 // preflight 0, approval 1, apply 2, verify 3, monitor 4
 const applying = run((_, i) => (i < 2 ? 'succeeded' : i === 2 ? 'running' : 'pending'));
-const lockFailed = (partial: boolean): RunEvent => ({
+const lockFailed = (partial: boolean): Extract<RunEvent, { type: 'stepFailed' }> => ({
   type: 'stepFailed',
   index: 2,
   at: T1,
