@@ -16,8 +16,8 @@ import { resultOf, type StepResults, stepResult } from '../deploy/step-results.j
 import type { Run, Step } from '../deploy/types.js';
 import { applyReply } from '../slack/blocks.js';
 import { runApply } from '../steps.js';
-import type { OnLockWait } from '../target/apply.js';
 import type { Deps } from './deps.js';
+import { lockNotice } from './lock-notice.js';
 import type { Done } from './service-scope.js';
 
 export async function applyStep(
@@ -26,8 +26,9 @@ export async function applyStep(
   index: number,
   e: Environment,
   results: StepResults,
-  onLockWait?: OnLockWait,
 ): Promise<Done> {
+  // A thread reply once an attempt gives up waiting for its lock, edited when the apply ends.
+  const notice = lockNotice(deps, run, e);
   // An earlier attempt of this same step (Retry apply): what it applied is not pending any more.
   const before = stepResult(results, index, 'apply');
   let table: string | undefined;
@@ -42,11 +43,18 @@ export async function applyStep(
     ),
     onLockWait: (w) => {
       table = w.table ?? table;
-      onLockWait?.(w);
+      notice.seen(w);
     },
   });
   const result = joinAttempts(before, outcome.result);
   const { failure } = outcome.result;
+  await notice.ended(
+    outcome.ok
+      ? { kind: 'applied', afterMs: 0 }
+      : isLockTimeout(failure)
+        ? { kind: 'lockTimeout', file: failure.file ?? failure.id }
+        : { kind: 'failed' },
+  );
   const reason =
     !outcome.ok && isLockTimeout(failure)
       ? // With services, what each service holds is said around it (servicesApplyFailed).

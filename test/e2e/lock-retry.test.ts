@@ -62,6 +62,26 @@ describe('Retry apply after a lock timeout', () => {
     await h.slash('002');
     await h.settle();
 
+    // The thread said so at once, before the apply's own reply: one message, edited when the apply gave up.
+    const pid = (await holder.query('select pg_backend_pid() as pid')).rows[0].pid as number;
+    const posts = h.slack.callsTo('chat.postMessage').map((c) => String(c.args.text));
+    const notices = posts.filter((t) => t.startsWith('Lock wait on staging'));
+    expect(notices).toHaveLength(1);
+    expect(posts.indexOf(notices[0]!)).toBeLessThan(
+      posts.findLastIndex((t) => t.startsWith('Apply on staging')),
+    );
+    expect(notices[0]).toMatch(
+      new RegExp(
+        `^Lock wait on staging: Waiting for a lock on hot \\(002_add\\.sql\\): blocked by pid ${pid}, reporting-job, idle in transaction for [0-9.]+ (ms|s): select count\\(\\*\\) from hot; the bot retries up to 2 times`,
+      ),
+    );
+    const notice = current(h.slack, 'Lock wait on staging');
+    expect(notice).toContain('❌ Gave up: nothing of 002_add.sql was applied. The run holds: Retry apply');
+    // Never the session's user, host or database.
+    const url = new URL(h.targets.staging!);
+    for (const secret of [url.username, url.hostname, url.pathname.slice(1)])
+      expect(notice).not.toContain(secret);
+
     // Held, not failed: nothing of 002 went in, and the card says so and what to do.
     expect(await runStatus(h, 2)).toBe('running');
     const card = current(h.slack, 'Run #2 ');
@@ -86,6 +106,10 @@ describe('Retry apply after a lock timeout', () => {
     expect(await runStatus(h, 2)).toBe('succeeded');
     expect(await columns(h)).toEqual(['extra', 'id', 'v']);
     expect(lastPost(h.slack, 'Apply on staging')).toContain('Apply on staging* ✅');
+    // The retry got its lock at its first attempt: no new lock notice.
+    expect(
+      h.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Lock wait')),
+    ).toHaveLength(1);
     expect(current(h.slack, 'Run #2 ')).not.toContain('Retry apply');
 
     // The held card the user may still have: its Retry apply changes nothing now (a press on a held card that

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/mrkdwn.js';
-import { type Harness, lastPost, startHarness } from '../support/harness.js';
+import { current, type Harness, lastPost, startHarness } from '../support/harness.js';
 import { query } from '../support/pg.js';
 
 describe('a migration waiting for a lock', () => {
@@ -91,6 +91,10 @@ describe('a migration waiting for a lock', () => {
     expect(apply).toContain('Apply on staging* ✅');
     expect(apply).toMatch(
       /1 lock retry · one transaction · waiting for pid \d+, nightly-export, idle in transaction/,
+    );
+    // The thread's lock notice, posted when the first attempt gave up, now says how the wait ended.
+    expect(current(h.slack, 'Lock wait on staging')).toContain(
+      '✅ Got the lock; the apply went on and succeeded',
     );
     const cols = await query(
       h.targets.staging!,
