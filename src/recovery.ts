@@ -4,6 +4,7 @@
  * replica starting beside a working one leaves that one's runs alone.
  */
 import type { Deps } from './run/deps.js';
+import { interruptedEvent } from './run/interrupted-facts.js';
 import type { Runner } from './run/runner.js';
 import * as runs from './store/runs.js';
 
@@ -23,9 +24,11 @@ export async function recoverOrphans(deps: Deps, runner: Runner, settleMs = SETT
   await new Promise((r) => setTimeout(r, settleMs));
   let n = 0;
   for (const [id, version] of seen) {
+    // What an apply cut short left on its target, read before the run is locked.
+    const event = await interruptedEvent(deps, id);
     const d = await deps.live.ifOrphaned(id, async () =>
       (await runs.loadRun(deps.db, id))?.version === version
-        ? (await runner.decideAndSave(id, { type: 'interrupted', at: deps.now() })).d
+        ? (await runner.decideAndSave(id, event)).d
         : undefined,
     );
     if (!d?.ok) continue;

@@ -13,6 +13,7 @@ import {
   gateRejected,
   windowOpened,
 } from './gate-decisions.js';
+import { describeInterruptedApply } from './interrupted-apply.js';
 import { lockHeldSummary } from './lock-held.js';
 import { checkpointJudged, monitorDone } from './monitor-decisions.js';
 import { withNotices } from './notify.js';
@@ -94,7 +95,7 @@ function decideEvent(run: Run, event: RunEvent, ctx: Context): Decision {
     case 'restoreDeclined':
       return restorePressed(run, event, ctx);
     case 'interrupted':
-      return interrupted(run, event.at);
+      return interrupted(run, event);
   }
 }
 
@@ -160,7 +161,7 @@ function skipNothing(run: Run, steps: Step[], index: number): void {
         steps[i] = { ...s, status: 'skipped', summary: `nothing to ${what} on ${step.env}` };
 }
 
-function interrupted(run: Run, at: string): Decision {
+function interrupted(run: Run, { at, apply }: Extract<RunEvent, { type: 'interrupted' }>): Decision {
   if (run.steps.every((s) => s.status === 'pending'))
     return finish(
       run,
@@ -191,11 +192,16 @@ function interrupted(run: Run, at: string): Decision {
     };
   }
   const steps = withStep(run, current, { status: 'failed', finishedAt: at, summary: 'interrupted' });
+  // An apply cut short: which file died with the bot, which are applied, whether the backup is kept.
+  const { env, service } = run.steps[current]!;
+  const known = apply?.index === current && run.steps[current]!.name === 'apply';
   return finish(
     run,
     steps,
     'failed',
     at,
-    'The bot stopped while this run was in progress. The ledger in the target records what was applied; start the run again to continue.',
+    known
+      ? describeInterruptedApply(service ? `${env} · ${service}` : env, apply)
+      : 'The bot stopped while this run was in progress. The ledger in the target records what was applied; start the run again to continue.',
   );
 }

@@ -1,4 +1,5 @@
 /** The run model. Pure data: no I/O types leak in here. Times are ISO strings passed in by the shell. */
+import type { InterruptedApply } from './interrupted-apply.js';
 import type { Judged } from './monitoring.js';
 import type { RollbackPlan } from './rollback-plan.js';
 
@@ -173,7 +174,8 @@ export type RunEvent =
       readonly at: string;
       readonly by: string;
     }
-  | { readonly type: 'interrupted'; readonly at: string }
+  /** The bot stopped mid-step; `apply`: what is known of an apply it cut (gathered when the run is recovered). */
+  | { readonly type: 'interrupted'; readonly at: string; readonly apply?: InterruptedApply }
   /**
    * Approve / Approve with conditions / Reject pressed on a gate's card (`digest`: the checksums the card showed).
    * Conditions and Reject without a reason ask for one first (nothing is recorded until it comes).
