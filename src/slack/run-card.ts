@@ -1,4 +1,5 @@
 /** The run card: one message in the channel per run, updated in place as the run moves, and its buttons. Pure. */
+
 import { gateKind } from '../deploy/gate-name.js';
 import { lockHeld, lockHeldNothingIn } from '../deploy/lock-held.js';
 import type { Run, Step, StepStatus } from '../deploy/types.js';
@@ -82,6 +83,8 @@ export function runStatusLine(run: Run): string {
       const held = run.steps.find(
         (s) => s.status === 'blocked' && (s.name === 'apply' || s.name === 'verify'),
       );
+      // (An apply held on a lock with nothing applied has no Roll back: its reason says Retry apply or Cancel.)
+      if (held && run.reason && lockHeldNothingIn(held)) return `⛔ ${why(run.reason)}`;
       if (held && run.reason)
         return `⛔ ${why(run.reason)} Roll back undoes what this run applied on ${esc(held.env)}; Cancel leaves it as it is.`;
       return `⏳ Running since ${run.createdAt.slice(11, 19)} UTC`;

@@ -89,8 +89,9 @@ describe('Retry apply after a lock timeout', () => {
     expect(card).toMatch(
       /The apply on staging could not get the lock on hot after 1 attempt \(held by a session idle in transaction for [0-9.]+ (ms|s)\); nothing of 002_add\.sql was applied\. Retry apply when the blocker is gone, or Cancel\./,
     );
-    // Roll back would undo nothing here: Retry apply and Cancel only.
+    // Roll back would undo nothing here: Retry apply and Cancel only, and the card does not speak of Roll back.
     expect(cardButtons(h, 2)).toEqual([ACTIONS.retryApply, ACTIONS.cancel]);
+    expect(card).not.toContain('Roll back undoes');
     expect(await columns(h)).toEqual(['id', 'v']);
 
     // Someone who is neither the requester nor an approver may not.
