@@ -19,9 +19,11 @@ export const DECLINED = 'from backup declined: Finish without restoring was pres
 
 /** The rollback (step `index` of `steps`) went through and the backup can put data back: hold, offering it. */
 export function offerRestore(run: Run, steps: Step[], index: number, at: string): Decision {
-  const env = steps[index]!.env;
+  const { env, service } = steps[index]!;
+  // With services, the restore is of the service whose rollback offered it (its database, its backup).
   const offer: Step = {
     env,
+    ...(service ? { service } : {}),
     name: 'restore',
     status: 'blocked',
     purpose: 'rollback',

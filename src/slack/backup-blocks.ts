@@ -87,8 +87,8 @@ export function restoreReply(r: RestoreResult): Message {
 }
 
 /** The run card's status line while a rollback's restore offer waits. */
-export const restoreOfferStatus = (env: string, failed: boolean) =>
-  `↩️ Rolled back on ${esc(env)}. ${failed ? 'The restore failed (see the thread); try it again, or' : 'Its backup can put back data the down files could not: Restore from backup, or'} Finish without restoring to end the run.`;
+export const restoreOfferStatus = (env: string, failed: boolean, service?: string, more = false) =>
+  `↩️ ${service ? `${esc(service)} rolled back` : 'Rolled back'} on ${esc(env)}. ${failed ? 'The restore failed (see the thread); try it again, or' : `Its backup can put back data the down files could not: Restore from backup${service ? ` (${esc(service)}'s)` : ''}, or`} Finish without restoring ${more ? 'to go on with the rollback of the other services' : 'to end the run'}.`;
 
 const confirm = (title: string, text: string, yes: string) => ({
   confirm: {
@@ -131,7 +131,9 @@ export function restoreGateView(
   index: number,
 ): { restore?: readonly string[] } {
   if (!isRestoreGate(run, index)) return {};
-  const backup = latestResult(results, 'backup', run.steps[index]!.env, index);
+  // The restore after this gate says whose backup (with services, its service's).
+  const { env, service } = run.steps[index + 1]!;
+  const backup = latestResult(results, 'backup', env, index, service);
   return { restore: describeRestore(restorable(backup)) };
 }
 

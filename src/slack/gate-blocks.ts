@@ -117,7 +117,11 @@ export function approvalCard(run: Run, g: GateView): Message {
   // A restore's gate is a rollback-purpose step too: it is named by what it decides, whatever its view holds.
   const lines =
     kind === 'restore'
-      ? restoreGateLines(run, g.env, g.restore)
+      ? restoreGateLines(
+          run,
+          run.steps[g.index + 1]?.service ? `${g.env} · ${run.steps[g.index + 1]!.service}` : g.env,
+          g.restore,
+        )
       : after
         ? afterGateLines(run, g.env, after.label, after.outcome)
         : rollback

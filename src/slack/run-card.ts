@@ -75,7 +75,10 @@ export function runStatusLine(run: Run): string {
   switch (run.status) {
     case 'running': {
       const offer = run.steps.find((s) => s.name === 'restore' && s.status === 'blocked');
-      if (offer) return restoreOfferStatus(offer.env, offer.summary === 'failed');
+      if (offer) {
+        const more = run.steps.some((s) => s.name === 'rollback' && s.status === 'pending');
+        return restoreOfferStatus(offer.env, offer.summary === 'failed', offer.service, more);
+      }
       const cut = run.steps.find((s) => s.name === 'rollback' && s.status === 'blocked');
       if (cut)
         return `⛔ The bot stopped in the middle of rolling back ${esc(cut.env)}. What it rolled back stays rolled back; Resume rollback finishes the rest (or Cancel to leave ${esc(cut.env)} as it is).`;

@@ -1,7 +1,7 @@
 /**
  * Backups with services (docs/services.md, docs/backups.md): each service's backup step copies what its files change
  * in its own database; a rollback undoes the services newest first, and a restore offered for one service holds the
- * run there: Finish without restoring goes on to the next service's rollback, and the run ends rolled back.
+ * run there: Restore from backup puts that service's data back and the next service's rollback goes on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESTORE_ACTIONS } from '../../src/slack/backup-blocks.js';
@@ -46,7 +46,7 @@ describe('backups and restores of several services', () => {
       )
     ).map((r) => r.t);
 
-  it('backs up per service; the restore offer of one service, declined, goes on to the next rollback', async () => {
+  it("backs up per service; the restore of one service's backup, then the next service's rollback", async () => {
     await h.slash('release');
     await h.settle();
     expect(lastPost(h.slack, 'Backup on staging · community')).toMatch(/`users` → `run1_users`: 12 rows/);
@@ -62,13 +62,18 @@ describe('backups and restores of several services', () => {
     expect(card).toMatch(/↳ \*academy:\*.*▫️ rollback/);
     expect(await tables('staging/academy')).toContain('courses');
 
-    await h.click(CARD, RESTORE_ACTIONS.finish, 'U0REQUESTER');
+    expect(card).toContain(
+      "↩️ community rolled back on staging. Its backup can put back data the down files could not: Restore from backup (community's), or Finish without restoring to go on with the rollback of the other services.",
+    );
+    // Restore from community's backup (user trial: it said 'This run has no backup on staging'), then academy.
+    await h.click(CARD, RESTORE_ACTIONS.restore, 'U0REQUESTER');
     await h.settle();
+    expect(lastPost(h.slack, 'Restore on staging · community')).toMatch(/✅ 1 table/);
+    const nick = await query(h.targets['staging/community']!, 'select count(nickname)::int as n from users');
+    expect(nick).toEqual([{ n: 12 }]);
     card = current(h.slack, CARD);
     expect(card).toMatch(/↳ \*academy:\*.*✅ rollback/);
     expect(card).toMatch(/Rolled back by/);
     expect(await tables('staging/academy')).not.toContain('courses');
-    const nick = await query(h.targets['staging/community']!, 'select count(nickname)::int as n from users');
-    expect(nick).toEqual([{ n: 0 }]);
   });
 });

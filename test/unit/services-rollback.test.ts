@@ -137,4 +137,17 @@ describe('decide: a rollback from one service’s monitor', () => {
       'staging academy apply skipped',
     ]);
   });
+
+  it('a restore offered after one service’s rollback is that service’s; Finish without restoring goes on to the next', () => {
+    const auto = testContext({ metrics: rules, autoRollback: () => true });
+    const d = ok(decide(untilIdle(begun([staging]), auto), trigger(10), auto));
+    // academy's rollback (12) left data its backup can bring back: the offer holds the run, on academy.
+    const offered = ok(decide(d.next, { ...done(12), restorable: true } as RunEvent, auto)).next;
+    expect(offered.steps[13]).toMatchObject({ name: 'restore', status: 'blocked', service: 'academy' });
+    expect(offered.status).toBe('running');
+    const declined = ok(decide(offered, { type: 'restoreDeclined', index: 13, at: T2, by: 'U1' }, ctx)).next;
+    // marketplace's rollback runs next (it ended the run rolled back before, leaving two services applied).
+    expect(declined.status).toBe('running');
+    expect(declined.steps[14]).toMatchObject({ name: 'rollback', service: 'marketplace', status: 'running' });
+  });
 });
