@@ -1,5 +1,6 @@
 /** Cancel (command or button), and Roll back / Re-run verification / Retry apply on a held or watched run's card. */
 
+import type { Step } from '../deploy/types.js';
 import { noRun } from '../run/runner.js';
 import { rollbackPlanAt } from '../run/views.js';
 import { textMessage } from '../slack/blocks.js';
@@ -44,7 +45,15 @@ export async function rollbackOrRerun(
           at,
           by,
           plan,
-          reason: run.reason ?? `Verification failed on ${run.steps[index]?.env}.`,
+          reason: run.reason ?? whyRollBack(run.steps[index]),
         },
   );
+}
+
+/** Why a person rolls back from step `step` when the run has no reason yet: what that step is. */
+function whyRollBack(step: Step | undefined): string {
+  const place = step?.service ? `${step.env} · ${step.service}` : (step?.env ?? 'the environment');
+  if (step?.name === 'monitor') return `A critical reading on ${place} (the alert is in the thread).`;
+  if (step?.name === 'apply') return `The apply on ${place} failed.`;
+  return `Verification failed on ${place}.`;
 }

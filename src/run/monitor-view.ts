@@ -123,7 +123,7 @@ export async function postAlert(
     placeOf(run.steps[index]!.env, run.steps[index]!.service),
     level,
     judged.map((j) => shown(deps, j)),
-    { oncall: deps.policy.oncall, alertId, rollback },
+    { oncall: deps.policy.oncall, alertId, rollback, stepIndex: index },
   );
   const card = await findMessage(deps.db, run.id, 'card');
   if (!card) return;

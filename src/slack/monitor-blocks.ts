@@ -104,7 +104,8 @@ export function alertMessage(
   env: string,
   level: 'warn' | 'critical',
   judged: readonly (Judged & { unit: string; dryRun: boolean })[],
-  opts: { oncall?: string; alertId: number; rollback?: AlertRollback },
+  /** `stepIndex`: the monitor step the alert is about (its Roll back button's step). */
+  opts: { oncall?: string; alertId: number; rollback?: AlertRollback; stepIndex?: number },
 ): Message {
   const bad = judged.filter((j) => j.level === level && !j.dryRun);
   const mention = level === 'critical' && opts.oncall ? `${groupMention(opts.oncall)} ` : '';
@@ -125,7 +126,7 @@ export function alertMessage(
   const acting = rb?.when === 'now' || rb?.when === 'approval';
   if (level === 'critical' && !acting) {
     const value = encodeAlertRef({ run: run.id, alert: opts.alertId });
-    const watching = run.steps.findIndex((s) => s.status === 'watching');
+    const watching = opts.stepIndex ?? run.steps.findIndex((s) => s.status === 'watching');
     const rollback = encodeStepRef({ run: run.id, step: watching, digest: '' });
     blocks.push({
       type: 'actions',
