@@ -13,7 +13,7 @@ import {
   gateRejected,
   windowOpened,
 } from './gate-decisions.js';
-import { describeInterruptedApply } from './interrupted-apply.js';
+import { describeInterruptedApply, type InterruptedApply } from './interrupted-apply.js';
 import { lockHeldSummary } from './lock-held.js';
 import { checkpointJudged, monitorDone } from './monitor-decisions.js';
 import { withNotices } from './notify.js';
@@ -22,6 +22,7 @@ import { acknowledge, cancel, monitorRequest, verifyNow } from './requests.js';
 import { offerRestore, restorePressed } from './restores.js';
 import { pressed, rerunVerify, resumeRollback, retryApply, rollbackRequested } from './rollbacks.js';
 import {
+  changed,
   currentStep,
   enter,
   finish,
@@ -191,10 +192,12 @@ function interrupted(run: Run, { at, apply }: Extract<RunEvent, { type: 'interru
       effects: [{ type: 'renderCard' }],
     };
   }
-  const steps = withStep(run, current, { status: 'failed', finishedAt: at, summary: 'interrupted' });
   // An apply cut short: which file died with the bot, which are applied, whether the backup is kept.
   const { env, service } = run.steps[current]!;
   const known = apply?.index === current && run.steps[current]!.name === 'apply';
+  const held = known && heldAfterCut(run, current, apply, at);
+  if (held) return held;
+  const steps = withStep(run, current, { status: 'failed', finishedAt: at, summary: 'interrupted' });
   return finish(
     run,
     steps,
@@ -204,4 +207,30 @@ function interrupted(run: Run, { at, apply }: Extract<RunEvent, { type: 'interru
       ? describeInterruptedApply(service ? `${env} · ${service}` : env, apply)
       : 'The bot stopped while this run was in progress. The ledger in the target records what was applied; start the run again to continue.',
   );
+}
+
+/**
+ * An apply cut short after files of this run went in on its environment (its own, or with services another
+ * service's): the run holds, as after an apply that failed part way, so Roll back can undo them (or Cancel leaves
+ * them), rather than ending with files applied and no button to undo them.
+ */
+function heldAfterCut(run: Run, index: number, f: InterruptedApply, at: string): Decision | undefined {
+  const { env, service } = run.steps[index]!;
+  const others = run.steps.flatMap((s, i) =>
+    i < index &&
+    s.env === env &&
+    s.name === 'apply' &&
+    s.service &&
+    s.service !== service &&
+    s.status === 'succeeded' &&
+    !s.summary?.startsWith('nothing to apply')
+      ? [s.service]
+      : [],
+  );
+  if (!f.applied.length && !f.outside && !others.length) return undefined;
+  const where = service ? `${env} · ${service}` : env;
+  const said = describeInterruptedApply(where, f).replace(/ Start the run again to continue.*$/, '');
+  const also = others.length ? ` Applied on ${env} by this run before it: ${others.join(', ')}.` : '';
+  const steps = withStep(run, index, { status: 'blocked', finishedAt: at, summary: 'interrupted' });
+  return changed(run, { steps, reason: `${said}${also}` }, [{ type: 'renderCard' }]);
 }

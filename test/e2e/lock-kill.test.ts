@@ -21,7 +21,7 @@ describe('the bot killed during a lock wait', () => {
     await slack?.close();
   });
 
-  it('ends the run naming the file that was not applied and the files that are', async () => {
+  it('holds the run naming the file that was not applied and the files that are, for Roll back', async () => {
     slack = await startFakeSlack({ botToken: BOT_TOKEN });
     const env = {
       DATABASE_URL: await createTestDatabase('mg_lock_kill_state'),
@@ -62,15 +62,20 @@ describe('the bot killed during a lock wait', () => {
     await new Promise((r) => (a.child.exitCode === null ? a.child.once('exit', r) : r(null)));
 
     bots.push(await startSlackBot(slack, env));
-    await until('the run to be recovered', async () =>
-      (await runRow(2))?.status === 'failed' ? true : undefined,
-    );
+    // 002_other went in before the kill: the run holds (as after an apply that failed part way) so Roll back can
+    // undo it, rather than ending with it applied and no button (user trial).
     const expected =
-      'The bot stopped while this run was in progress, applying 003_add.sql on staging: its transaction died with the bot, so nothing of 003_add.sql was applied. Applied on staging by this run: `002_other`. Start the run again to continue (files already applied are skipped).';
-    expect((await runRow(2))!.reason).toBe(expected);
+      'The bot stopped while this run was in progress, applying 003_add.sql on staging: its transaction died with the bot, so nothing of 003_add.sql was applied. Applied on staging by this run: `002_other`.';
+    await until('the run to be recovered', async () =>
+      (await runRow(2))?.reason === expected ? true : undefined,
+    );
+    expect((await runRow(2))!.status).toBe('running');
     await until('the card to say so', async () => {
       const card = [...slack!.messages].reverse().find((m) => m.text.startsWith('Run #2 ') && !m.visibleTo);
-      return card && textOf({ text: card.text, blocks: card.blocks }).includes(expected) ? true : undefined;
+      const text = card && textOf({ text: card.text, blocks: card.blocks });
+      return text?.includes(expected) && text.includes('Roll back undoes what this run applied on staging')
+        ? true
+        : undefined;
     });
     const ledger = await query<{ id: string }>(
       env.STAGING_DATABASE_URL,

@@ -34,9 +34,11 @@ describe('decide: interrupted during an apply', () => {
       },
       ctx,
     );
-    expect(d.ok && d.next.status).toBe('failed');
+    // Files of the run went in: held for Roll back (or Cancel), like an apply that failed part way.
+    expect(d.ok && d.next.status).toBe('running');
+    expect(d.ok && d.next.steps[1]!.status).toBe('blocked');
     expect(d.ok && d.next.reason).toBe(
-      'The bot stopped while this run was in progress, applying 003_add.sql on staging: its transaction died with the bot, so nothing of 003_add.sql was applied. Applied on staging by this run: `002_other`. The backup taken before apply is kept. Start the run again to continue (files already applied are skipped).',
+      'The bot stopped while this run was in progress, applying 003_add.sql on staging: its transaction died with the bot, so nothing of 003_add.sql was applied. Applied on staging by this run: `002_other`. The backup taken before apply is kept.',
     );
   });
 
@@ -59,5 +61,19 @@ describe('decide: interrupted during an apply', () => {
   it('without facts (the target could not be read) it keeps the general sentence', () => {
     const d = decide(run, { type: 'interrupted', at: T0 }, ctx);
     expect(d.ok && d.next.reason).toContain('The ledger in the target records what was applied');
+  });
+
+  it('nothing of the run applied: the run ends, saying so and to start it again', () => {
+    const d = decide(
+      run,
+      {
+        type: 'interrupted',
+        at: T0,
+        apply: { index: 1, applying: '002_other.sql', applied: [], backup: false },
+      },
+      ctx,
+    );
+    expect(d.ok && d.next.status).toBe('failed');
+    expect(d.ok && d.next.reason).toContain('Start the run again to continue');
   });
 });

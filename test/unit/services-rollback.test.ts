@@ -150,4 +150,16 @@ describe('decide: a rollback from one service’s monitor', () => {
     expect(declined.status).toBe('running');
     expect(declined.steps[14]).toMatchObject({ name: 'rollback', service: 'marketplace', status: 'running' });
   });
+
+  it('a bot stopped during the middle service’s apply holds the run when an earlier service’s files went in', () => {
+    const r = walk(begun([staging]), [done(0), done(1), done(2), done(3)]);
+    expect(r.steps[4]).toMatchObject({ name: 'apply', service: 'marketplace', status: 'running' });
+    const facts = { index: 4, applying: '001_marketplace.sql', applied: [], backup: false };
+    const d = ok(decide(r, { type: 'interrupted', at: T2, apply: facts }, ctx));
+    expect(d.next.status).toBe('running');
+    expect(d.next.steps[4]!.status).toBe('blocked');
+    expect(d.next.reason).toBe(
+      "The bot stopped while this run was in progress, applying 001_marketplace.sql on staging · marketplace: its transaction died with the bot, so nothing of 001_marketplace.sql was applied. None of this run's files is applied on staging · marketplace. Applied on staging by this run before it: community.",
+    );
+  });
 });
