@@ -158,6 +158,12 @@ export async function executeStep(deps: Deps, whole: Run, index: number): Promis
     // With services, an apply that fails says what each service holds, and holds the run when any went in.
     if (step.name === 'apply' && step.service && !done.outcome.ok)
       done = await servicesApplyFailed(deps, whole, index, done);
+    // Any other step of one service that fails says whose it is ("marketplace on staging: 003_x.sql:3:7: …").
+    else if (step.service && !done.outcome.ok && done.outcome.reason)
+      done = {
+        ...done,
+        outcome: { ...done.outcome, reason: `${step.service} on ${step.env}: ${done.outcome.reason}` },
+      };
     lockTimeout = lockTimedOut(step, done);
     if (lockTimeout) done = withLockAdvice(done);
     deps.metrics.lockRetries(e.name, lockRetriesOf(done.outcome.result));

@@ -109,7 +109,9 @@ export function approvalCard(run: Run, g: GateView): Message {
   const before = run.steps
     .slice(0, g.index)
     .filter((s) => s.status === 'succeeded' && s.name !== 'approval')
-    .map((s) => `${esc(s.env)} ${s.name}: ${esc(s.summary ?? 'done')}`)
+    .map(
+      (s) => `${esc(s.service ? `${s.env} · ${s.service}` : s.env)} ${s.name}: ${esc(s.summary ?? 'done')}`,
+    )
     .join(' · ');
   const kind = gateKind(run, g.index);
   const rollback = step.purpose === 'rollback';

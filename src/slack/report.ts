@@ -66,6 +66,11 @@ function envLine(d: ReportData, env: string, monitors: Map<number, MonitorFigure
       }
       case 'after':
         return [`${icon} after: ${esc(s.summary ?? s.after?.label ?? '')}`];
+      case 'approval':
+        // A stage's name, or what else the gate decided (a rollback, an after: action).
+        return [
+          `${icon} ${s.stage ? `approval: ${esc(s.stage)}` : s.purpose === 'rollback' ? 'rollback approval' : s.after ? `approval: ${esc(s.after.label)}` : 'approval'}`,
+        ];
       default:
         return [`${icon} ${s.name}`];
     }

@@ -175,7 +175,8 @@ function runActions(run: Run): Block[] {
         run.steps.flatMap((s) => (s.env === env && s.name === 'apply' && s.service ? [s.service] : [])),
       ),
     ];
-    const where = services.length ? `${env} (${services.join(', ')})` : env;
+    // (Not every service: the failed one may have had nothing go in. The plan on the gate or alert says which.)
+    const where = services.length ? `${env}, for each service it changed there` : env;
     const resume = run.steps[blocked]!.name === 'rollback';
     const label = resume ? 'Resume rollback' : 'Roll back';
     // An apply that could not get its lock: Retry apply first; Roll back only when some file went in there.

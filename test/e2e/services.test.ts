@@ -141,5 +141,11 @@ describe('several services in one run', () => {
     expect(card).toContain('`academy/002_lessons`');
     expect(card).not.toContain('community');
     expect(await tables(h.targets['staging/academy']!)).toContain('lessons');
+
+    // A preflight that fails says whose file it is (user trial: the reason named the file without its service).
+    writeFileSync(join(h.dir, 'services', 'academy', '003_typo.sql'), 'creat table quizzes (id int);\n');
+    await h.slash('academy/003_typo to staging');
+    await h.settle();
+    expect(current(h.slack, CARD)).toMatch(/❌ Failed: academy on staging: 003_typo\.sql:1:1: syntax error/);
   });
 });
