@@ -87,7 +87,9 @@ describe('approval stages in Slack', () => {
     expect(final).toContain('Succeeded');
     const report = lastPost(h.slack, 'Run #1 report');
     // The summary's environment line names each stage (user trial: '✅ approval · ✅ approval · ✅ approval').
-    expect(report).toMatch(/✅ approval: technical {2}· {2}✅ approval: business {2}· {2}✅ approval: go\/no-go/);
+    expect(report).toMatch(
+      /✅ approval: technical {2}· {2}✅ approval: business {2}· {2}✅ approval: go\/no-go/,
+    );
     expect(report).toMatch(/<@U0DBA> approved 20\d\d-.* for deploy to production, stage 1 of 3: technical/);
     expect(report).toMatch(/<@U0PM> approved 20\d\d-.* for deploy to production, stage 2 of 3: business/);
     expect(report).toMatch(/<@U0LEAD> approved 20\d\d-.* for deploy to production, stage 3 of 3: go\/no-go/);
