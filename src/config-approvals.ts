@@ -1,5 +1,6 @@
 /** deploy.yml's `approvals:` (zod): N-of-M rules, as one list (one gate) or ordered stages (a gate each). */
 import { z } from 'zod';
+import type { ApprovalStage, Rule } from './deploy/approvals.js';
 
 const ruleSchema = z
   .strictObject({
@@ -45,3 +46,14 @@ export const approvalsSchema = z.union(
     error: 'write a list of rules, or stages: a list of { name, rules } (docs/configuration.md, Approvals)',
   },
 );
+
+/** deploy.yml's approvals: a list of rules, or stages (the first stage's rules gate rollbacks and after: actions). */
+export function approvalsOf(a: readonly Rule[] | { stages: readonly ApprovalStage[] } | undefined): {
+  approvals: readonly Rule[];
+  stages?: readonly ApprovalStage[];
+} {
+  if (!a) return { approvals: [] };
+  if (Array.isArray(a)) return { approvals: a };
+  const { stages } = a as { stages: readonly ApprovalStage[] };
+  return { approvals: stages[0]!.rules, stages };
+}

@@ -1,7 +1,7 @@
 /** The shape of deploy.yml (zod): durations, approval rules, windows, environments and monitoring. */
 import { z } from 'zod';
 import { approvalsSchema } from './config-approvals.js';
-import { SERVICE_NAME, serviceShape } from './config-services.js';
+import { SERVICE_NAME, serviceShape, servicesProblems } from './config-services.js';
 import { afterActionSchema, notifySchema } from './deploy/after-schema.js';
 import { LAYOUT_NAMES } from './deploy/layouts/model.js';
 import { lintSchema } from './deploy/lint-rules.js';
@@ -232,38 +232,5 @@ export const fileSchema = z
         });
       }),
   })
-  .superRefine(
-    (file, ctx) => {
-      // With services, each service names its databases; without, each environment names its one database. Run even
-      // when other keys are wrong (`when`), so every problem is reported at once: the input may be half valid here.
-      const envs = Array.isArray(file.environments) ? file.environments : [];
-      envs.forEach((e, i) => {
-        if (!e || typeof e !== 'object') return;
-        if (file.services && e.database !== undefined)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['environments', i, 'database'],
-            message: `with services:, each service gives its database for ${e.name} (services[].environments.${e.name}.database); remove this line`,
-          });
-        if (!file.services && e.database === undefined)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['environments', i, 'database'],
-            message: 'give the database as ${ENV_VAR} (or list services: with a database each)',
-          });
-      });
-      const names = (Array.isArray(file.services) ? file.services : []).map((s) => s?.name);
-      const metrics = file.monitoring?.metrics;
-      (Array.isArray(metrics) ? metrics : []).forEach((m, k) => {
-        if (m && typeof m.service === 'string' && !names.includes(m.service))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['monitoring', 'metrics', k, 'service'],
-            message: names.length
-              ? `there is no service "${m.service}" in services: (${names.join(', ')})`
-              : 'service: is for a deploy.yml with services:; remove it',
-          });
-      });
-    },
-    { when: () => true },
-  );
+  // Run even when other keys are wrong (`when`), so every problem is reported at once (config-services.ts).
+  .superRefine(servicesProblems, { when: () => true });

@@ -137,3 +137,48 @@ export function resolveServices(
 }
 
 const upper = (s: string) => s.toUpperCase().replace(/-/g, '_');
+
+/** The parts of deploy.yml the services rules read, as zod hands them over: possibly half valid. */
+interface LooseFile {
+  environments?: unknown;
+  services?: unknown;
+  monitoring?: { metrics?: unknown } | undefined;
+}
+
+/**
+ * deploy.yml's rules across keys for services: with services, each service names its databases and environments
+ * name none; without, each environment names its one database; a metric's service: names a service. The input may
+ * be half valid here (the refinement runs with other problems too), so every part is checked before it is read.
+ */
+export function servicesProblems(file: LooseFile, ctx: z.RefinementCtx): void {
+  // With services, each service names its databases; without, each environment names its one database. Run even
+  // when other keys are wrong (`when`), so every problem is reported at once: the input may be half valid here.
+  const envs = Array.isArray(file.environments) ? file.environments : [];
+  envs.forEach((e, i) => {
+    if (!e || typeof e !== 'object') return;
+    if (file.services && e.database !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', i, 'database'],
+        message: `with services:, each service gives its database for ${e.name} (services[].environments.${e.name}.database); remove this line`,
+      });
+    if (!file.services && e.database === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', i, 'database'],
+        message: 'give the database as ${ENV_VAR} (or list services: with a database each)',
+      });
+  });
+  const names = (Array.isArray(file.services) ? file.services : []).map((s) => s?.name);
+  const metrics = file.monitoring?.metrics;
+  (Array.isArray(metrics) ? metrics : []).forEach((m, k) => {
+    if (m && typeof m.service === 'string' && !names.includes(m.service))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['monitoring', 'metrics', k, 'service'],
+        message: names.length
+          ? `there is no service "${m.service}" in services: (${names.join(', ')})`
+          : 'service: is for a deploy.yml with services:; remove it',
+      });
+  });
+}

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type AfterAction, resolveAfter, resolveNotify } from './config-after.js';
+import { approvalsOf } from './config-approvals.js';
 import { ConfigError, zodProblems } from './config-error.js';
 import { fileLabel, locateProblem, readYaml } from './config-locate.js';
 import { envVarRef, fileSchema } from './config-schema.js';
@@ -240,14 +241,4 @@ export function loadDeployConfig(
       'file not found; set DEPLOY_CONFIG to the path of your deploy.yml (see docs/configuration.md)',
     ]);
   return parseDeployConfig(readFileSync(source, 'utf8'), source, env, options);
-}
-
-/** deploy.yml's approvals: a list of rules, or stages (the first stage's rules gate rollbacks and after: actions). */
-function approvalsOf(
-  a: readonly Rule[] | { stages: readonly ApprovalStage[] } | undefined,
-): Pick<Environment, 'approvals' | 'stages'> {
-  if (!a) return { approvals: [] };
-  if (Array.isArray(a)) return { approvals: a };
-  const { stages } = a as { stages: readonly ApprovalStage[] };
-  return { approvals: stages[0]!.rules, stages };
 }
