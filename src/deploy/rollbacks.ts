@@ -143,6 +143,11 @@ export function resumeRollback(run: Run, index: number, at: string, by: string, 
 export function rerunVerify(run: Run, index: number, at: string): Decision {
   if (!isCurrent(run, index, 'blocked') || run.steps[index]!.name !== 'verify')
     return { ok: false, refused: 'Verification is not waiting to be re-run.' };
+  return runAgain(run, index, at);
+}
+
+/** A held step runs again: the run's reason goes, the card is redrawn, the step's work starts. */
+function runAgain(run: Run, index: number, at: string): Decision {
   const steps = withStep(run, index, {
     status: 'running',
     startedAt: at,
@@ -163,15 +168,5 @@ export function rerunVerify(run: Run, index: number, at: string): Decision {
 export function retryApply(run: Run, index: number, at: string): Decision {
   if (!isCurrent(run, index, 'blocked') || !lockHeld(run.steps[index]!))
     return { ok: false, refused: 'The apply is not waiting to be retried.' };
-  const steps = withStep(run, index, {
-    status: 'running',
-    startedAt: at,
-    finishedAt: undefined,
-    summary: undefined,
-  });
-  return {
-    ok: true,
-    next: { ...run, steps, reason: undefined, version: run.version + 1 },
-    effects: [{ type: 'renderCard' }, { type: 'runStep', index }],
-  };
+  return runAgain(run, index, at);
 }
