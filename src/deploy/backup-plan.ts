@@ -44,6 +44,8 @@ interface Draft {
 class Collector {
   readonly tables = new Map<string, Draft>();
   readonly schemas: string[] = [];
+  /** Columns these statements added (table key → names): filling one loses nothing that was there before. */
+  readonly added = new Map<string, Set<string>>();
 
   touch(
     ref: { schema?: string; name: string } | undefined,
@@ -62,7 +64,17 @@ class Collector {
     this.tables.set(key, t);
     if (!t.changes.includes(change)) t.changes.push(change);
     t.rows ||= !!more.rows;
-    for (const c of more.columns ?? []) if (!t.columns.includes(c)) t.columns.push(c);
+    const added = this.added.get(key);
+    for (const c of more.columns ?? []) if (!t.columns.includes(c) && !added?.has(c)) t.columns.push(c);
+  }
+
+  /** ADD COLUMN: later UPDATEs of it in the same statements lose nothing (the column was not there before). */
+  add(ref: { schema?: string; name: string } | undefined, columns: readonly string[]) {
+    if (!ref || !columns.length) return;
+    const key = `${ref.schema ?? ''}\u0000${ref.name}`;
+    const set = this.added.get(key) ?? new Set<string>();
+    for (const c of columns) set.add(c);
+    this.added.set(key, set);
   }
 }
 
@@ -101,6 +113,16 @@ const HANDLERS: Record<string, (n: Node, c: Collector) => void> = {
       return name && (a.subtype === 'AT_DropColumn' || a.subtype === 'AT_AlterColumnType') ? [name] : [];
     });
     c.touch(rangeVar(n.relation), 'alter', { columns });
+    const added = list(n.cmds).flatMap((cmd) => {
+      const a = isNode(cmd) && isNode(cmd.AlterTableCmd) ? cmd.AlterTableCmd : undefined;
+      const def =
+        a?.subtype === 'AT_AddColumn' && isNode(a.def) && isNode(a.def.ColumnDef)
+          ? a.def.ColumnDef
+          : undefined;
+      const name = def && str(def.colname);
+      return name ? [name] : [];
+    });
+    c.add(rangeVar(n.relation), added);
   },
   RenameStmt(n, c) {
     if (n.renameType === 'OBJECT_TABLE' || n.relationType === 'OBJECT_TABLE')

@@ -64,4 +64,11 @@ describe('the rollback card’s data-loss line', () => {
     const text = card({ down: down('drop index users_email; drop function f();') });
     expect(text).not.toContain('loses data');
   });
+
+  it('a column the down file adds back and fills loses nothing; the one it drops does (user trial)', () => {
+    const set = down(
+      'alter table listings add column price numeric;\nupdate listings set price = price_cents / 100.0;\nalter table listings drop column price_cents;\n',
+    );
+    expect(set.tables).toEqual([expect.objectContaining({ name: 'listings', columns: ['price_cents'] })]);
+  });
 });
