@@ -1,6 +1,8 @@
 /** The rollback step: undo, through the down files the run was bound to, what this run applied on an environment. */
+
 import type { DeployConfig, Environment } from './config.js';
 import { countSnapshot, summarizeCounts } from './deploy/diff.js';
+import { durationText } from './deploy/duration-text.js';
 import { checksumChanges } from './deploy/ledger.js';
 import { noFileDone } from './deploy/outcomes.js';
 import type { AppliedFile, ApplyResult, RollbackResult, StepOutcome } from './deploy/results.js';
@@ -106,7 +108,7 @@ export async function runRollback(
   const ms = outcome.rolledBack.reduce((t, f) => t + f.durationMs, 0);
   return {
     ok: true,
-    summary: `${outcome.rolledBack.length === 1 ? '1 file' : `${outcome.rolledBack.length} files`} undone in ${ms} ms${plan.keep.length ? `, ${plan.keep.length} kept` : ''}${restored === true ? ', catalog restored' : restored === false ? ', catalog differs' : ''}`,
+    summary: `${outcome.rolledBack.length === 1 ? '1 file' : `${outcome.rolledBack.length} files`} undone in ${durationText(ms)}${plan.keep.length ? `, ${plan.keep.length} kept` : ''}${restored === true ? ', catalog restored' : restored === false ? ', catalog differs' : ''}`,
     result: {
       env: env.name,
       ok: true,

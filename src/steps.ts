@@ -1,4 +1,5 @@
 /** The work behind each step of a run: talks to the target, returns what it measured. */
+
 import type { DeployConfig, Environment } from './config.js';
 import {
   countSnapshot,
@@ -8,6 +9,7 @@ import {
   summarizeDiff,
   touchedTables,
 } from './deploy/diff.js';
+import { durationText } from './deploy/duration-text.js';
 import { describeUnfinished } from './deploy/foreign-ledger.js';
 import { describeLayout } from './deploy/layouts/detect.js';
 import { checksumChanges, describeDrift, planPending } from './deploy/ledger.js';
@@ -204,7 +206,7 @@ export async function runApply(
     const summary =
       outcome.applied.length === 0
         ? 'nothing to apply'
-        : `${totalMs} ms (${diffSummary ?? 'no schema change'})`;
+        : `${durationText(totalMs)} (${diffSummary ?? 'no schema change'})`;
     return {
       ok: true,
       summary,
