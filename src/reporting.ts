@@ -19,7 +19,8 @@ import { loadStepResults } from './store/step-results.js';
 
 export async function gatherReport(db: Tx, deploy: DeployConfig, run: Run): Promise<ReportData> {
   const metrics = deploy.monitoring.metrics.map(
-    ({ source, rule }): ReportMetric => ({
+    ({ source, rule, service }): ReportMetric => ({
+      ...(service ? { service } : {}),
       key: rule.key,
       unit: unitOf(source),
       ...(rule.warn ? { warn: rule.warn.text } : {}),

@@ -16,6 +16,8 @@ export interface ReportMetric {
   readonly consecutive: number;
   readonly rollback: boolean;
   readonly dryRun: boolean;
+  /** With services: the one service whose monitor reads it (deploy.yml metrics[].service). */
+  readonly service?: string;
 }
 
 export interface CheckpointRow {
@@ -164,13 +166,15 @@ export function monitorFigures(
 export function monitorsOf(d: ReportData): Map<number, MonitorFigures> {
   const out = new Map<number, MonitorFigures>();
   for (const [i, s] of d.run.steps.entries())
-    if (s.name === 'monitor' && s.status !== 'pending' && s.status !== 'skipped')
+    // (A monitor stopped for another service's rollback is skipped but watched: its readings are reported.)
+    if (s.name === 'monitor' && s.status !== 'pending' && (s.status !== 'skipped' || s.startedAt))
       out.set(
         i,
         monitorFigures(
           d.checkpoints.filter((c) => c.index === i),
           d.alerts,
-          d.metrics,
+          // With services, the metrics that service's monitor reads (not another service's, never read there).
+          d.metrics.filter((m) => !m.service || m.service === s.service),
         ),
       );
   return out;

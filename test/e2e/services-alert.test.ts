@@ -56,5 +56,11 @@ describe('an alert of one service, rolled back from the alert', () => {
     expect(card).toMatch(/↳ \*community:\*.*⏭️ monitor stopped for the rollback/);
     expect(card).toContain('A critical reading on staging · academy (the alert is in the thread).');
     expect(card).not.toContain('Verification failed');
+    // The report: academy's metric in academy's monitoring section only (user trial: '0 of 0 readings' rows of
+    // another service's metric in every section).
+    const report = h.slack.files.find((f) => f.name === 'run-1-report.md')!.content.toString('utf8');
+    const section = (title: string) => report.split(title)[1]!.split('\n### ')[0]!;
+    expect(section('### Monitoring on staging · academy')).toContain('academy_errors');
+    expect(section('### Monitoring on staging · community')).not.toContain('academy_errors');
   });
 });
