@@ -165,8 +165,8 @@ export function monitorFigures(
 /** The monitoring figures of every monitor step, by step index. */
 export function monitorsOf(d: ReportData): Map<number, MonitorFigures> {
   const out = new Map<number, MonitorFigures>();
+  // (A monitor stopped for another service's rollback is skipped but watched: its readings are reported.)
   for (const [i, s] of d.run.steps.entries())
-    // (A monitor stopped for another service's rollback is skipped but watched: its readings are reported.)
     if (s.name === 'monitor' && s.status !== 'pending' && (s.status !== 'skipped' || s.startedAt))
       out.set(
         i,
