@@ -98,7 +98,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
   if (interrupted)
     o.log.warn(
       { interrupted },
-      'runs that were in progress when the bot stopped are recovered: a run cut short is marked failed, a rollback cut short is held for Resume rollback on its card',
+      'runs that were in progress when the bot stopped are recovered: a run cut short is marked failed, or held for Roll back when files of it went in; a rollback cut short is held for Resume rollback on its card',
     );
 
   const scheduler = o.scheduler === false ? undefined : startScheduler(service.tick, o.log);

@@ -5,11 +5,12 @@
  * sentence).
  */
 import type { InterruptedApply } from '../deploy/interrupted-apply.js';
+import type { ApplyResult } from '../deploy/results.js';
 import { resultOf, stepResult } from '../deploy/step-results.js';
 import { currentStep } from '../deploy/transitions.js';
 import type { RunEvent } from '../deploy/types.js';
 import * as runs from '../store/runs.js';
-import { loadStepResults } from '../store/step-results.js';
+import { loadStepResults, saveStepResult } from '../store/step-results.js';
 import { withTargetClient } from '../target/client.js';
 import type { Deps } from './deps.js';
 
@@ -49,6 +50,18 @@ async function interruptedApply(deps: Deps, runId: number): Promise<InterruptedA
   });
   const applied = ids.filter((id) => inLedger.has(id) || stored.includes(id));
   const next = pending.find((p) => !applied.includes(p.id));
+  // The step stored no result (the bot died in it): record what the ledger holds, so Roll back undoes those files.
+  if (applied.some((id) => !stored.includes(id))) {
+    const timed = stepResult(results, index, 'apply')?.files ?? [];
+    await saveStepResult(deps.db, run.id, index, {
+      env: step.env,
+      ok: false,
+      files: applied.map(
+        (id) => timed.find((f) => f.id === id) ?? { id, statements: 0, durationMs: 0, lockRetries: 0 },
+      ),
+      problem: `The bot stopped during this apply; the files listed are the ones ${step.env}'s ledger holds.`,
+    } satisfies ApplyResult);
+  }
   const backup = run.steps.some(
     (s) =>
       s.name === 'backup' && s.env === step.env && s.service === step.service && s.status === 'succeeded',

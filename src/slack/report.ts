@@ -13,6 +13,7 @@ import {
   type ReportData,
   resultAt,
 } from '../deploy/report.js';
+import { isRestoreGate } from '../deploy/restores.js';
 import type { ApplyResult } from '../deploy/results.js';
 import type { Run } from '../deploy/types.js';
 import { summaryLine } from './check-blocks.js';
@@ -69,7 +70,7 @@ function envLine(d: ReportData, env: string, monitors: Map<number, MonitorFigure
       case 'approval':
         // A stage's name, or what else the gate decided (a rollback, an after: action).
         return [
-          `${icon} ${s.stage ? `approval: ${esc(s.stage)}` : s.purpose === 'rollback' ? 'rollback approval' : s.after ? `approval: ${esc(s.after.label)}` : 'approval'}`,
+          `${icon} ${s.stage ? `approval: ${esc(s.stage)}` : isRestoreGate(d.run, i) ? 'restore approval' : s.purpose === 'rollback' ? 'rollback approval' : s.after ? `approval: ${esc(s.after.label)}` : 'approval'}`,
         ];
       default:
         return [`${icon} ${s.name}`];

@@ -1,12 +1,13 @@
 /**
- * The bot killed (SIGKILL) while an apply waits for its lock, then started again: the run ends saying precisely
- * what is known (the file being applied was not applied, which files of the run are, the backup is kept), not
- * the generic "the bot stopped" sentence. Real bot processes, as `npm start` runs them.
+ * The bot killed (SIGKILL) while an apply waits for its lock, then started again: the run says precisely what is
+ * known (the file being applied was not applied, which files of the run are, the backup is kept), not the generic
+ * "the bot stopped" sentence, and holds for Roll back, which undoes them. Real bot processes, as `npm start` runs
+ * them.
  */
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type FakeSlack, startFakeSlack } from '../../src/sandbox/fake-slack.js';
-import { BOT_TOKEN, textOf } from '../support/harness.js';
+import { BOT_TOKEN, buttonsOf, CHANNEL, textOf } from '../support/harness.js';
 import { createTestDatabase, query } from '../support/pg.js';
 import { killAll, migrationsDir, type SlackBot, startSlackBot } from '../support/slack-bots.js';
 import { until } from '../support/started.js';
@@ -29,6 +30,7 @@ describe('the bot killed during a lock wait', () => {
       DEPLOY_CONFIG: migrationsDir({
         '001_hot.sql': 'create table hot (id int primary key);\n',
         '002_other.sql': 'create table other (id int);\n',
+        '002_other.down.sql': 'drop table other;\n',
         '003_add.sql': 'alter table hot add column extra int;\n',
       }),
     };
@@ -82,5 +84,39 @@ describe('the bot killed during a lock wait', () => {
       'select id from migration_gate.applied_migrations order by id',
     );
     expect(ledger.map((r) => r.id)).toEqual(['001_hot', '002_other']);
+
+    // Roll back undoes what the card says went in (user trial: the cut step had no stored result, so the
+    // rollback undid nothing of it and still said "Rolled back").
+    const card = [...slack!.calls]
+      .reverse()
+      .find(
+        (c) =>
+          ['chat.postMessage', 'chat.update'].includes(c.method) &&
+          String(c.args.text).startsWith('Run #2 ') &&
+          buttonsOf((c.args.blocks as unknown[]) ?? []).some((b) => b.action_id === 'run.rollback'),
+      )!;
+    const button = buttonsOf(card.args.blocks as unknown[]).find((b) => b.action_id === 'run.rollback')!;
+    const clicked = await bots.at(-1)!.interact({
+      type: 'block_actions',
+      user: { id: 'U0REQUESTER' },
+      channel: { id: CHANNEL },
+      trigger_id: '1234.5678.rollback',
+      response_url: slack!.responseUrl('U0REQUESTER', CHANNEL),
+      container: { type: 'message', message_ts: String(card.args.ts), channel_id: CHANNEL },
+      message: { ts: String(card.args.ts) },
+      actions: [
+        { type: 'button', action_id: 'run.rollback', block_id: 'x', value: button.value, action_ts: '1.3' },
+      ],
+    });
+    expect(clicked.status).toBe(200);
+    await until('the run to be rolled back', async () =>
+      (await runRow(2))?.status === 'rolled_back' ? true : undefined,
+    );
+    const after = await query<{ id: string }>(
+      env.STAGING_DATABASE_URL,
+      'select id from migration_gate.applied_migrations order by id',
+    );
+    expect(after.map((r) => r.id)).toEqual(['001_hot']);
+    expect(await query(env.STAGING_DATABASE_URL, "select to_regclass('other') as t")).toEqual([{ t: null }]);
   });
 });

@@ -73,7 +73,7 @@ describe('an interrupted rollback', () => {
     // the log does not call the held rollback failed
     const log = second.output.join('');
     expect(log).toContain(
-      'runs that were in progress when the bot stopped are recovered: a run cut short is marked failed, a rollback cut short is held for Resume rollback on its card',
+      'runs that were in progress when the bot stopped are recovered: a run cut short is marked failed, or held for Roll back when files of it went in; a rollback cut short is held for Resume rollback on its card',
     );
     expect(log).not.toContain('are marked failed');
     const card = (await messages(second.url)).find((m) => !m.threadTs && m.text.startsWith('Run #1'))!;

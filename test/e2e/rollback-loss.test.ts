@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESTORE_ACTIONS } from '../../src/slack/backup-blocks.js';
 import { ACTIONS } from '../../src/slack/mrkdwn.js';
-import { current, type Harness, startHarness } from '../support/harness.js';
+import { current, type Harness, lastPost, startHarness } from '../support/harness.js';
 import { query } from '../support/pg.js';
 
 const CARD = /^Run #\d+ · /;
@@ -80,5 +80,7 @@ describe('the rollback card says what rolling back loses', () => {
     expect(current(h.slack, CARD)).toContain(
       'The restore of production was rejected by <@U0DBA> (Not &lt;now&gt; &amp; not here): the rollback stands, its data was not restored.',
     );
+    // The report summary names the restore's gate as one (user trial: it read 'rollback approval').
+    expect(lastPost(h.slack, 'Run #1 report')).toMatch(/✅ rollback approval .*❌ restore approval/);
   });
 });
