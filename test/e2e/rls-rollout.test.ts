@@ -32,6 +32,7 @@ const BUSINESS = 'Approval needed for production · stage 2 of 3: business';
 const GO = 'Approval needed for production · stage 3 of 3: go/no-go';
 const upper = (s: string) => s.toUpperCase();
 
+// Only a machine without Debian's prometheus package skips this (apt-get install -y prometheus; CI installs it).
 describe.skipIf(!hasPrometheus)('the RLS rollout of three services (examples/rls-rollout)', () => {
   let h: Harness;
   const apps = {} as Record<(typeof SERVICES)[number], AppService>;
