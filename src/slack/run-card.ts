@@ -104,10 +104,17 @@ export function runStatusLine(run: Run): string {
       return `❌ Rejected by ${mention(run.endedBy ?? '')}: ${why(run.reason ?? '')}`;
     case 'expired':
       return `⌛ Expired: ${why(run.reason ?? 'nobody approved in time')}`;
-    case 'rolled_back':
-      return run.endedBy === SYSTEM_ACTOR
-        ? `↩️ Rolled back automatically: ${why(run.reason ?? '')}`
-        : `↩️ Rolled back by ${mention(run.endedBy ?? '')}: ${why(run.reason ?? '')}`;
+    case 'rolled_back': {
+      if (run.endedBy !== SYSTEM_ACTOR)
+        return `↩️ Rolled back by ${mention(run.endedBy ?? '')}: ${why(run.reason ?? '')}`;
+      // A trigger asked for it; where the environment has approvals, people approved it at its gate first.
+      const gated = run.steps.some(
+        (s) => s.name === 'approval' && s.purpose === 'rollback' && s.status === 'succeeded',
+      );
+      return gated
+        ? `↩️ Rolled back after a rollback trigger, approved at its gate: ${why(run.reason ?? '')}`
+        : `↩️ Rolled back automatically: ${why(run.reason ?? '')}`;
+    }
   }
 }
 

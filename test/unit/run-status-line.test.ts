@@ -37,4 +37,31 @@ describe('the run status line', () => {
         'held by <@U0DBA>',
       );
   });
+
+  it("a trigger's rollback approved at its gate is not called automatic (re-trial: it said so after two approvals)", () => {
+    const steps = [
+      { env: 'production', name: 'monitor' as const, status: 'failed' as const },
+      {
+        env: 'production',
+        name: 'approval' as const,
+        status: 'succeeded' as const,
+        purpose: 'rollback' as const,
+      },
+      {
+        env: 'production',
+        name: 'rollback' as const,
+        status: 'succeeded' as const,
+        purpose: 'rollback' as const,
+      },
+    ];
+    const reason = 'deadlocks 1 crossed its critical line (at 0) on production';
+    expect(runStatusLine(run({ status: 'rolled_back', endedBy: 'migration-gate', reason, steps }))).toBe(
+      `↩️ Rolled back after a rollback trigger, approved at its gate: ${reason}`,
+    );
+    expect(
+      runStatusLine(
+        run({ status: 'rolled_back', endedBy: 'migration-gate', reason, steps: [steps[0]!, steps[2]!] }),
+      ),
+    ).toBe(`↩️ Rolled back automatically: ${reason}`);
+  });
 });
