@@ -109,6 +109,12 @@ describe('several services in one run', () => {
   });
 
   it('list, verify and a single service’s migration, named service/migration', async () => {
+    // Help shows this project's own migration, named as services name them (user trial: '024_atomic_…').
+    await h.slash('help');
+    await h.settle();
+    const help = ephemerals(h.slack).at(-1)!;
+    expect(help).toContain('`/deploy-migration community/002_tags`');
+    expect(help).not.toContain('024_atomic_user_behavior_updates');
     await h.slash('list');
     await h.settle();
     const list = ephemerals(h.slack).at(-1)!;
