@@ -51,7 +51,8 @@ export function parseProm(text: string): Scrape {
     }
     if (read !== body.length) throw new Error(`labels that do not parse: ${line}`);
     const value = number(m[3]!);
-    if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`not a value: ${line}`);
+    // NaN in any case, as Prometheus's own parser reads it (prom-client writes a mean with no samples as "Nan").
+    if (Number.isNaN(value) && m[3]!.toLowerCase() !== 'nan') throw new Error(`not a value: ${line}`);
     samples.push({ name: m[1]!, labels, value });
   }
   return {
