@@ -227,7 +227,8 @@ function heldAfterCut(run: Run, index: number, f: InterruptedApply, at: string):
       ? [s.service]
       : [],
   );
-  if (!f.applied.length && !f.outside && !others.length) return undefined;
+  // (A file outside a transaction with nothing in the ledger: Roll back would have no file to undo, so it ends.)
+  if (!f.applied.length && !others.length) return undefined;
   const where = service ? `${env} · ${service}` : env;
   const said = describeInterruptedApply(where, f).replace(/ Start the run again to continue.*$/, '');
   const also = others.length ? ` Applied on ${env} by this run before it: ${others.join(', ')}.` : '';

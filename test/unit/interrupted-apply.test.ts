@@ -56,6 +56,8 @@ describe('decide: interrupted during an apply', () => {
       'applying 003_add.sql on staging, which runs outside a transaction: the statements it finished before the stop stay applied',
     );
     expect(d.ok && d.next.reason).toContain("None of this run's files is applied on staging.");
+    // No file of the run in the ledger: nothing Roll back could undo, so the run ends rather than holding.
+    expect(d.ok && d.next.status).toBe('failed');
   });
 
   it('without facts (the target could not be read) it keeps the general sentence', () => {
