@@ -14,7 +14,7 @@ import { describeUnfinished } from './deploy/foreign-ledger.js';
 import { describeLayout } from './deploy/layouts/detect.js';
 import { checksumChanges, describeDrift, planPending } from './deploy/ledger.js';
 import { blockedBy, blocks } from './deploy/lint.js';
-import { emptyPreflight, noFileDone, preflightFailed } from './deploy/outcomes.js';
+import { emptyPreflight, noFileDone, preflightFailed, toApply } from './deploy/outcomes.js';
 import type { ApplyResult, PreflightResult, StepOutcome } from './deploy/results.js';
 import { lintMigrations } from './lint/lint-files.js';
 import { applyMigrations, type OnLockWait } from './target/apply.js';
@@ -30,13 +30,6 @@ import { snapshotDigest, takeSnapshot } from './target/snapshot.js';
 import { loadParser, splitStatements, statementProblems, statementsToRun } from './target/sql.js';
 import { metricsFor } from './targets.js';
 import { checksFor, rowsUnchangedTables } from './verification.js';
-
-/** "3 files to apply: 024, 025, 030" (the first five, then how many more; the approval card lists them all). */
-function toApply(ids: readonly string[]): string {
-  const shown = ids.slice(0, 5).join(', ');
-  const more = ids.length > 5 ? ` and ${ids.length - 5} more` : '';
-  return `${ids.length === 1 ? '1 file' : `${ids.length} files`} to apply: ${shown}${more}`;
-}
 
 export async function runPreflight(
   deploy: DeployConfig,

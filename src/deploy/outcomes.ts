@@ -33,3 +33,10 @@ export const noFileDone = (
   reason: problem,
   result: { env, ok: false, files: [], problem },
 });
+
+/** "3 files to apply: 024, 025, 030" (the first five, then how many more; the approval card lists them all). */
+export function toApply(ids: readonly string[]): string {
+  const shown = ids.slice(0, 5).join(', ');
+  const more = ids.length > 5 ? ` and ${ids.length - 5} more` : '';
+  return `${ids.length === 1 ? '1 file' : `${ids.length} files`} to apply: ${shown}${more}`;
+}

@@ -201,6 +201,7 @@ describe('files.uploadV2 against the stand-in', () => {
     },
   );
 
+  // Skipped only on a machine without Debian's chromium (`apt-get install -y chromium`); CI installs it and runs this.
   it.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')(
     'the sandbox page shows an uploaded PNG as an image, in the message and in View, and a text file as text',
     async () => {
